@@ -1,0 +1,178 @@
+package jig
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.bug.st/serial"
+)
+
+// Status is the result of one status read.
+type Status struct {
+	Port      string            `json:"port"`
+	Connected bool              `json:"connected"`
+	Identity  string            `json:"identity"` // answer of the "identity" query
+	State     string            `json:"state"`    // answer of the "state" query
+	Fields    map[string]string `json:"fields"`   // every query's answer, by name
+	ReadMS    float64           `json:"read_ms"`  // duration of the read
+	ReadAt    time.Time         `json:"read_at"`  // when the read started
+}
+
+// Stats are counters for monitoring.
+type Stats struct {
+	Reads          uint64    // status reads done on the port
+	CoalescedReads uint64    // Status calls answered by a read already in flight
+	Reconnects     uint64    // successful opens of the port after the first
+	Errors         uint64    // status reads that failed
+	LastReadAt     time.Time // end of the last successful read
+}
+
+// Device is one fixture's controller board on a serial port. It is safe for
+// concurrent use. See the package documentation for its behaviour.
+type Device struct {
+	cfg Config
+	log *slog.Logger
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the supervisor and reads in flight
+
+	conv chan struct{} // one-slot semaphore: holding it owns port and framer
+	port serial.Port   // nil when closed
+	id   fileID        // identity of the device node port was opened on
+	fr   *framer
+	buf  []byte
+	// opened counts successful opens (the first is not a reconnect).
+	opened uint64
+
+	connected atomic.Bool
+	wake      chan struct{} // asks the supervisor to reconnect now
+
+	flightMu sync.Mutex
+	flight   *flight // the read in flight, if any
+
+	reads, coalesced, reconnects, errs atomic.Uint64
+	lastRead                           atomic.Int64 // unix nanoseconds
+
+	closeOnce sync.Once
+}
+
+// flight is one status read, shared by every caller that arrives while it
+// runs.
+type flight struct {
+	done chan struct{}
+	st   Status
+	err  error
+}
+
+// Open validates cfg and starts managing the port. It does not fail when
+// the port is absent: it keeps trying to open it in the background, and
+// Status reports ErrUnavailable meanwhile. logger may be nil.
+func Open(cfg Config, logger *slog.Logger) (*Device, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &Device{
+		cfg: cfg, log: logger.With("port", cfg.Port),
+		ctx: ctx, cancel: cancel,
+		conv: make(chan struct{}, 1),
+		fr:   newFramer(cfg.MaxLine),
+		buf:  make([]byte, 512),
+		wake: make(chan struct{}, 1),
+	}
+	d.conv <- struct{}{}
+	d.wg.Add(1)
+	go d.supervise()
+	return d, nil
+}
+
+// Port is the configured port path.
+func (d *Device) Port() string { return d.cfg.Port }
+
+// Connected reports whether the port is open and still the device behind
+// its path. It is kept current in the background, also while idle.
+func (d *Device) Connected() bool { return d.connected.Load() }
+
+// Stats returns the counters.
+func (d *Device) Stats() Stats {
+	s := Stats{Reads: d.reads.Load(), CoalescedReads: d.coalesced.Load(),
+		Reconnects: d.reconnects.Load(), Errors: d.errs.Load()}
+	if ns := d.lastRead.Load(); ns != 0 {
+		s.LastReadAt = time.Unix(0, ns)
+	}
+	return s
+}
+
+// Close stops the background work, waits for it, and closes the port. It is
+// idempotent; Status after Close fails with ErrUnavailable.
+func (d *Device) Close() error {
+	var err error
+	d.closeOnce.Do(func() {
+		d.cancel()
+		d.wg.Wait()
+		// Every goroutine that could hold the port has returned.
+		err = d.closePort()
+	})
+	return err
+}
+
+// Status reads the fixture's status: every configured query in order. If a
+// read is already in flight, the call shares its result instead of starting
+// another. ctx bounds only this caller's wait.
+func (d *Device) Status(ctx context.Context) (Status, error) {
+	f, err := d.join()
+	if err != nil {
+		return d.failed(), err
+	}
+	select {
+	case <-f.done:
+		return f.st, f.err
+	case <-ctx.Done():
+		return d.failed(), ctx.Err()
+	}
+}
+
+// join returns the read in flight, or starts one.
+func (d *Device) join() (*flight, error) {
+	d.flightMu.Lock()
+	defer d.flightMu.Unlock()
+	if d.ctx.Err() != nil {
+		return nil, unavailable(d.cfg.Port, errClosed)
+	}
+	if f := d.flight; f != nil {
+		d.coalesced.Add(1)
+		return f, nil
+	}
+	f := &flight{done: make(chan struct{})}
+	d.flight = f
+	d.wg.Add(1)
+	go d.fly(f)
+	return f, nil
+}
+
+// fly runs one read for everyone sharing f.
+func (d *Device) fly(f *flight) {
+	defer d.wg.Done()
+	f.st, f.err = d.read(d.ctx)
+	d.flightMu.Lock()
+	d.flight = nil
+	d.flightMu.Unlock()
+	close(f.done)
+}
+
+// failed is the Status that goes with an error.
+func (d *Device) failed() Status {
+	return Status{Port: d.cfg.Port, Connected: d.Connected(), Fields: map[string]string{}}
+}
+
+// errorsIsUnavailable reports whether err means the port must be reopened.
+func errorsIsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }

@@ -1,0 +1,73 @@
+package jig_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/jig"
+	"github.com/jigmq/jigmq/jig/sim"
+)
+
+func TestStatusGood(t *testing.T) {
+	link := newLink(t)
+	b := startBoard(t, link, sim.Config{Identity: "ACME,Board,42,2.1", State: "BUSY"})
+	cfg := testConfig(link)
+	cfg.Queries = append(cfg.Queries, jig.Query{Name: "temp", Command: "MEAS:TEMP?"},
+		jig.Query{Name: "err", Command: "SYST:ERR?"})
+	d := openDevice(t, cfg)
+
+	before := time.Now()
+	st := mustStatus(t, d)
+	if st.Identity != "ACME,Board,42,2.1" || st.State != "BUSY" || !st.Connected || st.Port != link {
+		t.Errorf("status = %+v", st)
+	}
+	want := map[string]string{"identity": "ACME,Board,42,2.1", "state": "BUSY", "temp": "23.5", "err": `0,"No error"`}
+	for k, v := range want {
+		if st.Fields[k] != v {
+			t.Errorf("Fields[%q] = %q, want %q", k, st.Fields[k], v)
+		}
+	}
+	if len(st.Fields) != len(want) {
+		t.Errorf("Fields = %v", st.Fields)
+	}
+	if st.ReadMS <= 0 || st.ReadAt.Before(before.Add(-time.Second)) {
+		t.Errorf("read_ms %v read_at %v", st.ReadMS, st.ReadAt)
+	}
+	if got := b.Queries(); got != 4 {
+		t.Errorf("board saw %d queries, want 4", got)
+	}
+	b.SetState("DONE")
+	if st := mustStatus(t, d); st.State != "DONE" {
+		t.Errorf("state = %q after SetState", st.State)
+	}
+	s := d.Stats()
+	if s.Reads != 2 || s.Errors != 0 || s.LastReadAt.IsZero() {
+		t.Errorf("stats = %+v", s)
+	}
+	if !d.Connected() || d.Port() != link {
+		t.Errorf("Connected %v Port %q", d.Connected(), d.Port())
+	}
+}
+
+func TestStatusJSON(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{})
+	d := openDevice(t, testConfig(link))
+	b, err := json.Marshal(mustStatus(t, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"port", "connected", "identity", "state", "fields", "read_ms", "read_at"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON %s lacks %q", b, k)
+		}
+	}
+	if m["identity"] != sim.DefaultIdentity || m["state"] != sim.DefaultState {
+		t.Errorf("JSON %s", b)
+	}
+}

@@ -1,0 +1,120 @@
+package jig
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.bug.st/serial"
+	"golang.org/x/sys/unix"
+)
+
+// pollRead is the read timeout set on the port: go.bug.st/serial returns
+// (0, nil) when it expires, and the reader loops under its own deadline, so
+// this only bounds how late a deadline or Close is noticed.
+const pollRead = 50 * time.Millisecond
+
+// probeEvery is how often an idle, open port is checked for being
+// unplugged, so Connected stays truthful without reads.
+const probeEvery = 250 * time.Millisecond
+
+// fileID identifies the device node behind a path. A replugged USB-serial
+// adapter (or a restarted simulator) gets a new node behind the same
+// /dev/serial/by-id symlink, so a change of identity means "reopen".
+type fileID struct{ dev, ino, rdev uint64 }
+
+// statID resolves path (following symlinks) to the identity of its node.
+func statID(path string) (fileID, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return fileID{}, err
+	}
+	return fileID{dev: st.Dev, ino: st.Ino, rdev: st.Rdev}, nil
+}
+
+// connect opens the port by path. The caller holds conv.
+//
+// serial.Open works on a pseudo-terminal slave as it does on a UART: it
+// sets raw mode and the line settings with TCSETS (a pty accepts and
+// ignores the speed), takes TIOCEXCL, and only touches the modem lines
+// (TIOCMGET/TIOCMSET, which a pty refuses with ENOTTY) when
+// Mode.InitialStatusBits is set, which is why it is left nil here: the
+// board does not use DTR/RTS, and the simulator can then run on a pty.
+func (d *Device) connect() error {
+	path := d.cfg.Port
+	before, err := statID(path)
+	if err != nil {
+		return unavailable(path, err)
+	}
+	p, err := serial.Open(path, d.cfg.mode())
+	if err != nil {
+		return unavailable(path, err)
+	}
+	if after, err := statID(path); err != nil || after != before {
+		p.Close()
+		return unavailable(path, errors.New("device node changed while opening"))
+	}
+	if err := p.SetReadTimeout(pollRead); err != nil {
+		p.Close()
+		return unavailable(path, err)
+	}
+	d.port, d.id = p, before
+	d.opened++
+	if d.opened > 1 {
+		d.reconnects.Add(1)
+	}
+	d.connected.Store(true)
+	d.log.Info("serial port open", "opens", d.opened)
+	return nil
+}
+
+// closePort closes the port if open. The caller holds conv (or every other
+// goroutine has stopped).
+func (d *Device) closePort() error {
+	d.connected.Store(false)
+	if d.port == nil {
+		return nil
+	}
+	err := d.port.Close()
+	d.port = nil
+	d.fr.reset()
+	return err
+}
+
+// lost closes the port after err showed it gone, and asks the supervisor
+// to start reopening it. The caller holds conv.
+func (d *Device) lost(err error) {
+	if d.port != nil {
+		d.log.Warn("serial port lost", "err", err)
+	}
+	d.closePort()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// probe checks an open port without a conversation: the path must still
+// lead to the node that was opened, and a non-blocking read must not
+// report a hang-up (stale input it consumes would be flushed before the
+// next command anyway). The caller holds conv.
+func (d *Device) probe() {
+	if id, err := statID(d.cfg.Port); err != nil || id != d.id {
+		if err == nil {
+			err = errors.New("a different device is now behind the path")
+		}
+		d.lost(unavailable(d.cfg.Port, err))
+		return
+	}
+	if err := d.port.SetReadTimeout(0); err != nil {
+		d.lost(unavailable(d.cfg.Port, err))
+		return
+	}
+	_, err := d.port.Read(d.buf)
+	if err == nil {
+		err = d.port.SetReadTimeout(pollRead)
+	}
+	if err != nil {
+		d.lost(unavailable(d.cfg.Port, fmt.Errorf("probe: %w", err)))
+	}
+}

@@ -1,0 +1,145 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Default identity and state of a simulated board.
+const (
+	DefaultIdentity = "JIGMQ,JigSim,SIM-0001,1.0"
+	DefaultState    = "READY"
+)
+
+// closeWait bounds how long Close waits for the serving goroutine, which
+// stops as soon as the pty is closed.
+const closeWait = 5 * time.Second
+
+// Config is what a simulated board answers and how it misbehaves.
+type Config struct {
+	Identity string        // answer to *IDN?; DefaultIdentity if empty
+	State    string        // answer to STAT?; DefaultState if empty
+	Delay    time.Duration // wait before each answer (a slow board)
+	Fault    Fault         // initial fault, see SetFault
+}
+
+// Board is a simulated fixture controller board on a pseudo-terminal,
+// reachable through a symlink (its "port"), like a USB-serial adapter under
+// /dev/serial/by-id. Close is unplugging it; starting a new Board at the
+// same link is plugging it back in, with a new /dev/pts/N behind the same
+// path, exactly like a real adapter gets a new device node.
+type Board struct {
+	link    string
+	pty     *pty
+	log     *slog.Logger
+	delay   time.Duration
+	ident   string
+	state   atomic.Value // string
+	fault   atomic.Int64
+	queries atomic.Uint64
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start creates a pseudo-terminal, points link at its slave (atomically, so
+// a reader never sees the link missing or half-made), and serves the line
+// protocol on it until Close. logger may be nil.
+func Start(link string, cfg Config, logger *slog.Logger) (*Board, error) {
+	if link == "" {
+		return nil, errors.New("sim: empty link path")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	p, err := openPTY()
+	if err != nil {
+		return nil, err
+	}
+	if err := replaceSymlink(p.path, link); err != nil {
+		p.close()
+		return nil, err
+	}
+	b := &Board{
+		link: link, pty: p, delay: cfg.Delay,
+		log:   logger.With("link", link, "pty", p.path),
+		ident: orDefault(cfg.Identity, DefaultIdentity),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	b.state.Store(orDefault(cfg.State, DefaultState))
+	b.fault.Store(int64(cfg.Fault))
+	go b.serve()
+	b.log.Info("board plugged in", "fault", cfg.Fault.String())
+	return b, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// replaceSymlink makes link point at target by creating the symlink under a
+// temporary name in the same directory and renaming it over link.
+func replaceSymlink(target, link string) error {
+	tmp := filepath.Join(filepath.Dir(link),
+		"."+filepath.Base(link)+".tmp"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	if err := os.Symlink(target, tmp); err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	if err := os.Rename(tmp, link); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("sim: %w", err)
+	}
+	return nil
+}
+
+// Path is the board's pseudo-terminal, /dev/pts/N.
+func (b *Board) Path() string { return b.pty.path }
+
+// Link is the symlink the board was started at.
+func (b *Board) Link() string { return b.link }
+
+// SetFault changes how the board answers from the next command on.
+func (b *Board) SetFault(f Fault) { b.fault.Store(int64(f)) }
+
+// SetState changes the answer to STAT?.
+func (b *Board) SetState(s string) { b.state.Store(s) }
+
+// Queries is the number of command lines the board has received.
+func (b *Board) Queries() uint64 { return b.queries.Load() }
+
+// Close unplugs the board: the link is removed (unless it already points at
+// a newer board), the pseudo-terminal is hung up and closed, and Close
+// waits for the serving goroutine. It is idempotent.
+func (b *Board) Close() error {
+	b.closeOnce.Do(func() {
+		if target, err := os.Readlink(b.link); err == nil && target == b.pty.path {
+			if err := os.Remove(b.link); err != nil && !errors.Is(err, os.ErrNotExist) {
+				b.closeErr = fmt.Errorf("sim: %w", err)
+			}
+		}
+		close(b.stop)
+		if err := b.pty.close(); err != nil && b.closeErr == nil {
+			b.closeErr = fmt.Errorf("sim: close pty: %w", err)
+		}
+		select {
+		case <-b.done:
+		case <-time.After(closeWait):
+			b.closeErr = errors.Join(b.closeErr, errors.New("sim: board goroutine did not stop"))
+		}
+		b.log.Info("board unplugged", "queries", b.queries.Load())
+	})
+	return b.closeErr
+}
