@@ -1,0 +1,118 @@
+package jig_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/jig"
+	"github.com/jigmq/jigmq/jig/sim"
+)
+
+// margin is the slack allowed on top of a timeout before a read counts as
+// hung; generous, since -race and loaded CI machines are slow.
+const margin = 2 * time.Second
+
+// TestFaults checks each fault gives its defined error within the query
+// timeout plus margin, and that the next read succeeds once it is cleared.
+func TestFaults(t *testing.T) {
+	cases := []struct {
+		fault sim.Fault
+		check func(t *testing.T, err error)
+	}{
+		{sim.FaultSilent, func(t *testing.T, err error) {
+			if !errors.Is(err, jig.ErrTimeout) || !strings.Contains(err.Error(), "*IDN?") {
+				t.Errorf("err = %v, want ErrTimeout naming the command", err)
+			}
+		}},
+		{sim.FaultError, func(t *testing.T, err error) {
+			var fe *jig.FixtureError
+			if !errors.As(err, &fe) || fe.Command != "*IDN?" || fe.Answer != `ERR -100,"Command error"` || fe.Reason != "" {
+				t.Errorf("err = %#v, want FixtureError for the ERR answer", err)
+			}
+		}},
+		{sim.FaultGarbage, wantBadAnswer("non-printable byte")},
+		{sim.FaultLongLine, wantBadAnswer("longer than max_line")},
+		{sim.FaultPartial, func(t *testing.T, err error) {
+			if !errors.Is(err, jig.ErrTimeout) || !strings.Contains(err.Error(), "unterminated") {
+				t.Errorf("err = %v, want ErrTimeout for an unterminated answer", err)
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.fault.String(), func(t *testing.T) {
+			link := newLink(t)
+			b := startBoard(t, link, sim.Config{Fault: c.fault})
+			cfg := testConfig(link)
+			d := openDevice(t, cfg)
+			for range 2 { // the second read must not be confused by the first
+				start := time.Now()
+				_, err := status(t, d)
+				if took := time.Since(start); took > cfg.QueryTimeout+margin {
+					t.Errorf("faulty read took %s", took)
+				}
+				c.check(t, err)
+				if !d.Connected() {
+					t.Errorf("a fault disconnected the port")
+				}
+			}
+			b.SetFault(sim.FaultNone)
+			if st := mustStatus(t, d); st.Identity != sim.DefaultIdentity || st.State != sim.DefaultState {
+				t.Errorf("after clearing the fault: %+v", st)
+			}
+			if s := d.Stats(); s.Errors != 2 || s.Reads != 3 {
+				t.Errorf("stats = %+v", s)
+			}
+		})
+	}
+}
+
+func wantBadAnswer(reason string) func(*testing.T, error) {
+	return func(t *testing.T, err error) {
+		var fe *jig.FixtureError
+		if !errors.As(err, &fe) || !strings.Contains(fe.Reason, reason) || fe.Command != "*IDN?" {
+			t.Fatalf("err = %v, want FixtureError with reason %q", err, reason)
+		}
+		if len(fe.Answer) > 100 || !strings.Contains(err.Error(), reason) {
+			t.Errorf("answer excerpt %d bytes, message %q", len(fe.Answer), err)
+		}
+	}
+}
+
+// TestLongLineBounded: a longer answer than max_line is refused even when
+// the line does end; one of exactly max_line is fine.
+func TestLongLineBounded(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{Identity: strings.Repeat("x", 64)})
+	cfg := testConfig(link)
+	cfg.MaxLine = 63
+	d := openDevice(t, cfg)
+	var fe *jig.FixtureError
+	if _, err := status(t, d); !errors.As(err, &fe) || !strings.Contains(fe.Reason, "max_line 63") {
+		t.Fatalf("err = %v, want line too long", err)
+	}
+	d.Close()
+	cfg.MaxLine = 64
+	d = openDevice(t, cfg)
+	if st := mustStatus(t, d); len(st.Identity) != 64 {
+		t.Errorf("identity %q", st.Identity)
+	}
+}
+
+// TestUnknownCommand: a query the board does not know is a fixture error.
+func TestUnknownCommand(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{})
+	cfg := testConfig(link)
+	cfg.Queries = []jig.Query{{Name: "volt", Command: "MEAS:VOLT?"}}
+	d := openDevice(t, cfg)
+	_, err := status(t, d)
+	var fe *jig.FixtureError
+	if !errors.As(err, &fe) || !strings.HasPrefix(fe.Answer, "ERR -113") {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "MEAS:VOLT?") || !strings.Contains(err.Error(), "Undefined header") {
+		t.Errorf("message %q lacks command or answer", err)
+	}
+}

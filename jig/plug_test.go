@@ -1,0 +1,94 @@
+package jig_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/jig"
+	"github.com/jigmq/jigmq/jig/sim"
+)
+
+// TestUnplugReplug: unplugging gives ErrUnavailable and Connected false,
+// also while idle; a new board at the same link (a new /dev/pts/N) is
+// picked up by the same Device.
+func TestUnplugReplug(t *testing.T) {
+	link := newLink(t)
+	b := startBoard(t, link, sim.Config{})
+	d := openDevice(t, testConfig(link))
+	mustStatus(t, d)
+
+	b.Close()
+	waitFor(t, "Connected() == false while idle", 5*time.Second, func() bool { return !d.Connected() })
+	st, err := status(t, d)
+	if !errors.Is(err, jig.ErrUnavailable) || st.Connected {
+		t.Fatalf("after unplug: %+v, %v; want ErrUnavailable", st, err)
+	}
+	if !strings.Contains(err.Error(), link) {
+		t.Errorf("error %q does not name the port", err)
+	}
+
+	b2 := startBoard(t, link, sim.Config{Identity: "REPLUGGED"})
+	waitFor(t, "Connected() after replug", 5*time.Second, d.Connected)
+	if st := mustStatus(t, d); st.Identity != "REPLUGGED" || !st.Connected {
+		t.Errorf("after replug: %+v", st)
+	}
+	if b2.Queries() == 0 {
+		t.Errorf("the new board was not asked")
+	}
+	if s := d.Stats(); s.Reconnects != 1 {
+		t.Errorf("stats = %+v, want one reconnect", s)
+	}
+}
+
+// TestReplugOnDemand: a Status call right after a replug reopens the port
+// itself instead of waiting for the background retry.
+func TestReplugOnDemand(t *testing.T) {
+	link := newLink(t)
+	cfg := testConfig(link)
+	cfg.ReconnectMin, cfg.ReconnectMax = time.Hour, time.Hour // no background retry
+	d := openDevice(t, cfg)
+	if _, err := status(t, d); !errors.Is(err, jig.ErrUnavailable) {
+		t.Fatalf("no board yet: err = %v", err)
+	}
+	startBoard(t, link, sim.Config{})
+	if st := mustStatus(t, d); !st.Connected || st.State != sim.DefaultState {
+		t.Errorf("status %+v", st)
+	}
+}
+
+// TestUnplugDuringRead: a board that vanishes mid-conversation gives
+// ErrUnavailable, not a timeout.
+func TestUnplugDuringRead(t *testing.T) {
+	link := newLink(t)
+	b := startBoard(t, link, sim.Config{Fault: sim.FaultSilent})
+	cfg := testConfig(link)
+	cfg.QueryTimeout = 30 * time.Second
+	d := openDevice(t, cfg)
+	waitFor(t, "connected", 5*time.Second, d.Connected)
+	done := make(chan error, 1)
+	go func() { _, err := status(t, d); done <- err }()
+	waitFor(t, "the board to get the command", 5*time.Second, func() bool { return b.Queries() > 0 })
+	b.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, jig.ErrUnavailable) {
+			t.Errorf("err = %v, want ErrUnavailable", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("read did not notice the unplug")
+	}
+}
+
+// TestOpenAbsentPort: Open succeeds without the port; Status says why.
+func TestOpenAbsentPort(t *testing.T) {
+	d := openDevice(t, testConfig(newLink(t)))
+	if d.Connected() {
+		t.Error("connected to nothing")
+	}
+	_, err := status(t, d)
+	if !errors.Is(err, jig.ErrUnavailable) {
+		t.Errorf("err = %v", err)
+	}
+}
