@@ -1,0 +1,187 @@
+package mqmanager
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// ReplyMode is how a Client receives replies. All modes give the same
+// outcomes; they differ in cost.
+type ReplyMode int
+
+const (
+	// ReplyPerRequest declares a fresh server-named exclusive queue for each
+	// request, gone with the request (the default, and what jigctl uses).
+	ReplyPerRequest ReplyMode = iota
+	// ReplyShared uses one exclusive queue per client connection; replies
+	// are matched by correlation id.
+	ReplyShared
+	// ReplyDirect uses RabbitMQ's direct reply-to: no reply queue at all.
+	ReplyDirect
+)
+
+var replyModeNames = []string{"per-request", "shared", "direct"}
+
+func (m ReplyMode) String() string {
+	if int(m) < len(replyModeNames) {
+		return replyModeNames[m]
+	}
+	return fmt.Sprintf("ReplyMode(%d)", int(m))
+}
+
+// ParseReplyMode parses "per-request", "shared" or "direct".
+func ParseReplyMode(s string) (ReplyMode, error) {
+	for i, n := range replyModeNames {
+		if s == n {
+			return ReplyMode(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown reply mode %q: want per-request, shared or direct", s)
+}
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	Broker    Broker
+	ReplyMode ReplyMode
+	// AppID is the app_id property of requests; default "jigctl".
+	AppID string
+	// Logger receives the client's logs; nil logs nothing.
+	Logger *slog.Logger
+}
+
+// Client sends requests to managers and multiplexes their replies. It is
+// safe for concurrent use. It connects on Dial and, after losing the broker,
+// again on the next request; requests pending on a lost connection fail at
+// once with ErrBrokerUnreachable.
+type Client struct {
+	cfg       ClientConfig
+	log       *slog.Logger
+	done      chan struct{} // closed by Close
+	wg        sync.WaitGroup
+	discarded atomic.Uint64 // replies with an unknown or late correlation id
+
+	mu     sync.Mutex
+	closed bool
+	cur    *link
+}
+
+// Dial connects to the broker (the URLs in turn) within ctx.
+func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
+	if cfg.AppID == "" {
+		cfg.AppID = "jigctl"
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{cfg: cfg, log: log, done: make(chan struct{})}
+	if _, err := c.link(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Discarded counts the replies dropped because no request was waiting for
+// their correlation id (late, duplicate or foreign replies).
+func (c *Client) Discarded() uint64 { return c.discarded.Load() }
+
+// Close fails every pending request with ErrClosed, closes the connection
+// and waits for the client's goroutines. It is idempotent.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	close(c.done)
+	l := c.cur
+	c.cur = nil
+	c.mu.Unlock()
+	var err error
+	if l != nil {
+		err = l.conn.Close()
+	}
+	c.wg.Wait()
+	if err == amqp.ErrClosed {
+		err = nil
+	}
+	return err
+}
+
+// spawn runs f on a goroutine the client owns (Close waits for it).
+func (c *Client) spawn(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// link returns the live connection, dialling a new one if there is none.
+func (c *Client) link(ctx context.Context) (*link, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	if c.cur != nil && !c.cur.isDead() {
+		return c.cur, nil
+	}
+	var errs []error
+	for _, url := range c.cfg.Broker.urls() {
+		conn, err := dial(ctx, url, c.cfg.Broker)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c.cur = newLink(conn)
+		c.wg.Add(1)
+		go func(l *link) { defer c.wg.Done(); l.watch() }(c.cur)
+		return c.cur, nil
+	}
+	if len(errs) == 1 {
+		return nil, errs[0]
+	}
+	return nil, unreachable("no broker answered: %v", errs)
+}
+
+// link is one connection and what lives on it.
+type link struct {
+	conn   *amqp.Connection
+	closed chan *amqp.Error
+	dead   chan struct{} // closed when the connection is gone
+	err    error         // why; written before dead is closed
+
+	muxMu sync.Mutex
+	mux   *mux // the shared or direct reply path, made on first use
+}
+
+func newLink(conn *amqp.Connection) *link {
+	return &link{conn: conn, closed: conn.NotifyClose(make(chan *amqp.Error, 1)), dead: make(chan struct{})}
+}
+
+// watch waits for the connection to close and marks the link dead, which
+// fails everything pending on it.
+func (l *link) watch() {
+	e := <-l.closed
+	if e != nil {
+		l.err = unreachable("connection lost: %v", e)
+	} else {
+		l.err = unreachable("connection closed")
+	}
+	close(l.dead)
+}
+
+func (l *link) isDead() bool { return isClosed(l.dead) }

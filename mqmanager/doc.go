@@ -1,0 +1,57 @@
+// Package mqmanager is jigmq's AMQP layer: the request server a fixture's
+// jig-manager runs, the request client jigctl and controller programs use,
+// and the broker connection handling under both.
+//
+// # The protocol
+//
+// A request is published to the topic exchange amq.topic with the routing
+// key "<serial>.Req.<Method>", e.g. "JIG-0001.Req.JigStatus". Its body is a
+// JSON object ({} when the method takes no arguments, {"n": 90} for Fib).
+// Its properties are content_type application/json, a UUID correlation_id,
+// reply_to (the queue the reply goes to), expiration (the caller's remaining
+// time in milliseconds, so the broker drops a request its caller has given
+// up on), timestamp and app_id. The header x-deadline-ms repeats the
+// caller's deadline in Unix milliseconds, because timestamp has one-second
+// resolution. Requests are published mandatory: when no manager's queue is
+// bound for the serial the broker returns the message and the caller fails
+// at once with ErrNoFixture instead of waiting out its deadline.
+//
+// A manager owns the queue "jig.<serial>", exclusive and auto-delete, bound
+// with "<serial>.Req.*" and "_all.Req.*". Exclusive and named means one
+// owner: a second manager for the same serial is refused by the broker
+// (RESOURCE_LOCKED) and Server.Run returns ErrAlreadyServed. When a manager
+// goes, its queue and bindings go with it, so its requests become
+// unroutable rather than piling up.
+//
+// The manager acks a request on receipt, before running it, so a request
+// whose caller timed out is never redelivered and run twice. It answers to
+// reply_to through the default exchange with the same correlation_id and
+// this envelope:
+//
+//	{"ok": true,  "serial": "JIG-0001", "method": "Fib", "result": {...}, "elapsed_ms": 1.7}
+//	{"ok": false, "serial": "JIG-0001", "method": "Fib",
+//	 "error": {"code": "bad_request", "message": "n must be between 0 and 1000000"}}
+//
+// The codes are the Code* constants. A request without reply_to or
+// correlation_id is logged and dropped; one whose deadline has passed is
+// dropped unrun; every other bad request gets an error reply, and the
+// server goes on serving.
+//
+// # The client
+//
+// Client.Request returns exactly one outcome: a *Reply, a *RemoteError (an
+// error reply), ErrNoFixture, ErrTimeout, ErrBrokerUnreachable, or the
+// context's cancellation. The context is the only deadline. Replies are
+// matched by correlation id; late, duplicate and foreign replies are
+// discarded and counted. A reply that is not the envelope (an older manager)
+// is returned as a Reply with Raw set. Three reply modes (ReplyMode) give
+// the same outcomes at different costs.
+//
+// # Connections
+//
+// Server.Run supervises its own connection: on any loss it rebuilds the
+// connection, channels, queue and consumer from scratch with capped,
+// jittered backoff over the configured URLs. amqp091-go's experimental
+// automatic recovery is not used. A Client reconnects on the next request
+// and fails the requests pending on a lost connection at once.
+package mqmanager

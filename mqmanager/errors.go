@@ -1,0 +1,100 @@
+package mqmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Stable, machine-readable codes of an error reply (the "code" field of the
+// envelope's "error" object). They are part of the wire contract.
+const (
+	CodeBadRequest        = "bad_request"        // malformed JSON, wrong types, out-of-range arguments
+	CodeUnknownMethod     = "unknown_method"     // no handler for the method in the routing key
+	CodeTooLarge          = "too_large"          // request body over the manager's size limit
+	CodeSerialUnavailable = "serial_unavailable" // the fixture's port is missing or unplugged
+	CodeSerialTimeout     = "serial_timeout"     // the board did not answer in time
+	CodeFixtureError      = "fixture_error"      // the board answered with an error
+	CodeInternal          = "internal"           // anything else; the message says what
+)
+
+// Error is returned by a Handler to send an error reply with a specific code.
+// Any other error a handler returns is sent as CodeInternal.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf builds an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// RemoteError is an error reply received by a Client: the manager answered,
+// and its answer is an error with a code.
+type RemoteError struct {
+	Serial  string // the fixture that answered
+	Method  string
+	Code    string // one of the Code* constants, or a newer manager's own
+	Message string
+}
+
+func (e *RemoteError) Error() string {
+	return fmt.Sprintf("%s %s: %s: %s", e.Serial, e.Method, e.Code, e.Message)
+}
+
+// Transport outcomes of a request. Each is tested with errors.Is; the errors
+// a Client returns wrap them with the serial and the cause.
+var (
+	// ErrNoFixture: the broker returned the request as unroutable: no manager
+	// is bound for that serial. Reported at once, not at the deadline.
+	ErrNoFixture = errors.New("no fixture on the bus")
+	// ErrTimeout: the request was routed but no reply came by the deadline.
+	// errors.Is(err, context.DeadlineExceeded) holds for it too.
+	ErrTimeout error = timeoutError{}
+	// ErrBrokerUnreachable: the broker could not be reached, or the
+	// connection was lost while the request was pending.
+	ErrBrokerUnreachable = errors.New("broker unreachable")
+	// ErrClosed: the Client was closed.
+	ErrClosed = errors.New("mqmanager: client closed")
+	// ErrAlreadyServed: another manager holds this serial's queue.
+	ErrAlreadyServed = errors.New("serial already served by another manager")
+)
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string { return "timeout" }
+
+func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// NoFixtureError is the ErrNoFixture outcome with the serial it was for.
+type NoFixtureError struct {
+	Serial string
+	Key    string // the routing key that was returned
+}
+
+func (e *NoFixtureError) Error() string { return "no fixture " + e.Serial + " on the bus" }
+
+// Is reports ErrNoFixture.
+func (e *NoFixtureError) Is(target error) bool { return target == ErrNoFixture }
+
+// TimeoutError is the ErrTimeout outcome with what timed out.
+type TimeoutError struct {
+	Serial string
+	Method string
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("timeout: no reply from %s to %s by the deadline", e.Serial, e.Method)
+}
+
+// Is reports ErrTimeout and context.DeadlineExceeded.
+func (e *TimeoutError) Is(target error) bool {
+	return target == ErrTimeout || target == context.DeadlineExceeded
+}
+
+func unreachable(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrBrokerUnreachable, fmt.Sprintf(format, args...))
+}

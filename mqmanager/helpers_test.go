@@ -1,0 +1,152 @@
+package mqmanager
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+var allModes = []ReplyMode{ReplyPerRequest, ReplyShared, ReplyDirect}
+
+func testURL() string {
+	if u := os.Getenv("AMQP_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// uniqueSerial is a serial no other test run uses.
+func uniqueSerial(t testing.TB) string {
+	return "T-" + uuid.NewString()[:13]
+}
+
+type echoArgs struct {
+	Text  string `json:"text"`
+	Sleep string `json:"sleep,omitempty"`
+}
+
+// testHandlers: Echo decodes strictly and echoes, Slow waits for its
+// argument or ctx, Panic panics.
+func testHandlers(s *Server) {
+	s.Handle("Echo", HandlerFunc(func(ctx context.Context, r *Request) (any, error) {
+		var a echoArgs
+		if err := r.Decode(&a); err != nil {
+			return nil, err
+		}
+		if a.Sleep != "" {
+			d, err := time.ParseDuration(a.Sleep)
+			if err != nil {
+				return nil, Errorf(CodeBadRequest, "sleep: %v", err)
+			}
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		return a, nil
+	}))
+	s.Handle("Panic", HandlerFunc(func(context.Context, *Request) (any, error) { panic("boom") }))
+}
+
+type runningServer struct {
+	*Server
+	serial string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startServer runs a server for a fresh serial and waits until it consumes.
+// It is stopped, and waited for, at the end of the test.
+func startServer(t testing.TB, mod func(*ServerConfig)) *runningServer {
+	t.Helper()
+	serial := uniqueSerial(t)
+	ready := make(chan struct{}, 8)
+	cfg := ServerConfig{Broker: Broker{URLs: []string{testURL()}}, Serial: serial,
+		OnReady: func() { ready <- struct{}{} }}
+	if mod != nil {
+		mod(&cfg)
+	}
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testHandlers(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	rs := &runningServer{Server: s, serial: serial, cancel: cancel, done: make(chan error, 1)}
+	go func() { rs.done <- s.Run(ctx) }()
+	t.Cleanup(func() { rs.stop(t) })
+	select {
+	case <-ready:
+	case err := <-rs.done:
+		t.Fatalf("server ended before it was ready: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("server not ready within 10s")
+	}
+	return rs
+}
+
+func (rs *runningServer) stop(t testing.TB) {
+	rs.cancel()
+	select {
+	case err, ok := <-rs.done:
+		if ok && err != nil {
+			t.Errorf("server Run: %v", err)
+		}
+		close(rs.done)
+	case <-time.After(15 * time.Second):
+		t.Error("server did not stop within 15s")
+	}
+}
+
+func dialClient(t testing.TB, mode ReplyMode) *Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{testURL()}}, ReplyMode: mode, AppID: "mqmanager-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// rawChannel is a plain amqp091-go channel for publishing what the client
+// never would.
+func rawChannel(t testing.TB) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(testURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func wantRemote(t testing.TB, err error, code string) *RemoteError {
+	t.Helper()
+	var re *RemoteError
+	if !errors.As(err, &re) {
+		t.Fatalf("want a %s error reply, got %v", code, err)
+	}
+	if re.Code != code {
+		t.Fatalf("want code %s, got %s (%s)", code, re.Code, re.Message)
+	}
+	return re
+}

@@ -1,0 +1,235 @@
+package mqmanager
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// session is one broker connection's life: declare, consume, serve until the
+// link is lost or ctx ends. Every object is fresh; nothing outlives it.
+type session struct {
+	s        *Server
+	log      *slog.Logger
+	ch       *amqp.Channel // requests and replies
+	tch      *amqp.Channel // tutorial queue, or nil
+	tag      string
+	inflight inflight
+}
+
+// session connects to url and serves; ready reports whether the consumer
+// went live. The returned error says why it ended.
+func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (ready bool, err error) {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	conn, err := dial(dctx, url, s.cfg.Broker)
+	cancel()
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
+	ss := &session{s: s, log: log, tag: "jig-manager-" + uuid.NewString(),
+		inflight: inflight{sem: make(chan struct{}, s.cfg.Concurrency)}}
+	links, err := ss.setup(conn)
+	if err != nil {
+		return false, err
+	}
+	log.Info("serving", "url", Redact(url), "queue", QueueName(s.cfg.Serial), "tutorial_queue", s.cfg.TutorialQueue)
+	if s.cfg.OnReady != nil {
+		s.cfg.OnReady()
+	}
+	links.connClosed = connClosed
+	return true, ss.serve(ctx, links)
+}
+
+// links are what a session's reader watches. A nil channel (no tutorial
+// queue) is never ready in a select.
+type links struct {
+	req, tut                         <-chan amqp.Delivery
+	connClosed, chClosed, tutClosed chan *amqp.Error
+}
+
+// setup opens the channels, declares the topology and starts the consumers.
+// Every Notify channel is buffered and read by serve.
+func (ss *session) setup(conn *amqp.Connection) (l links, err error) {
+	cfg := &ss.s.cfg
+	if ss.ch, err = conn.Channel(); err != nil {
+		return l, fmt.Errorf("open channel: %w", err)
+	}
+	l.chClosed = ss.ch.NotifyClose(make(chan *amqp.Error, 1))
+	if err = ss.ch.Qos(cfg.Prefetch, 0, false); err != nil {
+		return l, fmt.Errorf("set prefetch: %w", err)
+	}
+	queue, err := declareServer(ss.ch, cfg.Serial)
+	if err != nil {
+		return l, err
+	}
+	if l.req, err = ss.ch.Consume(queue, ss.tag, false, true, false, false, nil); err != nil {
+		return l, fmt.Errorf("consume %s: %w", queue, err)
+	}
+	if cfg.TutorialQueue == "" {
+		return l, nil
+	}
+	if ss.tch, err = conn.Channel(); err != nil {
+		return l, fmt.Errorf("open tutorial channel: %w", err)
+	}
+	l.tutClosed = ss.tch.NotifyClose(make(chan *amqp.Error, 1))
+	// Prefetch 1 and ack after the reply, as the tutorial does, so that
+	// several managers share the queue's work fairly.
+	if err = ss.tch.Qos(1, 0, false); err != nil {
+		return l, fmt.Errorf("set tutorial prefetch: %w", err)
+	}
+	if err = declareTutorial(ss.tch, cfg.TutorialQueue); err != nil {
+		return l, err
+	}
+	l.tut, err = ss.tch.Consume(cfg.TutorialQueue, ss.tag+"-tutorial", false, false, false, false, nil)
+	if err != nil {
+		return l, fmt.Errorf("consume %s: %w", cfg.TutorialQueue, err)
+	}
+	return l, nil
+}
+
+// serve is the session's one reader: it hands each delivery to a handler
+// goroutine (bounded by Concurrency) and watches the link.
+func (ss *session) serve(ctx context.Context, l links) error {
+	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer hcancel()
+	for {
+		select {
+		case <-ctx.Done():
+			ss.log.Info("stopping: finishing requests in flight")
+			ss.ch.Cancel(ss.tag, false)
+			if ss.tch != nil {
+				ss.tch.Cancel(ss.tag+"-tutorial", false)
+			}
+			ss.inflight.wait(ss.s.cfg.ShutdownGrace, hcancel)
+			return nil
+		case e := <-l.connClosed:
+			return ss.lost(lostErr("connection", e), hcancel)
+		case e := <-l.chClosed:
+			return ss.lost(lostErr("channel", e), hcancel)
+		case e := <-l.tutClosed:
+			return ss.lost(lostErr("tutorial channel", e), hcancel)
+		case d, ok := <-l.req:
+			if !ok {
+				return ss.lost(fmt.Errorf("consumer cancelled"), hcancel)
+			}
+			ss.accept(ctx, hctx, d)
+		case d, ok := <-l.tut:
+			if !ok {
+				return ss.lost(fmt.Errorf("tutorial consumer cancelled"), hcancel)
+			}
+			ss.acceptTutorial(ctx, hctx, d)
+		}
+	}
+}
+
+// lost ends a session whose link is gone: handlers cannot reply any more, so
+// they are cancelled and waited for.
+func (ss *session) lost(err error, cancel context.CancelFunc) error {
+	cancel()
+	ss.inflight.wg.Wait()
+	return err
+}
+
+// accept validates a delivery, acks it (a request is never redelivered and
+// run twice) and starts its handler.
+func (ss *session) accept(ctx, hctx context.Context, d amqp.Delivery) {
+	req, ok := ss.request(&d)
+	if !ok {
+		d.Ack(false)
+		return
+	}
+	if !ss.inflight.acquire(ctx) {
+		return
+	}
+	d.Ack(false)
+	go func() {
+		defer ss.inflight.release()
+		ss.handle(hctx, req)
+	}()
+}
+
+// request builds the Request of a delivery, or logs and drops one that
+// cannot be answered (no reply_to or correlation_id, or not a request key).
+func (ss *session) request(d *amqp.Delivery) (*Request, bool) {
+	serial, method, ok := ParseRoutingKey(d.RoutingKey)
+	log := ss.log.With("routing_key", d.RoutingKey, "correlation_id", d.CorrelationId, "app_id", d.AppId)
+	switch {
+	case !ok:
+		log.Warn("dropping message: routing key is not <serial>.Req.<Method>")
+	case d.ReplyTo == "":
+		log.Warn("dropping request without reply_to")
+	case d.CorrelationId == "":
+		log.Warn("dropping request without correlation_id")
+	default:
+		return &Request{Serial: serial, Method: method, Body: d.Body, CorrelationID: d.CorrelationId,
+			ReplyTo: d.ReplyTo, AppID: d.AppId, UserID: d.UserId, Deadline: deadlineOf(d),
+			Received: time.Now()}, true
+	}
+	ss.s.stats.dropped.Add(1)
+	return nil, false
+}
+
+// handle runs one request and replies, unless its caller has given up.
+func (ss *session) handle(ctx context.Context, req *Request) {
+	if !req.Deadline.IsZero() && !time.Now().Before(req.Deadline) {
+		ss.s.stats.expired.Add(1)
+		ss.log.Info("dropping expired request", "method", req.Method, "correlation_id", req.CorrelationID,
+			"late_by", time.Since(req.Deadline))
+		return
+	}
+	deadline := req.Deadline
+	if deadline.IsZero() {
+		deadline = req.Received.Add(ss.s.cfg.HandlerTimeout)
+	}
+	hctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	result, err := ss.invoke(hctx, req)
+	elapsed := time.Since(req.Received)
+	ss.s.stats.record(req.Method, err, elapsed)
+	if err != nil {
+		ss.log.Debug("error reply", "method", req.Method, "correlation_id", req.CorrelationID, "err", err)
+	}
+	ss.publish(req.ReplyTo, req.CorrelationID, ContentType,
+		encodeReply(ss.s.cfg.Serial, req.Method, result, err, elapsed))
+}
+
+// invoke checks the request and calls its handler, turning a panic into an
+// internal error so that one bad handler never stops the server.
+func (ss *session) invoke(ctx context.Context, req *Request) (result any, err error) {
+	if len(req.Body) > ss.s.cfg.MaxBody {
+		return nil, Errorf(CodeTooLarge, "body is %d bytes, the limit is %d", len(req.Body), ss.s.cfg.MaxBody)
+	}
+	h, ok := ss.s.handlers[req.Method]
+	if !ok {
+		return nil, Errorf(CodeUnknownMethod, "unknown method %q", req.Method)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			ss.log.Error("handler panic", "method", req.Method, "panic", p, "stack", string(debug.Stack()))
+			result, err = nil, Errorf(CodeInternal, "handler failed")
+		}
+	}()
+	return h.Handle(ctx, req)
+}
+
+// publish sends a reply through the default exchange. A reply queue that no
+// longer exists drops the reply silently at the broker; that is the caller's
+// timeout, and the server goes on.
+func (ss *session) publish(replyTo, corrID, contentType string, body []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := ss.ch.PublishWithContext(ctx, "", replyTo, false, false, amqp.Publishing{
+		ContentType: contentType, CorrelationId: corrID, Body: body,
+		Timestamp: time.Now(), AppId: ss.s.cfg.AppID,
+	})
+	if err != nil {
+		ss.log.Warn("reply not sent", "reply_to", replyTo, "correlation_id", corrID, "err", err)
+	}
+}

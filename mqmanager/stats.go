@@ -1,0 +1,80 @@
+package mqmanager
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// MethodStats are one method's counters since the server started.
+type MethodStats struct {
+	Requests    uint64    `json:"requests"`
+	Errors      uint64    `json:"errors"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	AvgMS       float64   `json:"avg_ms"`
+	MaxMS       float64   `json:"max_ms"`
+}
+
+// ServerStats are a server's counters since it started.
+type ServerStats struct {
+	Since      time.Time              `json:"since"`
+	Methods    map[string]MethodStats `json:"methods"`
+	Dropped    uint64                 `json:"dropped"`    // no reply_to, no correlation_id, bad key
+	Expired    uint64                 `json:"expired"`    // not run: the caller had given up
+	Reconnects uint64                 `json:"reconnects"` // broker links lost and rebuilt
+}
+
+type methodBook struct {
+	MethodStats
+	total time.Duration
+}
+
+type statsBook struct {
+	since                        time.Time
+	dropped, expired, reconnects atomic.Uint64
+	mu                           sync.Mutex
+	methods                      map[string]*methodBook
+}
+
+func newStatsBook() *statsBook {
+	return &statsBook{since: time.Now(), methods: map[string]*methodBook{}}
+}
+
+func (b *statsBook) record(method string, err error, d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := b.methods[method]
+	if m == nil && len(b.methods) >= 64 { // unknown methods must not grow the book without bound
+		method = "(other)"
+		m = b.methods[method]
+	}
+	if m == nil {
+		m = &methodBook{}
+		b.methods[method] = m
+	}
+	m.Requests++
+	m.total += d
+	ms := float64(d.Microseconds()) / 1000
+	m.MaxMS = max(m.MaxMS, ms)
+	if err != nil {
+		m.Errors++
+		m.LastError = err.Error()
+		m.LastErrorAt = time.Now()
+	}
+}
+
+// Stats returns a snapshot of the server's counters.
+func (s *Server) Stats() ServerStats {
+	b := s.stats
+	out := ServerStats{Since: b.since, Methods: map[string]MethodStats{}, Dropped: b.dropped.Load(),
+		Expired: b.expired.Load(), Reconnects: b.reconnects.Load()}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for name, m := range b.methods {
+		st := m.MethodStats
+		st.AvgMS = float64(m.total.Microseconds()) / 1000 / float64(m.Requests)
+		out.Methods[name] = st
+	}
+	return out
+}

@@ -1,0 +1,94 @@
+package mqmanager
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Names of the wire contract.
+const (
+	// Exchange is where requests are published.
+	Exchange = "amq.topic"
+	// Broadcast is the serial that reaches every manager.
+	Broadcast = "_all"
+	// DirectReplyQueue is RabbitMQ's pseudo-queue for direct reply-to.
+	DirectReplyQueue = "amq.rabbitmq.reply-to"
+	// ContentType of requests and replies.
+	ContentType = "application/json"
+	// DeadlineHeader carries the caller's absolute deadline in Unix
+	// milliseconds. AMQP's timestamp property has one-second resolution, so
+	// this header is what lets a manager refuse work its caller gave up on.
+	DeadlineHeader = "x-deadline-ms"
+)
+
+var serialRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// ValidSerial reports whether s is a fixture serial: letters, digits, '_'
+// and '-', starting with a letter or digit, at most 64 characters.
+func ValidSerial(s string) bool { return serialRE.MatchString(s) }
+
+// CheckSerial returns a clear error for an invalid serial.
+func CheckSerial(s string) error {
+	if !ValidSerial(s) {
+		return fmt.Errorf("invalid fixture serial %q: want %s", s, serialRE)
+	}
+	return nil
+}
+
+// QueueName is the manager's queue for a serial: jig.<serial>.
+func QueueName(serial string) string { return "jig." + serial }
+
+// RoutingKey is the key a request for serial and method is published with.
+func RoutingKey(serial, method string) string { return serial + ".Req." + method }
+
+// BindingKeys are the keys a manager binds its queue with on Exchange.
+func BindingKeys(serial string) []string {
+	return []string{serial + ".Req.*", Broadcast + ".Req.*"}
+}
+
+// ParseRoutingKey splits "<serial>.Req.<Method>".
+func ParseRoutingKey(key string) (serial, method string, ok bool) {
+	parts := strings.Split(key, ".")
+	if len(parts) != 3 || parts[1] != "Req" || parts[0] == "" || parts[2] == "" {
+		return "", "", false
+	}
+	return parts[0], parts[2], true
+}
+
+// declareServer declares the manager's exclusive, auto-delete queue and binds
+// it. A queue held by another connection fails with RESOURCE_LOCKED, which
+// the caller maps to ErrAlreadyServed.
+func declareServer(ch *amqp.Channel, serial string) (string, error) {
+	q, err := ch.QueueDeclare(QueueName(serial), false, true, true, false, nil)
+	if err != nil {
+		return "", classifyDeclare(err, serial)
+	}
+	for _, key := range BindingKeys(serial) {
+		if err := ch.QueueBind(q.Name, key, Exchange, false, nil); err != nil {
+			return "", fmt.Errorf("bind %s to %s with %q: %w", q.Name, Exchange, key, err)
+		}
+	}
+	return q.Name, nil
+}
+
+// declareTutorial declares the classic RPC tutorial's shared queue with the
+// tutorial's own arguments (non-durable, not exclusive, not auto-delete), so
+// that Python clients declaring it too agree with us.
+func declareTutorial(ch *amqp.Channel, name string) error {
+	_, err := ch.QueueDeclare(name, false, false, false, false, nil)
+	if err != nil {
+		return fmt.Errorf("declare tutorial queue %s: %w", name, err)
+	}
+	return nil
+}
+
+func classifyDeclare(err error, serial string) error {
+	if e, ok := err.(*amqp.Error); ok && e.Code == amqp.ResourceLocked {
+		return fmt.Errorf("%w: queue %s is held by another connection (%s)",
+			ErrAlreadyServed, QueueName(serial), e.Reason)
+	}
+	return fmt.Errorf("declare %s: %w", QueueName(serial), err)
+}

@@ -1,0 +1,174 @@
+package mqmanager
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// envelope is the JSON body of every reply from a manager of this contract.
+type envelope struct {
+	OK        bool            `json:"ok"`
+	Serial    string          `json:"serial"`
+	Method    string          `json:"method"`
+	Result    json.RawMessage `json:"result,omitempty"`
+	Error     *wireError      `json:"error,omitempty"`
+	ElapsedMS float64         `json:"elapsed_ms"`
+}
+
+type wireError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Request is one request as a handler sees it.
+type Request struct {
+	Serial        string    // the serial it was addressed to: the manager's own, or Broadcast
+	Method        string    // the last segment of the routing key
+	Body          []byte    // the raw body; Decode parses it
+	CorrelationID string    // echoed in the reply
+	ReplyTo       string    // the queue the reply goes to
+	AppID         string    // the caller's app_id, for logs
+	UserID        string    // the broker-validated user_id, if the caller set it
+	Deadline      time.Time // when the caller gives up; zero if it said nothing
+	Received      time.Time
+}
+
+// Decode parses the body, which must be one JSON object, into v. Unknown
+// fields and wrong types are errors. An empty body is taken as {}. The error
+// is an *Error with CodeBadRequest, ready to be returned by a handler.
+func (r *Request) Decode(v any) error {
+	body := bytes.TrimSpace(r.Body)
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if body[0] != '{' {
+		return Errorf(CodeBadRequest, "body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(CodeBadRequest, "invalid JSON body: %v", err)
+	}
+	if dec.More() {
+		return Errorf(CodeBadRequest, "invalid JSON body: trailing data after the object")
+	}
+	return nil
+}
+
+// deadlineOf reads the caller's deadline from the DeadlineHeader, or else from
+// timestamp + expiration (coarse: the timestamp has one-second resolution, so
+// a second of slack is granted).
+func deadlineOf(d *amqp.Delivery) time.Time {
+	if v, ok := d.Headers[DeadlineHeader]; ok {
+		if ms, ok := headerInt(v); ok && ms > 0 {
+			return time.UnixMilli(ms)
+		}
+	}
+	if d.Expiration == "" || d.Timestamp.IsZero() {
+		return time.Time{}
+	}
+	ms, err := strconv.ParseInt(d.Expiration, 10, 64)
+	if err != nil || ms < 0 {
+		return time.Time{}
+	}
+	return d.Timestamp.Add(time.Second + time.Duration(ms)*time.Millisecond)
+}
+
+func headerInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int32:
+		return int64(n), true
+	case int:
+		return int64(n), true
+	case string:
+		i, err := strconv.ParseInt(n, 10, 64)
+		return i, err == nil
+	}
+	return 0, false
+}
+
+// encodeReply builds the reply body for a handler's outcome.
+func encodeReply(serial, method string, result any, err error, elapsed time.Duration) []byte {
+	env := envelope{OK: err == nil, Serial: serial, Method: method,
+		ElapsedMS: float64(elapsed.Microseconds()) / 1000}
+	if err != nil {
+		env.Error = wireErrorOf(err)
+	} else {
+		raw, merr := json.Marshal(result)
+		if merr != nil {
+			env.OK = false
+			env.Error = &wireError{Code: CodeInternal, Message: "encode result: " + merr.Error()}
+		} else {
+			env.Result = raw
+		}
+	}
+	body, _ := json.Marshal(env) // cannot fail: every field is plain data
+	return body
+}
+
+func wireErrorOf(err error) *wireError {
+	var e *Error
+	if errors.As(err, &e) {
+		return &wireError{Code: e.Code, Message: e.Message}
+	}
+	return &wireError{Code: CodeInternal, Message: err.Error()}
+}
+
+// Reply is a manager's answer as a Client returns it.
+type Reply struct {
+	Serial    string          // who answered (from the envelope; for a raw reply, whom we asked)
+	Method    string          // the method asked
+	Result    json.RawMessage // the result object; for a raw reply, the body if it is JSON, else nil
+	ElapsedMS float64         // the manager's handling time
+	Raw       bool            // the body was not this contract's envelope (an older manager)
+	Body      []byte          // the body as received
+}
+
+// decodeReply turns a reply body into a Reply, or a *RemoteError for an error
+// envelope. A body that is not the envelope is passed through as Raw.
+func decodeReply(serial, method string, body []byte) (*Reply, error) {
+	var env struct {
+		OK        *bool           `json:"ok"`
+		Serial    string          `json:"serial"`
+		Method    string          `json:"method"`
+		Result    json.RawMessage `json:"result"`
+		Error     *wireError      `json:"error"`
+		ElapsedMS float64         `json:"elapsed_ms"`
+	}
+	if json.Unmarshal(body, &env) != nil || env.OK == nil || (!*env.OK && (env.Error == nil || env.Error.Code == "")) {
+		return rawReply(serial, method, body), nil
+	}
+	if env.Serial != "" {
+		serial = env.Serial
+	}
+	if env.Method != "" {
+		method = env.Method
+	}
+	if !*env.OK {
+		return nil, &RemoteError{Serial: serial, Method: method, Code: env.Error.Code, Message: env.Error.Message}
+	}
+	return &Reply{Serial: serial, Method: method, Result: env.Result, ElapsedMS: env.ElapsedMS, Body: body}, nil
+}
+
+func rawReply(serial, method string, body []byte) *Reply {
+	r := &Reply{Serial: serial, Method: method, Raw: true, Body: body}
+	if json.Valid(body) {
+		r.Result = json.RawMessage(body)
+	}
+	return r
+}
+
+func (r *Reply) String() string {
+	if r.Raw {
+		return fmt.Sprintf("%s %s (raw): %s", r.Serial, r.Method, r.Body)
+	}
+	return fmt.Sprintf("%s %s: %s", r.Serial, r.Method, r.Result)
+}
