@@ -3,6 +3,7 @@ package jig
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -17,17 +18,17 @@ var ErrTimeout = errors.New("serial timeout")
 // FixtureError means the board answered, but not with a usable answer:
 // either it reported an error (an answer starting with "ERR"), or it sent
 // bytes that are not a protocol line (non-printable bytes, or a line longer
-// than Config.MaxLine); Reason then says which, and Answer holds a bounded,
-// printable excerpt of what was received.
+// than Config.MaxLine); Reason then says which, and Answer holds a bounded
+// excerpt of what was received, escaped as in a Go string literal.
 type FixtureError struct {
 	Command string // the command that was answered
-	Answer  string // the answer line, or an excerpt of the bad bytes
+	Answer  string // the answer line, or an escaped excerpt of the bad bytes
 	Reason  string // empty for an ERR answer; else what was wrong
 }
 
 func (e *FixtureError) Error() string {
 	if e.Reason != "" {
-		return fmt.Sprintf("jig: bad answer to %q: %s (received %q)", e.Command, e.Reason, e.Answer)
+		return fmt.Sprintf("jig: bad answer to %q: %s (received \"%s\")", e.Command, e.Reason, e.Answer)
 	}
 	return fmt.Sprintf("jig: fixture error: %q answered %q", e.Command, e.Answer)
 }
@@ -49,10 +50,14 @@ func timeout(cmd string, d time.Duration, got int) error {
 // excerptLen bounds FixtureError.Answer for bad bytes.
 const excerptLen = 64
 
-// excerpt is a bounded prefix of b, for error messages.
+// excerpt is the first excerptLen bytes of b, escaped as in a Go string
+// literal (printable ASCII only, so safe in logs and JSON), with "..." if
+// cut.
 func excerpt(b []byte) string {
+	more := ""
 	if len(b) > excerptLen {
-		return string(b[:excerptLen]) + "..."
+		b, more = b[:excerptLen], "..."
 	}
-	return string(b)
+	q := strconv.QuoteToASCII(string(b))
+	return q[1:len(q)-1] + more
 }

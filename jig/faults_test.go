@@ -74,7 +74,7 @@ func wantBadAnswer(reason string) func(*testing.T, error) {
 		if !errors.As(err, &fe) || !strings.Contains(fe.Reason, reason) || fe.Command != "*IDN?" {
 			t.Fatalf("err = %v, want FixtureError with reason %q", err, reason)
 		}
-		if len(fe.Answer) > 100 || !strings.Contains(err.Error(), reason) {
+		if len(fe.Answer) > 300 || !strings.Contains(err.Error(), reason) {
 			t.Errorf("answer excerpt %d bytes, message %q", len(fe.Answer), err)
 		}
 	}

@@ -1,9 +1,6 @@
 package jig
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // framer cuts a byte stream into one answer line. It accepts "\n" and
 // "\r\n" as line ends, and refuses, as soon as they arrive, any byte that
@@ -51,8 +48,7 @@ func (f *framer) feed(p []byte) (line string, done bool, reason, bad string) {
 	return "", false, "", ""
 }
 
-// badExcerpt is a printable, bounded excerpt of the line so far and rest.
+// badExcerpt is an escaped, bounded excerpt of the line so far and rest.
 func (f *framer) badExcerpt(rest []byte) string {
-	b := append(f.line[:len(f.line):len(f.line)], rest...)
-	return strings.ToValidUTF8(excerpt(b), "\uFFFD")
+	return excerpt(append(f.line[:len(f.line):len(f.line)], rest...))
 }

@@ -1,0 +1,91 @@
+package jig_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/jig"
+	"gopkg.in/yaml.v3"
+)
+
+func TestDefaultConfig(t *testing.T) {
+	c := jig.DefaultConfig()
+	if c.Baud != 115200 || c.DataBits != 8 || c.Parity != "none" || c.StopBits != "1" ||
+		c.LineEnding != "\n" || c.QueryTimeout != time.Second || c.MaxLine != 4096 ||
+		c.ReconnectMin != 100*time.Millisecond || c.ReconnectMax != time.Second ||
+		len(c.Queries) != 2 || c.Queries[0] != (jig.Query{Name: "identity", Command: "*IDN?"}) ||
+		c.Queries[1] != (jig.Query{Name: "state", Command: "STAT?"}) {
+		t.Errorf("DefaultConfig = %+v", c)
+	}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "port is required") {
+		t.Errorf("no port: %v", err)
+	}
+	if err := (jig.Config{Port: "/dev/ttyUSB0"}).Validate(); err != nil {
+		t.Errorf("zero fields take defaults: %v", err)
+	}
+}
+
+func TestValidateJoinsEveryProblem(t *testing.T) {
+	c := jig.Config{
+		Baud: -1, DataBits: 9, Parity: "weird", StopBits: "1.5", LineEnding: ";",
+		QueryTimeout: -time.Second, MaxLine: -2, ReconnectMin: time.Second, ReconnectMax: time.Millisecond,
+		Queries: []jig.Query{{Name: "a", Command: "X?"}, {Name: "a", Command: "Y?\n"}, {Command: "Z?"}},
+	}
+	err := c.Validate()
+	want := []string{"port is required", "baud", "data_bits", "parity", `stop_bits "1.5"`, "line_ending",
+		"query_timeout", "max_line", "reconnect_min", `duplicate name "a"`, "printable", "name is required"}
+	for _, w := range want {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Validate() = %v; lacks %q", err, w)
+		}
+	}
+	if u, ok := err.(interface{ Unwrap() []error }); !ok || len(u.Unwrap()) != len(want) {
+		t.Errorf("want %d joined errors, got %v", len(want), err)
+	}
+	if _, err := jig.Open(c, nil); err == nil {
+		t.Error("Open accepted an invalid config")
+	}
+}
+
+func TestConfigYAML(t *testing.T) {
+	src := `
+port: /dev/serial/by-id/usb-FTDI-if00
+baud: 9600
+parity: even
+stop_bits: "2"
+line_ending: "\r\n"
+query_timeout: 250ms
+max_line: 512
+queries:
+  - {name: identity, command: "*IDN?"}
+  - {name: temp, command: "MEAS:TEMP?"}
+reconnect_min: 50ms
+reconnect_max: 2s
+`
+	c := jig.DefaultConfig()
+	dec := yaml.NewDecoder(strings.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Baud != 9600 || c.DataBits != 8 || c.Parity != "even" || c.StopBits != "2" || c.LineEnding != "\r\n" ||
+		c.QueryTimeout != 250*time.Millisecond || c.MaxLine != 512 || len(c.Queries) != 2 ||
+		c.Queries[1].Command != "MEAS:TEMP?" || c.ReconnectMax != 2*time.Second {
+		t.Errorf("decoded %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	fe := &jig.FixtureError{Command: "STAT?", Answer: `ERR -100,"Command error"`}
+	if s := fe.Error(); !strings.Contains(s, "STAT?") || !strings.Contains(s, "Command error") {
+		t.Errorf("FixtureError = %q", s)
+	}
+	if errors.Is(jig.ErrTimeout, jig.ErrUnavailable) {
+		t.Error("sentinels overlap")
+	}
+}
