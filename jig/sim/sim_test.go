@@ -1,0 +1,123 @@
+package sim_test
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/jig/sim"
+)
+
+// client opens the board's link as a plain terminal client.
+func client(t *testing.T, link string) (*os.File, *bufio.Reader) {
+	t.Helper()
+	f, err := os.OpenFile(link, os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if err := f.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatalf("pty not pollable: %v", err)
+	}
+	return f, bufio.NewReader(f)
+}
+
+func ask(t *testing.T, f *os.File, r *bufio.Reader, cmd string) string {
+	t.Helper()
+	if _, err := f.WriteString(cmd + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return strings.TrimRight(line, "\r\n")
+}
+
+func TestProtocol(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "SIM-0001")
+	b, err := sim.Start(link, sim.Config{Identity: "X,Y,Z,1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if target, err := os.Readlink(link); err != nil || target != b.Path() || !strings.HasPrefix(target, "/dev/pts/") {
+		t.Fatalf("link -> %q (%v), board at %q", target, err, b.Path())
+	}
+	f, r := client(t, link)
+	// No echo: the first line read is the answer, not the command.
+	for cmd, want := range map[string]string{
+		"*IDN?": "X,Y,Z,1", "stat?": sim.DefaultState, "MEAS:TEMP?": "23.5",
+		"SYST:ERR?": `0,"No error"`, "FOO?": `ERR -113,"Undefined header"`,
+	} {
+		if got := ask(t, f, r, cmd); got != want {
+			t.Errorf("%s -> %q, want %q", cmd, got, want)
+		}
+	}
+	b.SetState("BUSY")
+	if got := ask(t, f, r, "STAT?"); got != "BUSY" {
+		t.Errorf("STAT? -> %q after SetState", got)
+	}
+	b.SetFault(sim.FaultError)
+	if got := ask(t, f, r, "STAT?"); got != `ERR -100,"Command error"` {
+		t.Errorf("error fault -> %q", got)
+	}
+	if q := b.Queries(); q != 7 {
+		t.Errorf("Queries() = %d, want 7", q)
+	}
+}
+
+// TestUnplugReplug: Close removes the link and hangs up the client; a
+// board started at the same link has a new pty, and closing the old board
+// late leaves the new link alone.
+func TestUnplugReplug(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "SIM-0001")
+	b1, err := sim.Start(link, sim.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, r := client(t, link)
+	ask(t, f, r, "*IDN?")
+	b2, err := sim.Start(link, sim.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b2.Path() == b1.Path() {
+		t.Errorf("both boards on %s", b1.Path())
+	}
+	for range 2 {
+		if err := b1.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+	if _, err := f.Read(make([]byte, 1)); err == nil {
+		t.Error("client of the unplugged board can still read")
+	}
+	if target, _ := os.Readlink(link); target != b2.Path() {
+		t.Errorf("link -> %q, want the new board %q", target, b2.Path())
+	}
+	b2.Close()
+	if _, err := os.Lstat(link); !os.IsNotExist(err) {
+		t.Errorf("link still there after unplug: %v", err)
+	}
+}
+
+func TestParseFault(t *testing.T) {
+	for _, name := range sim.FaultNames() {
+		f, err := sim.ParseFault(strings.ToUpper(name))
+		if err != nil || f.String() != name {
+			t.Errorf("%s -> %v, %v", name, f, err)
+		}
+	}
+	if _, err := sim.ParseFault("flaky"); err == nil || !strings.Contains(err.Error(), "longline") {
+		t.Errorf("unknown fault: %v", err)
+	}
+	var f sim.Fault
+	if err := f.UnmarshalText([]byte("garbage")); err != nil || f != sim.FaultGarbage {
+		t.Errorf("UnmarshalText: %v %v", f, err)
+	}
+}
