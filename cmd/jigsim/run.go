@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jigmq/jigmq/jig/sim"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// usageError is a mistake on the command line (exit code 2).
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// exitCode maps run's error to the process exit code.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	default:
+		return exitError
+	}
+}
+
+const usageText = `Usage: jigsim --link PATH [flags]
+
+jigsim plays a test fixture's controller board on a pseudo-terminal. It
+points PATH (a symlink, like /dev/serial/by-id/...) at the pty's slave
+/dev/pts/N and answers the line protocol there: *IDN?, STAT?, MEAS:TEMP?,
+SYST:ERR?; anything else gets ERR -113,"Undefined header". Point a
+jig-manager's serial port at PATH. Stopping jigsim (Ctrl-C, SIGTERM) is
+unplugging the board: PATH is removed. Starting it again at the same PATH is
+plugging it back in, with a new /dev/pts/N behind it.
+
+Flags:
+`
+
+const examplesText = `
+Faults:
+  none      answer correctly
+  silent    never answer (the reader times out)
+  garbage   random non-printable bytes, no newline
+  error     answer ERR -100,"Command error"
+  partial   half an answer line, no terminator
+  longline  64 KiB without a newline
+
+Examples:
+  jigsim --link /tmp/jigsim/SIM-0001
+  jigsim --link /tmp/jigsim/SIM-0002 --state BUSY --delay 20ms
+  jigsim --link /tmp/jigsim/SIM-0003 --fault silent
+
+Exit codes: 0 ok, 1 error, 2 usage.
+`
+
+// options are the parsed flags.
+type options struct {
+	link, identity, state string
+	delay                 time.Duration
+	fault                 sim.Fault
+}
+
+// parse reads the flags; -h prints help to stdout and returns flag.ErrHelp.
+func parse(args []string, stdout, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("jigsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.link, "link", "", "symlink to create for the board's port, e.g. /tmp/jigsim/SIM-0001 (required)")
+	fs.StringVar(&o.identity, "identity", sim.DefaultIdentity, "answer to *IDN?")
+	fs.StringVar(&o.state, "state", sim.DefaultState, "answer to STAT?")
+	fs.DurationVar(&o.delay, "delay", 0, "wait before each answer, e.g. 20ms (a slow board)")
+	fs.TextVar(&o.fault, "fault", sim.FaultNone, "misbehave: "+strings.Join(sim.FaultNames(), "|"))
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), examplesText)
+	}
+	help := false
+	for _, a := range args {
+		help = help || a == "-h" || a == "-help" || a == "--help" || a == "--h"
+	}
+	if help {
+		fs.SetOutput(stdout) // help asked for is output, not an error
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, usageError{err} // flag has printed it, with the usage
+	}
+	if err := check(o, fs); err != nil {
+		fmt.Fprintln(stderr, "jigsim:", err)
+		return o, err
+	}
+	return o, nil
+}
+
+// check validates what flag cannot.
+func check(o options, fs *flag.FlagSet) error {
+	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Errorf("unexpected argument %q (see jigsim -h)", fs.Arg(0))}
+	case o.link == "":
+		return usageError{errors.New("--link is required (see jigsim -h)")}
+	case o.delay < 0:
+		return usageError{fmt.Errorf("--delay %s must not be negative", o.delay)}
+	}
+	return nil
+}
+
+// run is the whole program: it plugs a board in at --link, prints where,
+// and unplugs it when ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parse(args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := os.MkdirAll(filepath.Dir(o.link), 0o755); err != nil {
+		return fmt.Errorf("jigsim: %w", err)
+	}
+	b, err := sim.Start(o.link, sim.Config{Identity: o.identity, State: o.state, Delay: o.delay, Fault: o.fault}, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "jigsim:", err)
+		return err
+	}
+	fmt.Fprintf(stdout, "jigsim: %s -> %s\n", b.Path(), o.link)
+	<-ctx.Done()
+	if err := b.Close(); err != nil {
+		fmt.Fprintln(stderr, "jigsim:", err)
+		return err
+	}
+	return nil
+}
