@@ -184,4 +184,4 @@ func (l *link) watch() {
 	close(l.dead)
 }
 
-func (l *link) isDead() bool { return isClosed(l.dead) }
+func (l *link) isDead() bool { return isClosed(l.dead) || l.conn.IsClosed() }

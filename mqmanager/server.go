@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -172,21 +173,27 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // inflight tracks the handlers of one session: a semaphore bounding them and
 // a WaitGroup the session waits on before it returns.
 type inflight struct {
-	sem chan struct{}
-	wg  sync.WaitGroup
+	sem   chan struct{}
+	wg    sync.WaitGroup
+	count *atomic.Int64 // the server's gauge of handlers running
 }
 
 func (f *inflight) acquire(ctx context.Context) bool {
 	select {
 	case f.sem <- struct{}{}:
 		f.wg.Add(1)
+		f.count.Add(1)
 		return true
 	case <-ctx.Done():
 		return false
 	}
 }
 
-func (f *inflight) release() { <-f.sem; f.wg.Done() }
+func (f *inflight) release() {
+	f.count.Add(-1)
+	<-f.sem
+	f.wg.Done()
+}
 
 // wait waits for the handlers in flight, at most grace; then it cancels them
 // and waits for them to return.

@@ -34,7 +34,7 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 	defer conn.Close()
 	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	ss := &session{s: s, log: log, tag: "jig-manager-" + uuid.NewString(),
-		inflight: inflight{sem: make(chan struct{}, s.cfg.Concurrency)}}
+		inflight: inflight{sem: make(chan struct{}, s.cfg.Concurrency), count: &s.stats.inflight}}
 	links, err := ss.setup(conn)
 	if err != nil {
 		return false, err
@@ -50,7 +50,7 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 // links are what a session's reader watches. A nil channel (no tutorial
 // queue) is never ready in a select.
 type links struct {
-	req, tut                         <-chan amqp.Delivery
+	req, tut                        <-chan amqp.Delivery
 	connClosed, chClosed, tutClosed chan *amqp.Error
 }
 

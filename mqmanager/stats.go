@@ -23,6 +23,7 @@ type ServerStats struct {
 	Dropped    uint64                 `json:"dropped"`    // no reply_to, no correlation_id, bad key
 	Expired    uint64                 `json:"expired"`    // not run: the caller had given up
 	Reconnects uint64                 `json:"reconnects"` // broker links lost and rebuilt
+	InFlight   int64                  `json:"in_flight"`  // handlers running now
 }
 
 type methodBook struct {
@@ -33,6 +34,7 @@ type methodBook struct {
 type statsBook struct {
 	since                        time.Time
 	dropped, expired, reconnects atomic.Uint64
+	inflight                     atomic.Int64
 	mu                           sync.Mutex
 	methods                      map[string]*methodBook
 }
@@ -68,7 +70,7 @@ func (b *statsBook) record(method string, err error, d time.Duration) {
 func (s *Server) Stats() ServerStats {
 	b := s.stats
 	out := ServerStats{Since: b.since, Methods: map[string]MethodStats{}, Dropped: b.dropped.Load(),
-		Expired: b.expired.Load(), Reconnects: b.reconnects.Load()}
+		Expired: b.expired.Load(), Reconnects: b.reconnects.Load(), InFlight: b.inflight.Load()}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for name, m := range b.methods {
