@@ -117,7 +117,10 @@ func (d *Device) Stats() Stats {
 func (d *Device) Close() error {
 	var err error
 	d.closeOnce.Do(func() {
+		// Under flightMu, so no Status call can start a read after this.
+		d.flightMu.Lock()
 		d.cancel()
+		d.flightMu.Unlock()
 		d.wg.Wait()
 		// Every goroutine that could hold the port has returned.
 		err = d.closePort()

@@ -82,11 +82,12 @@ func (d *Device) closePort() error {
 }
 
 // lost closes the port after err showed it gone, and asks the supervisor
-// to start reopening it. The caller holds conv.
+// to start reopening it at once. The caller holds conv.
 func (d *Device) lost(err error) {
-	if d.port != nil {
-		d.log.Warn("serial port lost", "err", err)
+	if d.port == nil {
+		return // it was not open: the supervisor is already retrying
 	}
+	d.log.Warn("serial port lost", "err", err)
 	d.closePort()
 	select {
 	case d.wake <- struct{}{}:
@@ -117,4 +118,58 @@ func (d *Device) probe() {
 	if err != nil {
 		d.lost(unavailable(d.cfg.Port, fmt.Errorf("probe: %w", err)))
 	}
+}
+
+// supervise is the Device's background goroutine: while the port is closed
+// it retries opening it with capped exponential backoff; while it is open
+// it probes it periodically so an unplug is noticed even when idle. It
+// never waits for the port while a read holds it: the read notices
+// trouble itself.
+func (d *Device) supervise() {
+	defer d.wg.Done()
+	backoff := d.cfg.ReconnectMin
+	var lastErr string
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.ctx.Done():
+			return
+		case <-d.wake:
+			backoff = d.cfg.ReconnectMin
+		case <-t.C:
+		}
+		wait := probeEvery
+		if ok, err := d.tick(); !ok {
+			if msg := err.Error(); msg != lastErr {
+				d.log.Warn("serial port unavailable, retrying", "err", err, "backoff_max", d.cfg.ReconnectMax)
+				lastErr = msg
+			}
+			wait, backoff = backoff, min(2*backoff, d.cfg.ReconnectMax)
+		} else {
+			lastErr, backoff = "", d.cfg.ReconnectMin
+		}
+		t.Reset(wait)
+	}
+}
+
+// tick connects a closed port or probes an open one, if no read holds it.
+// It reports false with the reason if the port could not be opened.
+func (d *Device) tick() (bool, error) {
+	select {
+	case <-d.conv:
+	default:
+		return true, nil // a read is running; it reconnects or fails itself
+	}
+	defer func() { d.conv <- struct{}{} }()
+	if d.port != nil {
+		d.probe()
+		if d.port != nil {
+			return true, nil
+		}
+	}
+	if err := d.connect(); err != nil {
+		return false, err
+	}
+	return true, nil
 }

@@ -16,6 +16,9 @@ func (d *Device) read(ctx context.Context) (Status, error) {
 		return d.failed(), unavailable(d.cfg.Port, errClosed)
 	}
 	defer func() { d.conv <- struct{}{} }()
+	if ctx.Err() != nil {
+		return d.failed(), unavailable(d.cfg.Port, errClosed)
+	}
 	start := time.Now()
 	d.reads.Add(1)
 	st, err := d.readLocked(ctx, start)

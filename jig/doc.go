@@ -1,0 +1,93 @@
+// Package jig talks to a test fixture's controller board over a serial
+// port, and turns its answers into a status: the fixture side of jigmq.
+//
+// # The line protocol
+//
+// The board speaks an ASCII, line-terminated, SCPI-style command/response
+// protocol: one command line in, one answer line out. A status read is not
+// hard-wired: it is the list of queries in Config.Queries, each a name and
+// a command, by default
+//
+//	identity  *IDN?   e.g. JIGMQ,JigSim,SIM-0001,1.0
+//	state     STAT?   e.g. READY
+//
+// Every query's answer lands in Status.Fields under its name; the answers
+// of the queries named "identity" and "state" also fill Status.Identity and
+// Status.State. Commands are sent followed by Config.LineEnding ("\n" by
+// default); answers may end in "\n" or "\r\n".
+//
+// One query is one conversation: flush whatever stale input is waiting
+// (a late answer to an earlier, timed-out command must not be taken for
+// this one), write the command, then read until one whole line has arrived
+// or Config.QueryTimeout has passed. The queries of a read run in order and
+// the read stops at the first failure.
+//
+// # Outcomes
+//
+// A status read ends in exactly one of:
+//
+//   - a Status, with Connected true and every field filled;
+//   - ErrUnavailable (wrapped with the port path and the cause): the port
+//     does not exist, cannot be opened, or failed during the read (it was
+//     unplugged: EIO, a hang-up, the path gone);
+//   - ErrTimeout (wrapped with the command and the timeout): the board did
+//     not send a whole line in time, either nothing at all or an
+//     unterminated fragment (the message says which);
+//   - *FixtureError: the board answered, but the answer is unusable. Either
+//     it starts with "ERR" (the board's own error report, e.g.
+//     ERR -113,"Undefined header"; Reason is empty), or it is not a protocol
+//     line: a byte that is not printable ASCII (noise, a wrong baud rate), a
+//     stray carriage return, or a line longer than Config.MaxLine. Those are
+//     refused the moment the offending byte arrives, so a runaway board can
+//     neither hang a read nor make it buffer without bound; the rest of the
+//     burst is drained and the input flushed, so the next read starts
+//     clean. Reason says what was wrong and Answer holds an escaped,
+//     bounded excerpt.
+//
+// A caller's context ending is reported as the context's error.
+//
+// # One conversation at a time, shared reads
+//
+// The port is one conversation at a time: a read holds it from the first
+// flush to the last answer. Status calls that arrive while a read is in
+// flight do not queue behind it for a read of their own: they share its
+// result (counted in Stats.CoalescedReads). So fifty simultaneous requests
+// cost one or two reads, and a burst of requests cannot make a slow board
+// fall ever further behind. The shared read belongs to the Device, not to
+// the caller that started it: each caller stops waiting when its own
+// context ends, without cutting the read short for the others; the query
+// timeouts bound the read itself.
+//
+// # Unplugging and replugging
+//
+// Open does not need the port to exist. A Device owns one background
+// goroutine that, while the port is closed, retries opening it by path with
+// exponential backoff from Config.ReconnectMin to Config.ReconnectMax, and
+// while it is open, checks it a few times a second even when idle: the path
+// must still resolve to the same device node (device and inode numbers),
+// and a non-blocking read must not report a hang-up. So Connected is
+// truthful for a health check with no reads going on. A USB-serial adapter
+// that is pulled and plugged back in comes back as a new device node behind
+// the same /dev/serial/by-id symlink; the Device notices the change, closes
+// the stale descriptor and opens the new node, without being recreated. A
+// Status call that finds the port closed also tries to open it at once, so
+// a replug is picked up by the first request rather than the next retry.
+//
+// Reading uses go.bug.st/serial with a short read timeout (50ms), on which
+// it returns (0, nil); the reader loops under its own deadline, and that
+// timeout also bounds how late a read in progress notices Close.
+//
+// # Lifecycle
+//
+// Close stops the background goroutine and any read in flight, waits for
+// them, and closes the port; it is idempotent. Status after Close returns
+// ErrUnavailable. A Device logs through the slog.Logger given to Open, with
+// key/value attributes, and logs nothing when it is nil.
+//
+// # The simulator
+//
+// Package jig/sim plays the board on a pseudo-terminal, with faults to
+// order (silent, garbage, error, partial, longline), behind a symlink that
+// stands in for /dev/serial/by-id; cmd/jigsim runs it as a program. The
+// tests of this package run against it, on real pseudo-terminals.
+package jig
