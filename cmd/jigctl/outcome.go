@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// Exit codes, one per outcome. Documented in the help and the README.
+const (
+	exitOK          = 0
+	exitFailed      = 1 // an error reply, or any other failure
+	exitUsage       = 2
+	exitTimeout     = 3
+	exitNoFixture   = 4
+	exitUnreachable = 5
+)
+
+const exitCodesHelp = `Exit status:
+  0  every request answered ok
+  1  an error reply (the fixture answered with an error), or another failure
+  2  usage: bad command, flag or argument
+  3  timeout: the request was routed but no reply came by --timeout
+  4  no fixture: no manager for that serial is on the bus (fails at once)
+  5  broker unreachable: the broker could not be reached, or the link was lost
+With several serials, the status is that of the first failure in argument order.`
+
+// outcome is one request's end, as printed with -o json (a stable schema).
+type outcome struct {
+	Serial    string          `json:"serial"`
+	Method    string          `json:"method"`
+	Outcome   string          `json:"outcome"` // ok, error_reply, no_fixture, timeout, broker_unreachable, failed
+	Result    json.RawMessage `json:"result,omitempty"`
+	Raw       bool            `json:"raw,omitempty"` // the reply was not the envelope (an older manager)
+	Error     *outcomeError   `json:"error,omitempty"`
+	ElapsedMS float64         `json:"elapsed_ms"` // round trip seen by jigctl
+	err       error
+}
+
+type outcomeError struct {
+	Code    string `json:"code,omitempty"` // the manager's code, for an error reply
+	Message string `json:"message"`
+}
+
+// classify names an error's outcome and its exit code.
+func classify(err error) (string, int) {
+	var re *mqmanager.RemoteError
+	switch {
+	case err == nil:
+		return "ok", exitOK
+	case errors.As(err, &re):
+		return "error_reply", exitFailed
+	case errors.Is(err, mqmanager.ErrNoFixture):
+		return "no_fixture", exitNoFixture
+	case errors.Is(err, mqmanager.ErrTimeout):
+		return "timeout", exitTimeout
+	case errors.Is(err, mqmanager.ErrBrokerUnreachable):
+		return "broker_unreachable", exitUnreachable
+	case errors.Is(err, context.Canceled):
+		return "canceled", exitFailed
+	}
+	return "failed", exitFailed
+}
+
+func newOutcome(serial, method string, r *mqmanager.Reply, err error, ms float64) outcome {
+	o := outcome{Serial: serial, Method: method, ElapsedMS: ms, err: err}
+	o.Outcome, _ = classify(err)
+	if r != nil {
+		o.Result, o.Raw = r.Result, r.Raw
+		if r.Raw && r.Result == nil {
+			o.Result, _ = json.Marshal(string(r.Body))
+		}
+	}
+	var re *mqmanager.RemoteError
+	if errors.As(err, &re) {
+		o.Error = &outcomeError{Code: re.Code, Message: re.Message}
+	} else if err != nil {
+		o.Error = &outcomeError{Message: err.Error()}
+	}
+	return o
+}
+
+// exitCode is the code of the first failure, in order.
+func exitCode(outs []outcome) int {
+	for _, o := range outs {
+		if _, code := classify(o.err); code != exitOK {
+			return code
+		}
+	}
+	return exitOK
+}

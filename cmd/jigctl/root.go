@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/mqmanager"
+	"github.com/spf13/cobra"
+)
+
+// globals are the flags every command takes.
+type globals struct {
+	url     string
+	timeout time.Duration
+	output  string
+	reply   string
+	stdout  io.Writer
+	stderr  io.Writer
+}
+
+func envOr(def string, names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return def
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		if _, ok := err.(*cli.ExitError); !ok {
+			// cobra's own errors: unknown command or flag, wrong arguments.
+			return cli.Exit(exitUsage, fmt.Errorf("%v (see jigctl --help)", err))
+		}
+	}
+	return err
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "jigctl",
+		Short: "Ask test fixtures on the RabbitMQ bus for their status",
+		Long: `jigctl asks test fixtures (JIGs) on the RabbitMQ bus, through their
+jig-manager, and reports one honest outcome per fixture: a reply, an error
+reply, no fixture, timeout, or broker unreachable.
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return g.check()
+		},
+	}
+	timeout := 2 * time.Second
+	if v := os.Getenv("JIGCTL_TIMEOUT"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			timeout = d
+		}
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.url, "url", envOr(mqmanager.DefaultURL, "JIGCTL_URL", "AMQP_URL"),
+		"broker URL (env JIGCTL_URL, then AMQP_URL)")
+	pf.DurationVar(&g.timeout, "timeout", timeout, "deadline of each request (env JIGCTL_TIMEOUT)")
+	pf.StringVarP(&g.output, "output", "o", envOr("text", "JIGCTL_OUTPUT"), "output format: text or json (env JIGCTL_OUTPUT)")
+	pf.StringVar(&g.reply, "reply", envOr("per-request", "JIGCTL_REPLY"),
+		"reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
+	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g))
+	return root
+}
+
+func (g *globals) check() error {
+	if g.output != "text" && g.output != "json" {
+		return cli.Exit(exitUsage, fmt.Errorf("-o %q: want text or json", g.output))
+	}
+	if g.timeout <= 0 {
+		return cli.Exit(exitUsage, fmt.Errorf("--timeout %v: must be positive", g.timeout))
+	}
+	if _, err := mqmanager.ParseReplyMode(g.reply); err != nil {
+		return cli.Exit(exitUsage, err)
+	}
+	if err := mqmanager.ValidateURL(g.url); err != nil {
+		return cli.Exit(exitUsage, err)
+	}
+	return nil
+}
+
+// dial connects within the timeout; an unreachable broker exits 5.
+func (g *globals) dial(ctx context.Context) (*mqmanager.Client, error) {
+	mode, _ := mqmanager.ParseReplyMode(g.reply)
+	dctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
+	c, err := mqmanager.Dial(dctx, mqmanager.ClientConfig{
+		Broker: mqmanager.Broker{URLs: []string{g.url}, Name: "jigctl"}, ReplyMode: mode, AppID: "jigctl"})
+	if err != nil {
+		_, code := classify(err)
+		return nil, cli.Exit(code, err)
+	}
+	return c, nil
+}

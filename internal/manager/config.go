@@ -1,0 +1,138 @@
+// Package manager is the jig-manager daemon: its configuration, its request
+// handlers (JigStatus, Fib, Ping, Stats, and the RPC tutorial's queue), and
+// the wiring of a fixture's serial device to the request server.
+package manager
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/jigmq/jigmq/fib"
+	"github.com/jigmq/jigmq/jig"
+	"github.com/jigmq/jigmq/mqmanager"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is jig-manager's configuration file. Every field has a default, so
+// a file needs only the serial and the port.
+type Config struct {
+	// Serial is the fixture's serial, e.g. JIG-0001. Required.
+	Serial string `yaml:"serial"`
+	Broker Broker `yaml:"broker"`
+	// Fixture is the controller board's serial port and its status queries.
+	Fixture jig.Config `yaml:"fixture"`
+	Server  Server     `yaml:"server"`
+	Fib     Fib        `yaml:"fib"`
+	Compat  Compat     `yaml:"compat"`
+	Log     Log        `yaml:"log"`
+}
+
+// Broker is how the manager reaches RabbitMQ.
+type Broker struct {
+	// URLs are a cluster's nodes, tried in turn on connection loss.
+	// Default [amqp://guest:guest@127.0.0.1:5672/]. Env AMQP_URL replaces
+	// the list with one URL.
+	URLs []string `yaml:"urls"`
+	// Password is put into every URL that has a user and no password. Set it
+	// with env JIG_AMQP_PASSWORD rather than in the file.
+	Password string `yaml:"password"`
+	// Heartbeat interval. Default 5s.
+	Heartbeat time.Duration `yaml:"heartbeat"`
+	// Prefetch is how many requests the broker sends ahead. Default 64.
+	Prefetch int `yaml:"prefetch"`
+	// ReconnectMax caps the reconnect backoff. Default 5s.
+	ReconnectMax time.Duration `yaml:"reconnect_max"`
+	TLS          TLS           `yaml:"tls"`
+}
+
+// TLS is used for amqps:// URLs.
+type TLS struct {
+	CA         string `yaml:"ca"`          // PEM file of the CAs to trust; default the system's
+	Cert       string `yaml:"cert"`        // client certificate PEM file
+	Key        string `yaml:"key"`         // client key PEM file
+	ServerName string `yaml:"server_name"` // default the URL's host
+	// External logs in with the client certificate (SASL EXTERNAL).
+	External bool `yaml:"external"`
+}
+
+// Server bounds the request server.
+type Server struct {
+	// Concurrency is how many requests are handled at once. Default 16.
+	Concurrency int `yaml:"concurrency"`
+	// MaxBody is the largest request body, in bytes. Default 65536.
+	MaxBody int `yaml:"max_body"`
+	// HandlerTimeout bounds a request that carries no deadline. Default 30s.
+	HandlerTimeout time.Duration `yaml:"handler_timeout"`
+	// ShutdownGrace is how long a stop waits for requests in flight. Default 5s.
+	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
+}
+
+// Fib bounds the Fib method.
+type Fib struct {
+	// MaxN is the largest n accepted. Default 1000000.
+	MaxN int `yaml:"max_n"`
+}
+
+// Compat holds compatibility options.
+type Compat struct {
+	// TutorialQueue, e.g. rpc_queue, is also consumed with the classic
+	// RabbitMQ RPC tutorial's plain-integer protocol. Default off.
+	TutorialQueue string `yaml:"tutorial_queue"`
+}
+
+// Log configures the logs on stderr.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error. Default info.
+	Format string `yaml:"format"` // text or json. Default text.
+}
+
+// DefaultConfig is the configuration with every default filled in.
+func DefaultConfig() Config {
+	return Config{
+		Broker: Broker{URLs: []string{mqmanager.DefaultURL}, Heartbeat: 5 * time.Second,
+			Prefetch: 64, ReconnectMax: 5 * time.Second},
+		Fixture: jig.DefaultConfig(),
+		Server: Server{Concurrency: 16, MaxBody: 64 << 10, HandlerTimeout: 30 * time.Second,
+			ShutdownGrace: 5 * time.Second},
+		Fib: Fib{MaxN: fib.DefaultMax},
+		Log: Log{Level: "info", Format: "text"},
+	}
+}
+
+// Decode reads a YAML configuration over the defaults. Unknown keys are an
+// error.
+func Decode(r io.Reader) (Config, error) {
+	cfg := DefaultConfig()
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// Load reads the file at path (none if path is empty) and applies the
+// environment: AMQP_URL and JIG_AMQP_PASSWORD.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, err
+		}
+		if cfg, err = Decode(bytes.NewReader(data)); err != nil {
+			return cfg, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if u := getenv("AMQP_URL"); u != "" {
+		cfg.Broker.URLs = []string{u}
+	}
+	if pw := getenv("JIG_AMQP_PASSWORD"); pw != "" {
+		cfg.Broker.Password = pw
+	}
+	return cfg, nil
+}

@@ -1,0 +1,104 @@
+package manager
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// Validate reports every problem of the configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Serial == "" {
+		add("serial: required")
+	} else if err := mqmanager.CheckSerial(c.Serial); err != nil {
+		add("serial: %v", err)
+	}
+	if len(c.Broker.URLs) == 0 {
+		add("broker.urls: at least one URL")
+	}
+	for _, u := range c.Broker.URLs {
+		if err := mqmanager.ValidateURL(u); err != nil {
+			add("broker.urls: %v", err)
+		}
+	}
+	if c.Broker.Heartbeat < 0 || c.Broker.Prefetch < 0 || c.Broker.ReconnectMax < 0 {
+		add("broker: heartbeat, prefetch and reconnect_max must not be negative")
+	}
+	if err := c.Fixture.Validate(); err != nil {
+		add("fixture: %v", err)
+	}
+	if c.Server.Concurrency < 1 || c.Server.MaxBody < 2 || c.Server.HandlerTimeout <= 0 || c.Server.ShutdownGrace < 0 {
+		add("server: concurrency >= 1, max_body >= 2, handler_timeout > 0 and shutdown_grace >= 0 required")
+	}
+	if c.Fib.MaxN < 0 || c.Fib.MaxN > 10_000_000 {
+		add("fib.max_n: %d is not between 0 and 10000000", c.Fib.MaxN)
+	}
+	if _, err := c.Log.level(); err != nil {
+		add("log.level: %v", err)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		add("log.format: %q is not text or json", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func (l Log) level() (slog.Level, error) {
+	var lv slog.Level
+	err := lv.UnmarshalText([]byte(l.Level))
+	return lv, err
+}
+
+// urls returns the broker URLs with the configured password filled in.
+func (b Broker) urls() []string {
+	out := make([]string, len(b.URLs))
+	for i, raw := range b.URLs {
+		out[i] = raw
+		u, err := url.Parse(raw)
+		if err != nil || b.Password == "" || u.User == nil {
+			continue
+		}
+		if _, has := u.User.Password(); !has {
+			u.User = url.UserPassword(u.User.Username(), b.Password)
+			out[i] = u.String()
+		}
+	}
+	return out
+}
+
+// tlsConfig builds the TLS configuration; nil when nothing is configured.
+// Certificate verification is always on.
+func (t TLS) tlsConfig() (*tls.Config, error) {
+	if t.CA == "" && t.Cert == "" && t.Key == "" && t.ServerName == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{ServerName: t.ServerName, MinVersion: tls.VersionTLS12}
+	if t.CA != "" {
+		pem, err := os.ReadFile(t.CA)
+		if err != nil {
+			return nil, fmt.Errorf("broker.tls.ca: %w", err)
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("broker.tls.ca: %s holds no PEM certificate", t.CA)
+		}
+	}
+	if (t.Cert == "") != (t.Key == "") {
+		return nil, errors.New("broker.tls: cert and key go together")
+	}
+	if t.Cert != "" {
+		pair, err := tls.LoadX509KeyPair(t.Cert, t.Key)
+		if err != nil {
+			return nil, fmt.Errorf("broker.tls: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}

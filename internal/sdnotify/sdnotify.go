@@ -1,0 +1,45 @@
+// Package sdnotify speaks systemd's notify protocol (sd_notify(3)): state
+// lines sent as datagrams to the socket named by $NOTIFY_SOCKET. Without
+// that variable (not run by systemd, or not Type=notify) it does nothing.
+package sdnotify
+
+import (
+	"net"
+	"strings"
+)
+
+// Notifier sends state lines to systemd.
+type Notifier struct {
+	addr *net.UnixAddr // nil: not under systemd
+}
+
+// New returns a Notifier for the socket path (the value of $NOTIFY_SOCKET);
+// an empty path gives one that does nothing. A leading '@' names an
+// abstract socket.
+func New(socket string) *Notifier {
+	if socket == "" {
+		return &Notifier{}
+	}
+	if strings.HasPrefix(socket, "@") {
+		socket = "\x00" + socket[1:]
+	}
+	return &Notifier{addr: &net.UnixAddr{Name: socket, Net: "unixgram"}}
+}
+
+// Enabled reports whether systemd is listening.
+func (n *Notifier) Enabled() bool { return n.addr != nil }
+
+// Send sends state (e.g. "READY=1", "WATCHDOG=1", "STATUS=..."). Errors
+// are returned but a daemon can ignore them: systemd is optional.
+func (n *Notifier) Send(state string) error {
+	if n.addr == nil {
+		return nil
+	}
+	conn, err := net.DialUnix("unixgram", nil, n.addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.Write([]byte(state))
+	return err
+}
