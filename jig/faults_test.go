@@ -17,10 +17,19 @@ const margin = 2 * time.Second
 // TestFaults checks each fault gives its defined error within the query
 // timeout plus margin, and that the next read succeeds once it is cleared.
 func TestFaults(t *testing.T) {
-	cases := []struct {
-		fault sim.Fault
-		check func(t *testing.T, err error)
-	}{
+	for _, c := range faultCases() {
+		t.Run(c.fault.String(), func(t *testing.T) { testFault(t, c.fault, c.check) })
+	}
+}
+
+type faultCase struct {
+	fault sim.Fault
+	check func(t *testing.T, err error)
+}
+
+// faultCases is each fault with a check of its error.
+func faultCases() []faultCase {
+	return []faultCase{
 		{sim.FaultSilent, func(t *testing.T, err error) {
 			if !errors.Is(err, jig.ErrTimeout) || !strings.Contains(err.Error(), "*IDN?") {
 				t.Errorf("err = %v, want ErrTimeout naming the command", err)
@@ -40,31 +49,32 @@ func TestFaults(t *testing.T) {
 			}
 		}},
 	}
-	for _, c := range cases {
-		t.Run(c.fault.String(), func(t *testing.T) {
-			link := newLink(t)
-			b := startBoard(t, link, sim.Config{Fault: c.fault})
-			cfg := testConfig(link)
-			d := openDevice(t, cfg)
-			for range 2 { // the second read must not be confused by the first
-				start := time.Now()
-				_, err := status(t, d)
-				if took := time.Since(start); took > cfg.QueryTimeout+margin {
-					t.Errorf("faulty read took %s", took)
-				}
-				c.check(t, err)
-				if !d.Connected() {
-					t.Errorf("a fault disconnected the port")
-				}
-			}
-			b.SetFault(sim.FaultNone)
-			if st := mustStatus(t, d); st.Identity != sim.DefaultIdentity || st.State != sim.DefaultState {
-				t.Errorf("after clearing the fault: %+v", st)
-			}
-			if s := d.Stats(); s.Errors != 2 || s.Reads != 3 {
-				t.Errorf("stats = %+v", s)
-			}
-		})
+}
+
+// testFault reads twice from a board with fault (the second read must not
+// be confused by the first), then once more after clearing it.
+func testFault(t *testing.T, fault sim.Fault, check func(*testing.T, error)) {
+	link := newLink(t)
+	b := startBoard(t, link, sim.Config{Fault: fault})
+	cfg := testConfig(link)
+	d := openDevice(t, cfg)
+	for range 2 {
+		start := time.Now()
+		_, err := status(t, d)
+		if took := time.Since(start); took > cfg.QueryTimeout+margin {
+			t.Errorf("faulty read took %s", took)
+		}
+		check(t, err)
+		if !d.Connected() {
+			t.Errorf("a fault disconnected the port")
+		}
+	}
+	b.SetFault(sim.FaultNone)
+	if st := mustStatus(t, d); st.Identity != sim.DefaultIdentity || st.State != sim.DefaultState {
+		t.Errorf("after clearing the fault: %+v", st)
+	}
+	if s := d.Stats(); s.Errors != 2 || s.Reads != 3 {
+		t.Errorf("stats = %+v", s)
 	}
 }
 

@@ -45,16 +45,7 @@ func TestRun(t *testing.T) {
 		done <- run(ctx, []string{"--link", link, "--state", "BUSY", "--delay", "1ms"}, &stdout, &stderr)
 	}()
 
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stdout.String(), "\n") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no startup line; stderr: %s", stderr.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if out := stdout.String(); !strings.HasPrefix(out, "jigsim: /dev/pts/") || !strings.HasSuffix(out, " -> "+link+"\n") {
-		t.Errorf("stdout = %q", out)
-	}
+	waitStarted(t, link, &stdout, &stderr)
 	d, err := jig.Open(jig.Config{Port: link}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -117,5 +108,20 @@ func TestRunStartFails(t *testing.T) {
 	err := run(context.Background(), []string{"--link", filepath.Join(file, "SIM")}, io.Discard, io.Discard)
 	if exitCode(err) != 1 {
 		t.Errorf("err = %v, exit %d", err, exitCode(err))
+	}
+}
+
+// waitStarted waits (bounded) for run's startup line and checks it.
+func waitStarted(t *testing.T, link string, stdout, stderr *lockedBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stdout.String(), "\n") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no startup line; stderr: %s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if out := stdout.String(); !strings.HasPrefix(out, "jigsim: /dev/pts/") || !strings.HasSuffix(out, " -> "+link+"\n") {
+		t.Errorf("stdout = %q", out)
 	}
 }
