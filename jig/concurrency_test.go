@@ -31,6 +31,7 @@ func TestConcurrentStatusShared(t *testing.T) {
 			if err == nil && (st.Identity != sim.DefaultIdentity || st.State != sim.DefaultState) {
 				err = errors.New("wrong status " + st.Identity + " " + st.State)
 			}
+			st.Fields["mine"] = "x" // -race: shared reads must not share maps
 			errs <- err
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +26,7 @@ type Status struct {
 
 // Stats are counters for monitoring.
 type Stats struct {
-	Reads          uint64    // status reads done on the port
+	Reads          uint64    // status reads attempted (each runs every query)
 	CoalescedReads uint64    // Status calls answered by a read already in flight
 	Reconnects     uint64    // successful opens of the port after the first
 	Errors         uint64    // status reads that failed
@@ -77,6 +79,7 @@ func Open(cfg Config, logger *slog.Logger) (*Device, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	cfg.Queries = slices.Clone(cfg.Queries) // the caller may reuse its slice
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -138,7 +141,9 @@ func (d *Device) Status(ctx context.Context) (Status, error) {
 	}
 	select {
 	case <-f.done:
-		return f.st, f.err
+		st := f.st // each caller gets its own Fields, free to modify
+		st.Fields = maps.Clone(st.Fields)
+		return st, f.err
 	case <-ctx.Done():
 		return d.failed(), ctx.Err()
 	}

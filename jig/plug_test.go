@@ -1,8 +1,11 @@
 package jig_test
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,5 +93,44 @@ func TestOpenAbsentPort(t *testing.T) {
 	_, err := status(t, d)
 	if !errors.Is(err, jig.ErrUnavailable) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestLogging: with a logger, opening and losing the port are logged with
+// the port as an attribute.
+func TestLogging(t *testing.T) {
+	link := newLink(t)
+	b := startBoard(t, link, sim.Config{})
+	var out syncBuffer
+	d, err := jig.Open(testConfig(link), slog.New(slog.NewTextHandler(&out, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	mustStatus(t, d)
+	b.Close()
+	waitFor(t, "the loss to be logged", 5*time.Second, func() bool {
+		return strings.Contains(out.String(), "serial port lost")
+	})
+	if s := out.String(); !strings.Contains(s, `msg="serial port open"`) || !strings.Contains(s, "port="+link) {
+		t.Errorf("log:\n%s", s)
 	}
 }
