@@ -1,0 +1,104 @@
+package manager
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExampleConfigsValid(t *testing.T) {
+	for _, name := range []string{"jig-manager.demo.yaml", "jig-manager.example.yaml"} {
+		cfg, err := Load(filepath.Join("..", "..", "configs", name), func(string) string { return "" })
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestDecodeOverDefaults(t *testing.T) {
+	cfg, err := Decode(strings.NewReader("serial: JIG-7\nfixture: {port: /dev/ttyUSB0, query_timeout: 250ms}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Serial != "JIG-7" || cfg.Fixture.QueryTimeout != 250*time.Millisecond {
+		t.Fatalf("decoded %+v", cfg)
+	}
+	def := DefaultConfig()
+	if cfg.Server != def.Server || cfg.Fib != def.Fib || cfg.Broker.Heartbeat != def.Broker.Heartbeat {
+		t.Fatalf("defaults lost: %+v", cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnknownKeyRefused(t *testing.T) {
+	_, err := Decode(strings.NewReader("serial: JIG-7\nbroker: {urls: [amqp://x/], hartbeat: 5s}\n"))
+	if err == nil || !strings.Contains(err.Error(), "hartbeat") {
+		t.Fatalf("want an error naming the unknown key, got %v", err)
+	}
+}
+
+func TestValidateJoinsEveryProblem(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Serial = "bad.serial"
+	cfg.Broker.URLs = []string{"http://nope"}
+	cfg.Fib.MaxN = -1
+	cfg.Log.Format = "xml"
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []string{"serial", "broker.urls", "fixture", "fib.max_n", "log.format"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 5 {
+		t.Errorf("%d problems reported, want 5", n)
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.yaml")
+	os.WriteFile(path, []byte("serial: JIG-1\nbroker: {urls: ['amqp://jig-JIG-1@h1/', 'amqp://u:p@h2/']}\nfixture: {port: /dev/x}\n"), 0o600)
+	env := map[string]string{"JIG_AMQP_PASSWORD": "pw"}
+	cfg, err := Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.Broker.urls()
+	if got[0] != "amqp://jig-JIG-1:pw@h1/" || got[1] != "amqp://u:p@h2/" {
+		t.Fatalf("urls %v", got)
+	}
+	env["AMQP_URL"] = "amqp://other/"
+	cfg, _ = Load(path, func(k string) string { return env[k] })
+	if len(cfg.Broker.URLs) != 1 || cfg.Broker.URLs[0] != "amqp://other/" {
+		t.Fatalf("AMQP_URL not applied: %v", cfg.Broker.URLs)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "none.yaml"), func(string) string { return "" })
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("want not-exist, got %v", err)
+	}
+}
+
+func TestTLSConfig(t *testing.T) {
+	if c, err := (TLS{}).tlsConfig(); c != nil || err != nil {
+		t.Fatalf("empty TLS: %v %v", c, err)
+	}
+	if _, err := (TLS{Cert: "/x"}).tlsConfig(); err == nil {
+		t.Fatal("cert without key accepted")
+	}
+	if _, err := (TLS{CA: "/no/such/ca.pem"}).tlsConfig(); err == nil {
+		t.Fatal("missing CA accepted")
+	}
+}
