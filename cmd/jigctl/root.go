@@ -75,7 +75,7 @@ reply, no fixture, timeout, or broker unreachable.
 	pf.StringVarP(&g.output, "output", "o", envOr("text", "JIGCTL_OUTPUT"), "output format: text or json (env JIGCTL_OUTPUT)")
 	pf.StringVar(&g.reply, "reply", envOr("per-request", "JIGCTL_REPLY"),
 		"reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
-	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g))
+	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g))
 	return root
 }
 

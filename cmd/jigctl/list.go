@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/mqmanager"
+	"github.com/spf13/cobra"
+)
+
+// listEntry is one manager that answered the broadcast Ping, as printed
+// with -o json (a stable schema).
+type listEntry struct {
+	Serial    string  `json:"serial"`  // empty for a raw reply (an older manager)
+	Outcome   string  `json:"outcome"` // ok or error_reply
+	Host      string  `json:"host"`
+	Version   string  `json:"version"`
+	UptimeS   float64 `json:"uptime_s"`
+	Port      string  `json:"port"`
+	Connected bool    `json:"connected"`
+	// LastReadAt is the fixture's last successful status read, from the
+	// manager's Stats; null when unknown (see Stats) or never read.
+	LastReadAt *time.Time `json:"last_read_at"`
+	// Stats is the outcome of the Stats request that fetched LastReadAt:
+	// ok, error_reply, timeout, ..., or not_asked.
+	Stats     string          `json:"stats"`
+	Raw       bool            `json:"raw,omitempty"`
+	Result    json.RawMessage `json:"result,omitempty"` // a raw reply's body
+	Error     *outcomeError   `json:"error,omitempty"`
+	ElapsedMS float64         `json:"elapsed_ms"` // from the broadcast to this reply
+}
+
+func newListCmd(g *globals) *cobra.Command {
+	var expect int
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Discover the fixtures on the bus (broadcast Ping)",
+		Long: `Broadcast Ping to every manager (routing key _all.Req.Ping) and collect
+the replies until --timeout, or until --expect N managers have answered.
+Each one found is also asked for its Stats, within the same deadline, for
+the time of its fixture's last status read (LAST-READ): "never" if it has
+not read yet, "-" if its Stats did not answer in time.
+
+Exit status: 0 when at least one manager answered (and, with --expect N, at
+least N did); 3 when none did, or fewer than N; 4 when no manager is bound
+at all; 5 when the broker is unreachable.`,
+		Example: "  jigctl list\n  jigctl list --expect 12 --timeout 5s\n  jigctl list -o json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if expect < 0 {
+				return cli.Exit(exitUsage, fmt.Errorf("--expect %d: must not be negative", expect))
+			}
+			return g.list(cmd.Context(), expect)
+		},
+	}
+	cmd.Flags().IntVar(&expect, "expect", 0, "return as soon as `N` managers have answered; exit 3 if fewer do")
+	return cmd
+}
+
+func (g *globals) list(ctx context.Context, expect int) error {
+	c, err := g.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
+	entries, err := discover(ctx, c, expect)
+	if err != nil {
+		outcome, code := classify(err)
+		if code == exitNoFixture {
+			err = errors.New("no manager is bound on the bus")
+		}
+		return cli.Exit(code, fmt.Errorf("list: %s: %w", outcome, err))
+	}
+	if err := g.printList(entries); err != nil {
+		return err
+	}
+	switch {
+	case len(entries) == 0:
+		return cli.Exit(exitTimeout, fmt.Errorf("list: timeout: no manager answered within %v", g.timeout))
+	case len(entries) < expect:
+		return cli.Exit(exitTimeout, fmt.Errorf("list: timeout: %d of the %d expected managers answered within %v",
+			len(entries), expect, g.timeout))
+	}
+	return nil
+}
+
+// discover broadcasts Ping and collects the answers until ctx ends or
+// expect (if > 0) have answered. Each manager found is asked for its Stats
+// at once, concurrently, within ctx. The entries are sorted by serial.
+func discover(ctx context.Context, c *mqmanager.Client, expect int) ([]*listEntry, error) {
+	var entries []*listEntry
+	var wg sync.WaitGroup
+	start := time.Now()
+	err := c.Broadcast(ctx, "Ping", nil, func(r *mqmanager.Reply, err error) bool {
+		e := pingEntry(r, err, ms(time.Since(start)))
+		entries = append(entries, e)
+		if e.Serial != "" && e.Outcome == "ok" {
+			wg.Add(1)
+			go func() { defer wg.Done(); e.fetchLastRead(ctx, c) }()
+		}
+		return expect == 0 || len(entries) < expect
+	})
+	wg.Wait()
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Serial < entries[j].Serial })
+	return entries, err
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// pingEntry makes an entry of one reply to the broadcast Ping.
+func pingEntry(r *mqmanager.Reply, err error, elapsed float64) *listEntry {
+	e := &listEntry{Outcome: "ok", Stats: "not_asked", ElapsedMS: elapsed}
+	var re *mqmanager.RemoteError
+	if errors.As(err, &re) {
+		e.Serial, e.Outcome = re.Serial, "error_reply"
+		e.Error = &outcomeError{Code: re.Code, Message: re.Message}
+		return e
+	}
+	var p manager.PingResult
+	if r.Raw || json.Unmarshal(r.Result, &p) != nil {
+		e.Raw, e.Result = true, r.Result
+		if r.Result == nil {
+			e.Result, _ = json.Marshal(string(r.Body))
+		}
+		return e
+	}
+	e.Serial, e.Host, e.Version, e.UptimeS, e.Port, e.Connected =
+		cmpOr(p.Serial, r.Serial), p.Host, p.Version, p.UptimeS, p.Port, p.Connected
+	return e
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// fetchLastRead asks the manager for its Stats within ctx.
+func (e *listEntry) fetchLastRead(ctx context.Context, c *mqmanager.Client) {
+	r, err := c.Request(ctx, e.Serial, "Stats", nil)
+	e.Stats, _ = classify(err)
+	if err != nil {
+		return
+	}
+	var st manager.StatsResult
+	if r.Raw || json.Unmarshal(r.Result, &st) != nil {
+		e.Stats = "failed"
+		return
+	}
+	if !st.Fixture.LastReadAt.IsZero() {
+		t := st.Fixture.LastReadAt
+		e.LastReadAt = &t
+	}
+}
+
+// printList prints the entries as a table, or a JSON array with -o json.
+func (g *globals) printList(entries []*listEntry) error {
+	if g.output == "json" {
+		if entries == nil {
+			entries = []*listEntry{}
+		}
+		return writeJSON(g, entries)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERIAL\tHOST\tVERSION\tUPTIME\tPORT\tCONNECTED\tLAST-READ")
+	for _, e := range entries {
+		switch {
+		case e.Raw:
+			fmt.Fprintf(tw, "?\t(raw reply: %s)\t\t\t\t\t\n", e.Result)
+		case e.Error != nil:
+			fmt.Fprintf(tw, "%s\t(error reply: %s: %s)\t\t\t\t\t\n", e.Serial, e.Error.Code, e.Error.Message)
+		default:
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%t\t%s\n", e.Serial, e.Host, e.Version,
+				(time.Duration(e.UptimeS) * time.Second).String(), e.Port, e.Connected, e.lastRead(time.Now()))
+		}
+	}
+	return tw.Flush()
+}
+
+// lastRead is the LAST-READ column: the age of the last read, "never", or
+// "-" when the Stats request did not answer.
+func (e *listEntry) lastRead(now time.Time) string {
+	switch {
+	case e.Stats != "ok":
+		return "-"
+	case e.LastReadAt == nil:
+		return "never"
+	}
+	return now.Sub(*e.LastReadAt).Round(time.Second).String() + " ago"
+}

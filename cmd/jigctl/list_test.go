@@ -1,0 +1,68 @@
+package main
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestList finds every manager the test started. Managers of other test
+// runs may share the broker, so it checks a superset.
+func TestList(t *testing.T) {
+	fs := []*fixture{startFixture(t), startFixture(t), startFixture(t)}
+	wantCode(t, exitOK, "status", fs[0].serial) // so that one has a last read
+	out, _ := wantCode(t, exitOK, "list", "--timeout", "2s", "-o", "json")
+	var entries []listEntry
+	if err := json.Unmarshal([]byte(out), &entries); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	found := map[string]listEntry{}
+	for _, e := range entries {
+		found[e.Serial] = e
+	}
+	for i, f := range fs {
+		e, ok := found[f.serial]
+		if !ok {
+			t.Errorf("list did not find %s", f.serial)
+			continue
+		}
+		if e.Outcome != "ok" || e.Version != "test" || e.Port != f.link || !e.Connected || e.Stats != "ok" {
+			t.Errorf("entry %+v", e)
+		}
+		if (e.LastReadAt != nil) != (i == 0) {
+			t.Errorf("%s: last_read_at %v", f.serial, e.LastReadAt)
+		}
+	}
+	text, _ := wantCode(t, exitOK, "list", "--timeout", "2s")
+	lines := strings.Split(text, "\n")
+	if !strings.HasPrefix(lines[0], "SERIAL") || !strings.Contains(lines[0], "LAST-READ") {
+		t.Errorf("no header: %q", lines[0])
+	}
+	for _, f := range fs {
+		if !strings.Contains(text, f.serial) {
+			t.Errorf("table lacks %s:\n%s", f.serial, text)
+		}
+	}
+}
+
+// TestListExpect: --expect N ends the collection once N have answered,
+// with exit 0; an --expect more than answer can is a timeout, exit 3,
+// with what was found still printed. No timing is asserted.
+func TestListExpect(t *testing.T) {
+	fs := []*fixture{startFixture(t), startFixture(t)}
+	out, _ := wantCode(t, exitOK, "list", "--expect", "2", "--timeout", "20s", "-o", "json")
+	var entries []listEntry
+	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 {
+		t.Fatalf("--expect 2 gave %d entries (%v)\n%s", len(entries), err, out)
+	}
+	out, errOut := wantCode(t, exitTimeout, "list", "--expect", strconv.Itoa(1<<20), "--timeout", "1s")
+	for _, f := range fs {
+		if !strings.Contains(out, f.serial) {
+			t.Errorf("table lacks %s:\n%s", f.serial, out)
+		}
+	}
+	if !strings.Contains(errOut, "expected managers answered") {
+		t.Errorf("stderr: %q", errOut)
+	}
+}
