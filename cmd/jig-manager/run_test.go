@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/jig/sim"
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a polling reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func exitCode(err error) int {
+	var ee *cli.ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+func TestHelpAndUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, &out, &errb); err != nil {
+		t.Fatalf("--help: %v", err)
+	}
+	if !strings.Contains(errb.String(), "Exit status") || !strings.Contains(errb.String(), "--config") {
+		t.Fatalf("help text:\n%s", errb.String())
+	}
+	if code := exitCode(run(context.Background(), []string{"--bogus"}, &out, &errb)); code != 2 {
+		t.Fatalf("unknown flag: exit %d, want 2", code)
+	}
+}
+
+func TestBadConfigExits2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(path, []byte("serial: bad.serial\nfixture: {port: ''}\nfib: {max_n: -3}\n"), 0o600)
+	err := run(context.Background(), []string{"--config", path}, &bytes.Buffer{}, &bytes.Buffer{})
+	if exitCode(err) != 2 {
+		t.Fatalf("exit %d (%v), want 2", exitCode(err), err)
+	}
+	for _, want := range []string{"serial", "fixture", "fib.max_n"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}
+
+// TestServeSecondRefusedStop: a manager serves; a second one for the same
+// serial exits 1 saying so; the first stops cleanly on cancel.
+func TestServeSecondRefusedStop(t *testing.T) {
+	serial := "CM-" + uuid.NewString()[:12]
+	link := filepath.Join(t.TempDir(), "tty")
+	board, err := sim.Start(link, sim.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	args := []string{"--serial", serial, "--port", link}
+	if u := os.Getenv("AMQP_URL"); u != "" {
+		args = append(args, "--url", u)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, &bytes.Buffer{}, stderr) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "msg=serving") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving within 10s:\n%s", stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var errb bytes.Buffer
+	err = run(context.Background(), args, &bytes.Buffer{}, &errb)
+	if exitCode(err) != 1 || !errors.Is(err, mqmanager.ErrAlreadyServed) {
+		t.Fatalf("second manager: exit %d, %v", exitCode(err), err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("first manager after stop: %v", err)
+	}
+	done <- nil
+	if !strings.Contains(stderr.String(), "msg=stopped") {
+		t.Fatalf("no clean stop in logs:\n%s", stderr)
+	}
+}
