@@ -29,8 +29,11 @@ test: broker fmt-check vet
 demo: broker build
 	scripts/demo.sh
 
-bench: broker build
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./fib/ ./jig/...
+# One run of cmd/jigbench against the broker on AMQP_URL: a table of every
+# figure with its target and PASS/MISS, then benchstat lines. See
+# docs/benchmarks.md. BENCHFLAGS=--quick for a smoke test, or --only REGEX.
+bench: broker
+	$(GO) run ./cmd/jigbench $(BENCHFLAGS)
 
 package: build
 	deploy/package/build-deb.sh dist $(VERSION)

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// jigctlSection times `jigctl status SERIAL` as a whole process against a
+// jig-manager process on a jigsim board, plus two figures that explain it:
+// jigctl --help (process start, no broker) and status with direct reply-to.
+func jigctlSection(ctx context.Context, b *bench) error {
+	f, err := b.fixture(ctx)
+	if err != nil {
+		return err
+	}
+	jigctl := filepath.Join(b.env.bin, "jigctl")
+	status := []string{"--url", b.url, "status", f.serial}
+	if _, err := timeCommand(ctx, 5, jigctl, status...); err != nil { // warm-up
+		return err
+	}
+	r, err := timeCommand(ctx, b.iters(300, 10), jigctl, status...)
+	if err != nil {
+		return err
+	}
+	sec := "jigctl"
+	b.rep.add(row{section: sec, name: "status p50", value: ms(r.p50()), unit: "ms", tgt: below(12, "ms")})
+	b.rep.add(row{section: sec, name: "status p99", value: ms(r.p99()), unit: "ms", tgt: none})
+	b.rep.addLoad("Jigctl/Status", r)
+	direct := append([]string{"--reply", "direct"}, status...)
+	if r, err = timeCommand(ctx, b.iters(100, 5), jigctl, direct...); err != nil {
+		return err
+	}
+	b.rep.add(row{section: sec, name: "status --reply direct p50", value: ms(r.p50()), unit: "ms", tgt: none})
+	b.rep.addLoad("Jigctl/StatusDirect", r)
+	if r, err = timeCommand(ctx, b.iters(100, 5), jigctl, "--help"); err != nil {
+		return err
+	}
+	b.rep.add(row{section: sec, name: "--help p50 (exec floor)", value: ms(r.p50()), unit: "ms", tgt: none})
+	b.rep.addLoad("Jigctl/Help", r)
+	return nil
+}
+
+// rssSection reads a fresh jig-manager process's VmRSS idle, and its peak
+// VmRSS while 64 callers keep Ping requests in flight.
+func rssSection(ctx context.Context, b *bench) error {
+	e, err := b.procs(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := b.startFixture(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer f.stop()
+	pid := f.mgr.Process.Pid
+	time.Sleep(500 * time.Millisecond) // let startup garbage settle
+	idle, err := procStatus(pid, "VmRSS")
+	if err != nil {
+		return err
+	}
+	peak, n, err := b.rssUnderLoad(ctx, f.serial, pid)
+	if err != nil {
+		return err
+	}
+	hwm, err := procStatus(pid, "VmHWM")
+	if err != nil {
+		return err
+	}
+	mib := func(kb int) float64 { return float64(kb) / 1024 }
+	sec := "rss"
+	b.rep.add(row{section: sec, name: "manager idle VmRSS", value: mib(idle), unit: "MiB", tgt: below(20, "MiB")})
+	b.rep.add(row{section: sec, name: "manager 64inflight VmRSS", value: mib(peak), unit: "MiB", tgt: below(40, "MiB")})
+	b.rep.add(row{section: sec, name: "manager VmHWM at end", value: mib(hwm), unit: "MiB", tgt: none})
+	b.rep.addBench("ManagerRSS/idle", 1, fmt.Sprint(idle*1024), "rss-B")
+	b.rep.addBench("ManagerRSS/64inflight", n, fmt.Sprint(peak*1024), "rss-B")
+	return nil
+}
+
+// rssUnderLoad drives 64 Ping requests in flight (direct reply-to) and
+// samples the manager's VmRSS every 10 ms; it returns the largest sample.
+func (b *bench) rssUnderLoad(ctx context.Context, serial string, pid int) (peakKB, n int, err error) {
+	c, err := b.dial(ctx, mqmanager.ReplyDirect)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer c.Close()
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if kb, err := procStatus(pid, "VmRSS"); err == nil {
+				mu.Lock()
+				peakKB = max(peakKB, kb)
+				mu.Unlock()
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	r, err := drive(ctx, b.iters(20000, 300), 64, withTimeout(requestTimeout, func(ctx context.Context) error {
+		_, err := c.Request(ctx, serial, "Ping", nil)
+		return err
+	}))
+	close(stop)
+	<-sampled
+	return peakKB, r.n(), err
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// fixtureReads asks the manager's Stats for its board read counters.
+func fixtureReads(ctx context.Context, c *mqmanager.Client, serial string) (manager.FixtureStats, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	r, err := c.Request(ctx, serial, "Stats", nil)
+	if err != nil {
+		return manager.FixtureStats{}, err
+	}
+	var st manager.StatsResult
+	if err := json.Unmarshal(r.Result, &st); err != nil {
+		return st.Fixture, fmt.Errorf("Stats result: %w", err)
+	}
+	return st.Fixture, nil
+}
+
+func statusCall(c *mqmanager.Client, serial string) func(context.Context) error {
+	return withTimeout(requestTimeout, func(ctx context.Context) error {
+		_, err := c.Request(ctx, serial, "JigStatus", nil)
+		return err
+	})
+}
+
+// coalesceSection drives JigStatus with 64 callers in flight on one board
+// (a jig-manager process on a jigsim board) and counts the board reads that
+// served them: concurrent requests share the read in flight.
+func coalesceSection(ctx context.Context, b *bench) error {
+	f, err := b.fixture(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := b.dial(ctx, mqmanager.ReplyDirect)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	call := statusCall(c, f.serial)
+	if _, err := drive(ctx, 64, 64, call); err != nil { // warm-up
+		return err
+	}
+	before, err := fixtureReads(ctx, c, f.serial)
+	if err != nil {
+		return err
+	}
+	r, err := drive(ctx, b.iters(4000, 128), 64, call)
+	if err != nil {
+		return err
+	}
+	after, err := fixtureReads(ctx, c, f.serial)
+	if err != nil {
+		return err
+	}
+	reads := float64(after.Reads - before.Reads)
+	sec := "status/coalesce"
+	coalesced := target{desc: "> 1 (coalesced)", ok: func(v, _ float64) bool { return v > 1 }}
+	b.rep.add(row{section: sec, name: "JigStatus 64inflight thrpt", value: r.rps(), unit: "req/s", tgt: none})
+	b.rep.add(row{section: sec, name: "JigStatus 64inflight p50", value: ms(r.p50()), unit: "ms", tgt: none})
+	b.rep.add(row{section: sec, name: "requests", value: float64(r.n()), unit: "count", tgt: none})
+	b.rep.add(row{section: sec, name: "board reads", value: reads, unit: "count", tgt: none})
+	b.rep.add(row{section: sec, name: "requests per board read", value: float64(r.n()) / max(reads, 1), unit: "x", tgt: coalesced})
+	b.rep.addLoad("JigStatus/64inflight", r)
+	return nil
+}
+
+// underFibSection compares JigStatus latency on an idle manager with its
+// latency while Fib(1,000,000) requests keep the manager's CPUs busy.
+func underFibSection(ctx context.Context, b *bench) error {
+	f, err := b.fixture(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := b.dial(ctx, mqmanager.ReplyDirect)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	call := statusCall(c, f.serial)
+	n := b.iters(400, 20)
+	drive(ctx, 20, 1, call) // warm-up
+	idle, err := drive(ctx, n, 1, call)
+	if err != nil {
+		return fmt.Errorf("idle: %w", err)
+	}
+	fibs := background(ctx, 3, withTimeout(30*time.Second, func(ctx context.Context) error {
+		_, err := c.Request(ctx, f.serial, "Fib", map[string]int{"n": 1_000_000})
+		return err
+	}))
+	time.Sleep(300 * time.Millisecond) // let the Fib load build up
+	start := time.Now()
+	busy, err := drive(ctx, n, 1, call)
+	elapsed := time.Since(start)
+	done, ferr := fibs()
+	if err != nil || ferr != nil {
+		return fmt.Errorf("under Fib load: %w", errors.Join(err, ferr))
+	}
+	sec := "status/under-fib"
+	b.rep.add(row{section: sec, name: "JigStatus idle p50", value: ms(idle.p50()), unit: "ms", tgt: none})
+	b.rep.add(row{section: sec, name: "JigStatus idle p99", value: ms(idle.p99()), unit: "ms", tgt: none})
+	b.rep.add(row{section: sec, name: "JigStatus busy p50", value: ms(busy.p50()), unit: "ms", base: ms(idle.p50()), tgt: none})
+	b.rep.add(row{section: sec, name: "JigStatus busy p99", value: ms(busy.p99()), unit: "ms", base: ms(idle.p99()), tgt: ratioAtMost(3)})
+	b.rep.add(row{section: sec, name: "Fib(1e6) replies during busy", value: float64(done) / elapsed.Seconds(), unit: "req/s", tgt: none})
+	b.rep.addLoad("JigStatus/Idle", idle)
+	b.rep.addLoad("JigStatus/BusyFib", busy)
+	return nil
+}
