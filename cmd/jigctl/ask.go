@@ -40,10 +40,11 @@ func (g *globals) ask(ctx context.Context, c *mqmanager.Client, serial, method s
 // outcomes with line.
 func serialsCmd(g *globals, use, method, short, example string, line func(outcome) string) *cobra.Command {
 	return &cobra.Command{
-		Use:     use + " SERIAL...",
-		Short:   short,
-		Example: example,
-		Args:    cobra.MinimumNArgs(1),
+		Use:               use + " SERIAL...",
+		Short:             short,
+		Example:           example,
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: g.completeSerials,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, s := range args {
 				if err := mqmanager.CheckSerial(s); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func newPingCmd(g *globals) *cobra.Command {
@@ -32,6 +34,10 @@ With --queue, use the classic RabbitMQ RPC tutorial's wire format instead:
 a plain integer to QUEUE (e.g. rpc_queue) through the default exchange.`,
 		Example: "  jigctl fib JIG-0001 90\n  jigctl fib --queue rpc_queue 30",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args, err := g.fibArgs(cmd, args)
+			if err != nil || args == nil {
+				return err
+			}
 			want := 2
 			if queue != "" {
 				want = 1
@@ -56,7 +62,44 @@ a plain integer to QUEUE (e.g. rpc_queue) through the default exchange.`,
 		},
 	}
 	cmd.Flags().StringVar(&queue, "queue", "", "use the RPC tutorial's plain-text `QUEUE` (e.g. rpc_queue)")
+	cmd.Flags().SetInterspersed(false)
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		if len(args) == 0 && queue == "" {
+			return g.completeSerials(cmd, nil, prefix)
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
 	return cmd
+}
+
+// fibArgs parses the flags after fib's first argument. fib's flags stop at
+// its first argument (SetInterspersed(false)), so that in "fib SERIAL -5"
+// the -5 reaches the manager as N instead of failing as an unknown
+// shorthand flag; the flags that follow are parsed here, negative integers
+// excepted. It returns nil arguments when it has printed the help.
+func (g *globals) fibArgs(cmd *cobra.Command, args []string) ([]string, error) {
+	if len(args) < 2 {
+		return args, nil
+	}
+	var rest, negatives []string
+	for _, a := range args[1:] {
+		if _, err := strconv.Atoi(a); err == nil && strings.HasPrefix(a, "-") {
+			negatives = append(negatives, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	fs := cmd.Flags()
+	fs.SetInterspersed(true)
+	defer fs.SetInterspersed(false)
+	switch err := fs.Parse(rest); {
+	case errors.Is(err, pflag.ErrHelp):
+		return nil, cmd.Help()
+	case err != nil:
+		return nil, cli.Exit(exitUsage, fmt.Errorf("%v (see jigctl fib --help)", err))
+	}
+	out := append(append([]string{args[0]}, fs.Args()...), negatives...)
+	return out, g.check()
 }
 
 func (g *globals) fibQueue(cmd *cobra.Command, queue string, n int) error {

@@ -25,7 +25,8 @@ const exitCodesHelp = `Exit status:
   3  timeout: the request was routed but no reply came by --timeout
   4  no fixture: no manager for that serial is on the bus (fails at once)
   5  broker unreachable: the broker could not be reached, or the link was lost
-With several serials, the status is that of the first failure in argument order.`
+With several serials, the status is that of the first failure in argument order.
+list and watch say what their status means in their --help.`
 
 // outcome is one request's end, as printed with -o json (a stable schema).
 type outcome struct {

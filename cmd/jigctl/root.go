@@ -53,7 +53,12 @@ func newRoot(g *globals) *cobra.Command {
 		Short: "Ask test fixtures on the RabbitMQ bus for their status",
 		Long: `jigctl asks test fixtures (JIGs) on the RabbitMQ bus, through their
 jig-manager, and reports one honest outcome per fixture: a reply, an error
-reply, no fixture, timeout, or broker unreachable.
+reply, no fixture, timeout, or broker unreachable. "jigctl list" finds the
+fixtures on the bus; "jigctl watch" follows their status.
+
+Data goes to stdout, diagnostics to stderr; -o json gives a stable schema.
+Shell completion (of commands, flags and, by a quick broadcast, serials):
+  source <(jigctl completion bash)    see "jigctl completion --help" for zsh and fish
 
 ` + exitCodesHelp,
 		SilenceUsage:  true,
@@ -75,7 +80,7 @@ reply, no fixture, timeout, or broker unreachable.
 	pf.StringVarP(&g.output, "output", "o", envOr("text", "JIGCTL_OUTPUT"), "output format: text or json (env JIGCTL_OUTPUT)")
 	pf.StringVar(&g.reply, "reply", envOr("per-request", "JIGCTL_REPLY"),
 		"reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
-	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g))
+	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g), newWatchCmd(g))
 	return root
 }
 
