@@ -25,17 +25,24 @@ type session struct {
 // session connects to url and serves; ready reports whether the consumer
 // went live. The returned error says why it ended.
 func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (ready bool, err error) {
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	dctx, cancel := context.WithTimeout(ctx, s.setupLimit())
 	conn, err := dial(dctx, url, s.cfg.Broker)
 	cancel()
 	if err != nil {
 		return false, err
 	}
-	defer conn.Close()
 	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	ss := &session{s: s, log: log, tag: "jig-manager-" + uuid.NewString(),
 		inflight: inflight{sem: make(chan struct{}, s.cfg.Concurrency), count: &s.stats.inflight}}
+	probe := startProber(conn, s.heartbeat()/2)
+	// On the way out: close the link (a blocked call returns), then wait for
+	// the handlers and the prober.
+	defer probe.stop()
+	defer ss.inflight.wg.Wait()
+	defer closeConn(conn)
+	stopGuard := guard(conn, s.setupLimit())
 	links, err := ss.setup(conn)
+	stopGuard()
 	if err != nil {
 		return false, err
 	}
@@ -43,15 +50,27 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 	if s.cfg.OnReady != nil {
 		s.cfg.OnReady()
 	}
-	links.connClosed = connClosed
+	links.connClosed, links.alive = connClosed, probe.alive
 	return true, ss.serve(ctx, links)
 }
+
+func (s *Server) heartbeat() time.Duration {
+	if s.cfg.Broker.Heartbeat > 0 {
+		return s.cfg.Broker.Heartbeat
+	}
+	return DefaultHeartbeat
+}
+
+// setupLimit bounds connecting and declaring: a link that cannot do that in
+// two heartbeats (at least 5 s) is not worth waiting on.
+func (s *Server) setupLimit() time.Duration { return max(2*s.heartbeat(), 5*time.Second) }
 
 // links are what a session's reader watches. A nil channel (no tutorial
 // queue) is never ready in a select.
 type links struct {
 	req, tut                        <-chan amqp.Delivery
 	connClosed, chClosed, tutClosed chan *amqp.Error
+	alive                           <-chan struct{} // a probe came back
 }
 
 // setup opens the channels, declares the topology and starts the consumers.
@@ -99,8 +118,15 @@ func (ss *session) setup(conn *amqp.Connection) (l links, err error) {
 func (ss *session) serve(ctx context.Context, l links) error {
 	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer hcancel()
+	limit := ss.s.heartbeat()
+	watchdog := time.NewTimer(limit)
+	defer watchdog.Stop()
 	for {
 		select {
+		case <-l.alive:
+			watchdog.Reset(limit)
+		case <-watchdog.C:
+			return ss.lost(fmt.Errorf("broker did not answer a probe within %v: link dead", limit), hcancel)
 		case <-ctx.Done():
 			ss.log.Info("stopping: finishing requests in flight")
 			ss.ch.Cancel(ss.tag, false)
@@ -129,11 +155,11 @@ func (ss *session) serve(ctx context.Context, l links) error {
 	}
 }
 
-// lost ends a session whose link is gone: handlers cannot reply any more, so
-// they are cancelled and waited for.
+// lost ends a session whose link is gone: the handlers cannot reply any
+// more, so they are cancelled; the session waits for them once the
+// connection is closed.
 func (ss *session) lost(err error, cancel context.CancelFunc) error {
 	cancel()
-	ss.inflight.wg.Wait()
 	return err
 }
 

@@ -1,0 +1,78 @@
+package mqmanager
+
+import (
+	"testing"
+	"time"
+)
+
+// serverVia starts a server whose link goes through a proxy, with a short
+// heartbeat; downs receives the time of each detected link loss.
+func serverVia(t *testing.T, proxyURL string, hb time.Duration) (*runningServer, chan time.Time, chan struct{}) {
+	downs := make(chan time.Time, 16)
+	readies := make(chan struct{}, 16)
+	srv := startServer(t, func(c *ServerConfig) {
+		c.Broker = Broker{URLs: []string{proxyURL}, Heartbeat: hb}
+		c.ReconnectMin, c.ReconnectMax = 50*time.Millisecond, 200*time.Millisecond
+		c.OnDown = func(error) { downs <- time.Now() }
+		ready := c.OnReady
+		c.OnReady = func() { ready(); readies <- struct{}{} }
+	})
+	<-readies
+	return srv, downs, readies
+}
+
+// TestBlackHoleDetected: a link that silently drops every byte is noticed
+// within 1.5 heartbeats plus the one-second close, also right after
+// connecting; the server reconnects once the route is back and serves.
+func TestBlackHoleDetected(t *testing.T) {
+	const hb = 2 * time.Second
+	limit := hb*3/2 + closeGrace
+	p, proxyURL := newProxy(t)
+	srv, downs, readies := serverVia(t, proxyURL, hb)
+	c := dialClient(t, ReplyDirect)
+	for round := 0; round < 2; round++ {
+		stalled := time.Now()
+		p.stalled.Store(true)
+		var down time.Time
+		select {
+		case down = <-downs:
+		case <-time.After(3 * limit):
+			t.Fatalf("round %d: black hole not detected within %v", round, 3*limit)
+		}
+		if took := down.Sub(stalled); took > limit {
+			t.Fatalf("round %d: black hole detected after %v, bound %v", round, took, limit)
+		}
+		p.cut()
+		p.stalled.Store(false)
+		select {
+		case <-readies: // right after this, the next round stalls a fresh link
+		case <-time.After(30 * time.Second):
+			t.Fatalf("round %d: not serving again within 30s", round)
+		}
+	}
+	if _, err := c.Request(ctxTimeout(t, 5*time.Second), srv.serial, "Echo", nil); err != nil {
+		t.Fatalf("after recovery: %v", err)
+	}
+	if got := srv.Stats().Reconnects; got != 2 {
+		t.Fatalf("reconnects %d, want 2", got)
+	}
+}
+
+// TestCutReconnects: connections closed under the server (a broker
+// restart, a forced close) are rebuilt, and requests are answered again.
+func TestCutReconnects(t *testing.T) {
+	p, proxyURL := newProxy(t)
+	srv, _, readies := serverVia(t, proxyURL, 5*time.Second)
+	c := dialClient(t, ReplyShared)
+	for i := 0; i < 3; i++ {
+		p.cut()
+		select {
+		case <-readies:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("cut %d: not serving again within 30s", i)
+		}
+		if _, err := c.Request(ctxTimeout(t, 5*time.Second), srv.serial, "Echo", nil); err != nil {
+			t.Fatalf("after cut %d: %v", i, err)
+		}
+	}
+}
