@@ -13,7 +13,9 @@
 #    non-zero exit status.
 # 2. systemd-analyze security --offline=yes for both instances, failing if
 #    the overall exposure is above THRESHOLD (tenths: 30 = 3.0, the default).
-# 3. A few properties the unit must keep whatever else changes.
+# 3. A few properties the unit must keep whatever else changes, and with a
+#    real binary, that it speaks the notify protocol the unit relies on
+#    (READY=1 for Type=notify, WATCHDOG=1 for WatchdogSec=).
 #
 # Needs systemd-analyze from systemd >= 250 (--offline, --threshold). Exits
 # non-zero on any failure.
@@ -112,6 +114,13 @@ check "no pseudo-terminal access in the production unit" \
 check "empty capability bounding set" grep -qx 'CapabilityBoundingSet=' "$unit"
 check "Type=notify with a watchdog" \
 	sh -c 'grep -qx "Type=notify" "$1" && grep -q "^WatchdogSec=" "$1"' _ "$unit"
+if [ -n "$bin" ]; then
+	# A unit with WatchdogSec= kills a manager that never sends WATCHDOG=1.
+	# The literal is in any Go binary that sends it.
+	check "the binary sends WATCHDOG=1 (the unit sets WatchdogSec=)" \
+		grep -qa 'WATCHDOG=1' "$bin"
+	check "the binary sends READY=1 (Type=notify)" grep -qa 'READY=1' "$bin"
+fi
 
 if [ "$fail" -ne 0 ]; then
 	echo "check.sh: FAILED"
