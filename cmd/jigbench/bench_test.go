@@ -70,7 +70,7 @@ func TestFlags(t *testing.T) {
 }
 
 func TestBenchName(t *testing.T) {
-	for in, want := range map[string]string{"rpc/per-request": "RPC/PerRequest", "direct": "Direct", "rpc/shared": "RPC/Shared"} {
+	for in, want := range map[string]string{"rpc/per-request": "RPC/PerRequest", "direct": "Direct", "rpc/shared": "RPC/Shared", "bare->manager": "BareToManager"} {
 		if got := benchName(in); got != want {
 			t.Errorf("benchName(%q) = %q, want %q", in, got, want)
 		}

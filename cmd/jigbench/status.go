@@ -26,9 +26,14 @@ func fixtureReads(ctx context.Context, c *mqmanager.Client, serial string) (mana
 	return st.Fixture, nil
 }
 
-func statusCall(c *mqmanager.Client, serial string) func(context.Context) error {
+// statusCall asks for JigStatus; with sink set (sequential use only), it
+// also keeps the manager's handling time (elapsed_ms) of every reply.
+func statusCall(c *mqmanager.Client, serial string, sink *[]time.Duration) func(context.Context) error {
 	return withTimeout(requestTimeout, func(ctx context.Context) error {
-		_, err := c.Request(ctx, serial, "JigStatus", nil)
+		r, err := c.Request(ctx, serial, "JigStatus", nil)
+		if err == nil && sink != nil {
+			*sink = append(*sink, time.Duration(r.ElapsedMS*float64(time.Millisecond)))
+		}
 		return err
 	})
 }
@@ -46,7 +51,7 @@ func coalesceSection(ctx context.Context, b *bench) error {
 		return err
 	}
 	defer c.Close()
-	call := statusCall(c, f.serial)
+	call := statusCall(c, f.serial, nil)
 	if _, err := drive(ctx, 64, 64, call); err != nil { // warm-up
 		return err
 	}
@@ -86,22 +91,22 @@ func underFibSection(ctx context.Context, b *bench) error {
 		return err
 	}
 	defer c.Close()
-	call := statusCall(c, f.serial)
+	var idleMgr, busyMgr []time.Duration
 	n := b.iters(400, 20)
-	drive(ctx, 20, 1, call) // warm-up
-	idle, err := drive(ctx, n, 1, call)
+	drive(ctx, 20, 1, statusCall(c, f.serial, nil)) // warm-up
+	idle, err := drive(ctx, n, 1, statusCall(c, f.serial, &idleMgr))
 	if err != nil {
 		return fmt.Errorf("idle: %w", err)
 	}
+	loadStart := time.Now()
 	fibs := background(ctx, 3, withTimeout(30*time.Second, func(ctx context.Context) error {
 		_, err := c.Request(ctx, f.serial, "Fib", map[string]int{"n": 1_000_000})
 		return err
 	}))
 	time.Sleep(300 * time.Millisecond) // let the Fib load build up
-	start := time.Now()
-	busy, err := drive(ctx, n, 1, call)
-	elapsed := time.Since(start)
+	busy, err := drive(ctx, n, 1, statusCall(c, f.serial, &busyMgr))
 	done, ferr := fibs()
+	elapsed := time.Since(loadStart)
 	if err != nil || ferr != nil {
 		return fmt.Errorf("under Fib load: %w", errors.Join(err, ferr))
 	}
@@ -110,6 +115,9 @@ func underFibSection(ctx context.Context, b *bench) error {
 	b.rep.add(row{section: sec, name: "JigStatus idle p99", value: ms(idle.p99()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "JigStatus busy p50", value: ms(busy.p50()), unit: "ms", base: ms(idle.p50()), tgt: none})
 	b.rep.add(row{section: sec, name: "JigStatus busy p99", value: ms(busy.p99()), unit: "ms", base: ms(idle.p99()), tgt: ratioAtMost(3)})
+	im, bm := merge(result{lat: idleMgr}), merge(result{lat: busyMgr})
+	b.rep.add(row{section: sec, name: "manager-side idle p99", value: ms(im.p99()), unit: "ms", tgt: none})
+	b.rep.add(row{section: sec, name: "manager-side busy p99", value: ms(bm.p99()), unit: "ms", base: ms(im.p99()), tgt: none})
 	b.rep.add(row{section: sec, name: "Fib(1e6) replies during busy", value: float64(done) / elapsed.Seconds(), unit: "req/s", tgt: none})
 	b.rep.addLoad("JigStatus/Idle", idle)
 	b.rep.addLoad("JigStatus/BusyFib", busy)
