@@ -110,6 +110,11 @@ func underFibSection(ctx context.Context, b *bench) error {
 	if err != nil || ferr != nil {
 		return fmt.Errorf("under Fib load: %w", errors.Join(err, ferr))
 	}
+	b.recordUnderFib(idle, busy, idleMgr, busyMgr, float64(done)/elapsed.Seconds())
+	return nil
+}
+
+func (b *bench) recordUnderFib(idle, busy result, idleMgr, busyMgr []time.Duration, fibRate float64) {
 	sec := "status/under-fib"
 	b.rep.add(row{section: sec, name: "JigStatus idle p50", value: ms(idle.p50()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "JigStatus idle p99", value: ms(idle.p99()), unit: "ms", tgt: none})
@@ -118,8 +123,7 @@ func underFibSection(ctx context.Context, b *bench) error {
 	im, bm := merge(result{lat: idleMgr}), merge(result{lat: busyMgr})
 	b.rep.add(row{section: sec, name: "manager-side idle p99", value: ms(im.p99()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "manager-side busy p99", value: ms(bm.p99()), unit: "ms", base: ms(im.p99()), tgt: none})
-	b.rep.add(row{section: sec, name: "Fib(1e6) replies during busy", value: float64(done) / elapsed.Seconds(), unit: "req/s", tgt: none})
+	b.rep.add(row{section: sec, name: "Fib(1e6) replies during busy", value: fibRate, unit: "req/s", tgt: none})
 	b.rep.addLoad("JigStatus/Idle", idle)
 	b.rep.addLoad("JigStatus/BusyFib", busy)
-	return nil
 }
