@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"sync"
 
 	"testing"
 	"time"
@@ -53,13 +54,15 @@ func testHandlers(s *Server) {
 		return a, nil
 	}))
 	s.Handle("Panic", HandlerFunc(func(context.Context, *Request) (any, error) { panic("boom") }))
+	s.Handle("Soak", HandlerFunc(soakHandler))
 }
 
 type runningServer struct {
 	*Server
-	serial string
-	cancel context.CancelFunc
-	done   chan error
+	serial   string
+	cancel   context.CancelFunc
+	done     chan error
+	stopOnce sync.Once
 }
 
 // startServer runs a server for a fresh serial and waits until it consumes.
@@ -92,17 +95,19 @@ func startServer(t testing.TB, mod func(*ServerConfig)) *runningServer {
 	return rs
 }
 
+// stop stops the server and waits for Run to return; it is idempotent.
 func (rs *runningServer) stop(t testing.TB) {
-	rs.cancel()
-	select {
-	case err, ok := <-rs.done:
-		if ok && err != nil {
-			t.Errorf("server Run: %v", err)
+	rs.stopOnce.Do(func() {
+		rs.cancel()
+		select {
+		case err := <-rs.done:
+			if err != nil {
+				t.Errorf("server Run: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("server did not stop within 15s")
 		}
-		close(rs.done)
-	case <-time.After(15 * time.Second):
-		t.Error("server did not stop within 15s")
-	}
+	})
 }
 
 func dialClient(t testing.TB, mode ReplyMode) *Client {

@@ -43,10 +43,13 @@ func openReplyPath(conn *amqp.Connection, direct bool) (rp replyPath, err error)
 	return rp, nil
 }
 
-// linkErr classifies a broker call's error: a closed connection is the
-// broker being unreachable; anything else (a refused permission) is itself.
+// linkErr classifies a broker call's error. The link failing under the
+// call (a closed connection, a transport error, a broker shutting down) is
+// the broker being unreachable; a refusal by the broker (a permission, a
+// precondition) is itself.
 func linkErr(what string, err error) error {
-	if errors.Is(err, amqp.ErrClosed) {
+	var ae *amqp.Error
+	if !errors.As(err, &ae) || errors.Is(err, amqp.ErrClosed) || !ae.Server || ae.Code == amqp.ConnectionForced {
 		return unreachable("%s: %v", what, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
@@ -97,7 +100,9 @@ func (c *Client) startPerRequest(ctx context.Context, l *link, cl *call, t targe
 		if err == nil {
 			defer rp.ch.Close()
 			pub.ReplyTo = rp.queue
-			err = rp.ch.PublishWithContext(ctx, t.exchange, t.key, true, false, pub)
+			if err = rp.ch.PublishWithContext(ctx, t.exchange, t.key, true, false, pub); err != nil {
+				err = linkErr("publish", err)
+			}
 		}
 		ready <- err
 		if err != nil {
