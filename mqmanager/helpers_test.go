@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime/pprof"
 	"sync"
 
 	"testing"
@@ -105,6 +106,7 @@ func (rs *runningServer) stop(t testing.TB) {
 				t.Errorf("server Run: %v", err)
 			}
 		case <-time.After(15 * time.Second):
+			pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
 			t.Error("server did not stop within 15s")
 		}
 	})

@@ -129,9 +129,10 @@ func (ss *session) serve(ctx context.Context, l links) error {
 			return ss.lost(fmt.Errorf("broker did not answer a probe within %v: link dead", limit), hcancel)
 		case <-ctx.Done():
 			ss.log.Info("stopping: finishing requests in flight")
-			ss.ch.Cancel(ss.tag, false)
+			// noWait: a cancel must not block on a link that may be dead.
+			ss.ch.Cancel(ss.tag, true)
 			if ss.tch != nil {
-				ss.tch.Cancel(ss.tag+"-tutorial", false)
+				ss.tch.Cancel(ss.tag+"-tutorial", true)
 			}
 			ss.inflight.wait(ss.s.cfg.ShutdownGrace, hcancel)
 			return nil

@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/internal/manager"
@@ -86,20 +89,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cli.Exit(2, fmt.Errorf("configuration:\n%w", err))
 	}
 	log := manager.NewLogger(cfg.Log, stderr)
-	notify := sdnotify.New(os.Getenv("NOTIFY_SOCKET"))
 	log.Info("starting", "version", version, "serial", cfg.Serial, "port", cfg.Fixture.Port,
 		"broker", redacted(cfg.Broker.URLs))
-	err = manager.Run(ctx, cfg, version, log, manager.Hooks{
-		OnReady: func() { notify.Send("READY=1\nSTATUS=serving " + cfg.Serial) },
-		OnDown:  func(err error) { notify.Send("STATUS=broker link lost, reconnecting") },
-	})
-	notify.Send("STOPPING=1")
-	if err != nil {
+	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("cannot serve", "serial", cfg.Serial, "err", err)
 		return cli.Exit(1, err)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serve runs the manager, telling systemd (when it listens) when it is
+// ready, and kicking its watchdog only while the broker link is up.
+func serve(ctx context.Context, cfg manager.Config, log *slog.Logger) error {
+	notify := sdnotify.New(os.Getenv("NOTIFY_SOCKET"))
+	var linkUp atomic.Bool
+	wctx, stopWatchdog := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if every, ok := sdnotify.WatchdogInterval(os.Getenv, os.Getpid()); ok && notify.Enabled() {
+		wg.Add(1)
+		go func() { defer wg.Done(); notify.Watchdog(wctx, every, linkUp.Load) }()
+	}
+	err := manager.Run(ctx, cfg, version, log, manager.Hooks{
+		OnReady: func() {
+			linkUp.Store(true)
+			notify.Send("READY=1\nSTATUS=serving " + cfg.Serial)
+		},
+		OnDown: func(error) {
+			linkUp.Store(false)
+			notify.Send("STATUS=broker link lost, reconnecting")
+		},
+	})
+	notify.Send("STOPPING=1")
+	stopWatchdog()
+	wg.Wait()
+	return err
 }
 
 func load(o options, getenv func(string) string) (manager.Config, error) {

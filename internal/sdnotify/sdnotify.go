@@ -4,8 +4,11 @@
 package sdnotify
 
 import (
+	"context"
 	"net"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Notifier sends state lines to systemd.
@@ -42,4 +45,35 @@ func (n *Notifier) Send(state string) error {
 	defer conn.Close()
 	_, err = conn.Write([]byte(state))
 	return err
+}
+
+// WatchdogInterval is how often systemd wants WATCHDOG=1: half of
+// $WATCHDOG_USEC, if that is set for this process ($WATCHDOG_PID, when set,
+// must be ours). ok is false when no watchdog is asked for.
+func WatchdogInterval(getenv func(string) string, pid int) (time.Duration, bool) {
+	usec, err := strconv.ParseInt(getenv("WATCHDOG_USEC"), 10, 64)
+	if err != nil || usec <= 0 {
+		return 0, false
+	}
+	if p := getenv("WATCHDOG_PID"); p != "" && p != strconv.Itoa(pid) {
+		return 0, false
+	}
+	return time.Duration(usec) * time.Microsecond / 2, true
+}
+
+// Watchdog sends WATCHDOG=1 every interval while healthy reports true,
+// until ctx ends. Run it on a goroutine its caller waits for.
+func (n *Notifier) Watchdog(ctx context.Context, interval time.Duration, healthy func() bool) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if healthy() {
+				n.Send("WATCHDOG=1")
+			}
+		}
+	}
 }
