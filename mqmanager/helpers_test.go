@@ -73,7 +73,7 @@ func startServer(t testing.TB, mod func(*ServerConfig)) *runningServer {
 	serial := uniqueSerial(t)
 	ready := make(chan struct{}, 8)
 	cfg := ServerConfig{Broker: Broker{URLs: []string{testURL()}}, Serial: serial,
-		OnReady: func() { ready <- struct{}{} }}
+		OnReady: func() { notifyNB(ready) }}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -156,4 +156,13 @@ func wantRemote(t testing.TB, err error, code string) *RemoteError {
 		t.Fatalf("want code %s, got %s (%s)", code, re.Code, re.Message)
 	}
 	return re
+}
+
+// notifyNB signals ch without blocking: a hook must never stall a server
+// whose test stopped listening.
+func notifyNB(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }

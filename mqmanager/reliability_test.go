@@ -13,9 +13,14 @@ func serverVia(t *testing.T, proxyURL string, hb time.Duration) (*runningServer,
 	srv := startServer(t, func(c *ServerConfig) {
 		c.Broker = Broker{URLs: []string{proxyURL}, Heartbeat: hb}
 		c.ReconnectMin, c.ReconnectMax = 50*time.Millisecond, 200*time.Millisecond
-		c.OnDown = func(error) { downs <- time.Now() }
+		c.OnDown = func(error) {
+			select {
+			case downs <- time.Now():
+			default:
+			}
+		}
 		ready := c.OnReady
-		c.OnReady = func() { ready(); readies <- struct{}{} }
+		c.OnReady = func() { ready(); notifyNB(readies) }
 	})
 	<-readies
 	return srv, downs, readies
