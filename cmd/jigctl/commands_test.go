@@ -2,8 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jigmq/jigmq/internal/manager"
 )
 
 func TestFibPingStatusOK(t *testing.T) {
@@ -107,5 +112,72 @@ func TestCompletion(t *testing.T) {
 	out, _ := wantCode(t, exitOK, "__complete", "status", f.serial[:8])
 	if !strings.Contains(out, f.serial) {
 		t.Errorf("serial completion does not offer %s:\n%s", f.serial, out)
+	}
+}
+
+// TestStatsCounts sends a known set of requests to a fresh manager and
+// finds them counted.
+func TestStatsCounts(t *testing.T) {
+	f := startFixture(t)
+	wantCode(t, exitOK, "status", f.serial)
+	wantCode(t, exitOK, "status", f.serial)
+	wantCode(t, exitOK, "fib", f.serial, "10")
+	wantCode(t, exitOK, "fib", f.serial, "20")
+	wantCode(t, exitFailed, "fib", f.serial, "-1")
+	wantCode(t, exitOK, "ping", f.serial)
+	out, _ := wantCode(t, exitOK, "stats", "-o", "json", f.serial)
+	var outs []struct {
+		Serial  string              `json:"serial"`
+		Outcome string              `json:"outcome"`
+		Result  manager.StatsResult `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(out), &outs); err != nil || len(outs) != 1 || outs[0].Outcome != "ok" {
+		t.Fatalf("stats -o json: %v\n%s", err, out)
+	}
+	st := outs[0].Result
+	m := st.Server.Methods
+	if m["JigStatus"].Requests != 2 || m["JigStatus"].Errors != 0 || m["Fib"].Requests != 3 ||
+		m["Fib"].Errors != 1 || m["Ping"].Requests != 1 || !strings.Contains(m["Fib"].LastError, "bad_request") {
+		t.Errorf("method counters: %+v", m)
+	}
+	if st.Fixture.Reads != 2 || st.Fixture.LastReadAt.IsZero() || !st.Fixture.Connected {
+		t.Errorf("fixture counters: %+v", st.Fixture)
+	}
+	text, _ := wantCode(t, exitOK, "stats", f.serial)
+	for _, want := range []string{"METHOD", "JigStatus", "Fib", "bad_request", "fixture: connected=true reads=2",
+		"coalesced_reads=0", "serial_reconnects=0", "broker_reconnects=0", "dropped=0", "expired=0", "in_flight="} {
+		if !strings.Contains(text, want) {
+			t.Errorf("stats text lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestBinary builds jigctl and runs it as a process: its output streams
+// and exit status are the real ones.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "jigctl")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	f := startFixture(t)
+	cmd := exec.Command(bin, "status", f.serial)
+	cmd.Env = append(cmd.Environ(), "JIGCTL_URL="+testURL())
+	out, err := cmd.Output()
+	if err != nil || !strings.Contains(string(out), f.serial+"\tREADY") {
+		t.Errorf("jigctl status: %v\n%s", err, out)
+	}
+
+	cmd = exec.Command(bin, "ping", uniqueSerial())
+	cmd.Env = append(cmd.Environ(), "JIGCTL_URL="+testURL())
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err = cmd.Output()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitNoFixture || len(out) != 0 ||
+		!strings.Contains(stderr.String(), "no fixture") {
+		t.Errorf("jigctl ping (absent): %v, stdout %q, stderr %q", err, out, stderr.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestList finds every manager the test started. Managers of other test
@@ -64,5 +65,34 @@ func TestListExpect(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "expected managers answered") {
 		t.Errorf("stderr: %q", errOut)
+	}
+}
+
+func TestListUnreachable(t *testing.T) {
+	_, errOut := wantCode(t, exitUnreachable, "list", "--url", "amqp://guest:guest@127.0.0.1:1/")
+	if !strings.Contains(errOut, "unreachable") {
+		t.Errorf("stderr: %q", errOut)
+	}
+	wantCode(t, exitUsage, "list", "--expect", "-1")
+}
+
+// TestLastReadColumn: "-" when Stats did not answer, "never" when the
+// manager has not read its fixture yet, else the age of the last read.
+func TestLastReadColumn(t *testing.T) {
+	now := time.Now()
+	read := now.Add(-3 * time.Second)
+	cases := []struct {
+		e    listEntry
+		want string
+	}{
+		{listEntry{Stats: "timeout"}, "-"},
+		{listEntry{Stats: "not_asked"}, "-"},
+		{listEntry{Stats: "ok"}, "never"},
+		{listEntry{Stats: "ok", LastReadAt: &read}, "3s ago"},
+	}
+	for _, c := range cases {
+		if got := c.e.lastRead(now); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.e, got, c.want)
+		}
 	}
 }

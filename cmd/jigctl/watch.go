@@ -32,13 +32,7 @@ func isTerminal(w io.Writer) bool {
 	return err == nil
 }
 
-func newWatchCmd(g *globals) *cobra.Command {
-	var interval time.Duration
-	var count int
-	cmd := &cobra.Command{
-		Use:   "watch SERIAL...",
-		Short: "Re-read fixtures' status every --interval and show the changes",
-		Long: `Ask each fixture for its status every --interval (each request bounded by
+const watchLong = `Ask each fixture for its status every --interval (each request bounded by
 --timeout) until Ctrl-C, or --count rounds.
 
 On a terminal, a table is redrawn in place: each fixture's state (the
@@ -51,7 +45,15 @@ and ping plus "time", "state" and "previous".
 
 Exit status: 0 when stopped by Ctrl-C or after --count rounds, whatever the
 fixtures answered; 2 for a usage error; 5 when the broker cannot be reached
-at the start (later losses are shown as broker_unreachable).`,
+at the start (later losses are shown as broker_unreachable).`
+
+func newWatchCmd(g *globals) *cobra.Command {
+	var interval time.Duration
+	var count int
+	cmd := &cobra.Command{
+		Use:   "watch SERIAL...",
+		Short: "Re-read fixtures' status every --interval and show the changes",
+		Long:  watchLong,
 		Example: "  jigctl watch JIG-0001 JIG-0002\n  jigctl watch --interval 5s JIG-0001 | tee watch.log\n" +
 			"  jigctl watch --count 10 -o json JIG-0001",
 		Args:              cobra.MinimumNArgs(1),
