@@ -75,10 +75,11 @@ func (g *globals) fibArgs(cmd *cobra.Command, args []string) ([]string, error) {
 	fs := cmd.Flags()
 	fs.SetInterspersed(true)
 	defer fs.SetInterspersed(false)
-	switch err := fs.Parse(rest); {
-	case errors.Is(err, pflag.ErrHelp):
+	err := fs.Parse(rest)
+	if help, _ := fs.GetBool("help"); help || errors.Is(err, pflag.ErrHelp) {
 		return nil, cmd.Help()
-	case err != nil:
+	}
+	if err != nil {
 		return nil, cli.Exit(exitUsage, fmt.Errorf("%v (see jigctl fib --help)", err))
 	}
 	out := append(append([]string{args[0]}, fs.Args()...), negatives...)

@@ -93,6 +93,9 @@ func TestHelpHasExamples(t *testing.T) {
 			t.Errorf("%s --help has no examples:\n%s", cmd, out)
 		}
 	}
+	if out, _ := wantCode(t, exitOK, "fib", "JIG-0001", "-5", "-o", "json", "--help"); !strings.Contains(out, "Examples:") {
+		t.Errorf("fib SERIAL N --help printed no help:\n%s", out)
+	}
 	out, _ := wantCode(t, exitOK, "--help")
 	for _, want := range []string{"completion", "Exit status:", "list", "stats", "watch"} {
 		if !strings.Contains(out, want) {
