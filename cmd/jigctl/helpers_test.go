@@ -62,8 +62,13 @@ func startFixture(t testing.TB) *fixture {
 	}()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager %s: %v", f.serial, err)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("manager %s: %v", f.serial, err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("manager %s did not stop within 15s", f.serial)
 		}
 		f.unplug(t)
 	})
