@@ -34,6 +34,8 @@ show bin/jigctl ping SIM-0001
 show bin/jigctl fib SIM-0001 90
 show bin/jigctl fib --queue rpc_queue 30
 show bin/jigctl status SIM-0001 -o json
+show bin/jigctl list --expect 1
+show bin/jigctl stats SIM-0001
 show bin/jigctl fib SIM-0001 2000000
 show bin/jigctl ping NO-SUCH-JIG
 say "a second manager for SIM-0001"
