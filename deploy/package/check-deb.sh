@@ -14,6 +14,10 @@
 #   replaced by a stub that logs its arguments and with /etc and /run paths
 #   redirected into a temporary directory, so nothing on this host changes.
 #
+# With INSTALL_TEST=1 (root, unshare, overlayfs) it also installs, upgrades,
+# removes and purges the package for real with dpkg, inside a private mount
+# namespace on a copy-on-write overlay of /: nothing on the host changes.
+#
 # Exits non-zero on any failure.
 set -u
 prog=check-deb.sh
@@ -220,6 +224,64 @@ check "purge keeps the system user" not_called "(userdel|groupdel)"
 for s in postinst prerm postrm; do
 	if run "$s" bogus-argument; then bad "$s accepted an unknown argument"; else ok "$s rejects an unknown argument"; fi
 done
+
+if [ "${INSTALL_TEST:-0}" = 1 ]; then
+	echo "== real dpkg install / upgrade / remove / purge on a throwaway overlay of /"
+	# In a private mount namespace, a copy-on-write overlay of the root file
+	# system on a tmpfs: dpkg and the maintainer scripts really run (useradd
+	# and all), and everything vanishes with the namespace.
+	cat >"$tmp/install.sh" <<'EOF'
+set -e
+deb=$1
+mount -t tmpfs none /mnt
+mkdir -p /mnt/upper /mnt/work /mnt/merged
+mount -t overlay overlay -o lowerdir=/,upperdir=/mnt/upper,workdir=/mnt/work /mnt/merged
+mount --bind /proc /mnt/merged/proc
+mount --bind /dev /mnt/merged/dev
+cp "$deb" /mnt/merged/root/test.deb
+chroot /mnt/merged sh -c '
+set -e
+say() { echo "STEP $*"; }
+dpkg -i /root/test.deb >/dev/null
+say installed "$(dpkg-query -W -f="\${Status}" jig-manager)"
+say user "$(id jig-manager)"
+say shell "$(getent passwd jig-manager | cut -d: -f6,7)"
+say etc "$(stat -c "%U:%G %a" /etc/jig-manager)"
+say bin "$(stat -c "%U:%G %a" /usr/bin/jig-manager)"
+echo "serial: X" > /etc/jig-manager/JIG-0001.yaml
+dpkg -i /root/test.deb >/dev/null
+say reinstalled "$(dpkg-query -W -f="\${Status}" jig-manager)"
+dpkg -r jig-manager >/dev/null
+say removed "$(dpkg-query -W -f="\${Status}" jig-manager)" "$(test -e /usr/bin/jig-manager && echo bin-present || echo bin-gone)"
+dpkg -P jig-manager >/dev/null 2>&1
+say purged "$(dpkg-query -W -f="\${Status}" jig-manager 2>/dev/null || echo not-installed)" "$(test -e /etc/jig-manager/example.yaml && echo conffile-present || echo conffile-gone)" "$(test -e /etc/jig-manager/JIG-0001.yaml && echo operator-file-kept || echo operator-file-gone)"
+'
+EOF
+	if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1; then
+		bad "INSTALL_TEST=1 needs root and unshare"
+	elif unshare -m --propagation private sh "$tmp/install.sh" "$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")" >"$tmp/install.out" 2>&1; then
+		steps=$(grep '^STEP ' "$tmp/install.out")
+		expect() { # expect DESCRIPTION LINE
+			if printf '%s\n' "$steps" | grep -qxF -- "STEP $2"; then ok "$1"; else
+				bad "$1: want 'STEP $2'"
+				printf '%s\n' "$steps" | sed 's/^/      /'
+			fi
+		}
+		expect "dpkg -i installs it" "installed install ok installed"
+		if printf '%s\n' "$steps" | grep -Eq '^STEP user uid=[0-9]+\(jig-manager\) gid=[0-9]+\(jig-manager\) groups=.*[0-9]+\(dialout\)'; then
+			ok "system user jig-manager, own group, in dialout"
+		else bad "user: $(printf '%s\n' "$steps" | grep '^STEP user')"; fi
+		expect "no home, no login shell" "shell /nonexistent:/usr/sbin/nologin"
+		expect "/etc/jig-manager is root:jig-manager 750" "etc root:jig-manager 750"
+		expect "/usr/bin/jig-manager is root:root 755" "bin root:root 755"
+		expect "reinstall (upgrade path) works" "reinstalled install ok installed"
+		expect "dpkg -r removes the binaries, keeps config" "removed deinstall ok config-files bin-gone"
+		expect "dpkg -P purges the conffile, keeps the operator's files" "purged not-installed conffile-gone operator-file-kept"
+	else
+		bad "overlay install test failed:"
+		sed 's/^/      /' "$tmp/install.out"
+	fi
+fi
 
 echo
 if [ "$fails" -ne 0 ]; then
