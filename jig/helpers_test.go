@@ -2,6 +2,7 @@ package jig_test
 
 import (
 	"context"
+	"github.com/jigmq/jigmq/internal/testutil"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -49,13 +50,7 @@ func openDevice(t testing.TB, cfg jig.Config) *jig.Device {
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t testing.TB, what string, within time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testutil.WaitFor(t, what, within, cond)
 }
 
 // status calls Status with a generous deadline.

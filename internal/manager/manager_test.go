@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/jigmq/jigmq/internal/testutil"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -251,13 +252,7 @@ func TestConcurrentStatusShared(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.WaitFor(t, "condition", 10*time.Second, cond)
 }
 
 // deleteQueue removes a tutorial queue, which is not auto-delete.
