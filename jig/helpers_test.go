@@ -2,12 +2,12 @@ package jig_test
 
 import (
 	"context"
-	"github.com/jigmq/jigmq/internal/testutil"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/jig/sim"
 )

@@ -2,12 +2,12 @@ package jig_test
 
 import (
 	"errors"
-	"github.com/jigmq/jigmq/internal/testutil"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/jig/sim"
 )

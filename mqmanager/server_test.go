@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/jigmq/jigmq/internal/testutil"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/jigmq/jigmq/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jig/sim"
 	"github.com/jigmq/jigmq/mqmanager"
 )

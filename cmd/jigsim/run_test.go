@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/jigmq/jigmq/internal/testutil"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jig"
 )
 
