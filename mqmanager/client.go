@@ -162,7 +162,6 @@ type link struct {
 	conn   *amqp.Connection
 	closed chan *amqp.Error
 	dead   chan struct{} // closed when the connection is gone
-	err    error         // why; written before dead is closed
 
 	muxMu sync.Mutex
 	mux   *mux // the shared or direct reply path, made on first use
@@ -172,15 +171,11 @@ func newLink(conn *amqp.Connection) *link {
 	return &link{conn: conn, closed: conn.NotifyClose(make(chan *amqp.Error, 1)), dead: make(chan struct{})}
 }
 
-// watch waits for the connection to close and marks the link dead, which
-// fails everything pending on it.
+// watch waits for the connection to close and marks the link dead, so the
+// next request dials anew. Pending requests learn of the loss from their
+// own reply paths, whose channels close with the connection.
 func (l *link) watch() {
-	e := <-l.closed
-	if e != nil {
-		l.err = unreachable("connection lost: %v", e)
-	} else {
-		l.err = unreachable("connection closed")
-	}
+	<-l.closed
 	close(l.dead)
 }
 

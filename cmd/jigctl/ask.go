@@ -90,7 +90,3 @@ func writeJSON(g *globals, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
-
-func contextTimeout(cmd *cobra.Command, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(cmd.Context(), d)
-}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,7 +118,7 @@ func (g *globals) fibQueue(cmd *cobra.Command, queue string, n int) error {
 		return err
 	}
 	defer c.Close()
-	ctx, cancel := contextTimeout(cmd, g.timeout)
+	ctx, cancel := context.WithTimeout(cmd.Context(), g.timeout)
 	defer cancel()
 	start := time.Now()
 	body, err := c.CallQueue(ctx, queue, []byte(strconv.Itoa(n)))
