@@ -11,17 +11,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jigmq/jigmq/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 var allModes = []ReplyMode{ReplyPerRequest, ReplyShared, ReplyDirect}
 
-func testURL() string {
-	if u := os.Getenv("AMQP_URL"); u != "" {
-		return u
-	}
-	return DefaultURL
-}
+func testURL() string { return testutil.AMQPURL(DefaultURL) }
 
 // uniqueSerial is a serial no other test run uses.
 func uniqueSerial(t testing.TB) string {

@@ -82,8 +82,15 @@ func TestOutcomes(t *testing.T) {
 
 // silentManager binds a queue for a fresh serial that never answers.
 func silentManager(t *testing.T) string {
-	serial := uniqueSerial(t)
-	ch := rawChannel(t)
+	serial, _, _ := fakeManager(t)
+	return serial
+}
+
+// fakeManager binds a plain queue for a fresh serial's requests, as a
+// manager would, and returns the serial, its queue and the channel.
+func fakeManager(t *testing.T) (serial, queue string, ch *amqp.Channel) {
+	serial = uniqueSerial(t)
+	ch = rawChannel(t)
 	q, err := ch.QueueDeclare("", false, true, true, false, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +98,7 @@ func silentManager(t *testing.T) string {
 	if err := ch.QueueBind(q.Name, serial+".Req.*", Exchange, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	return serial
+	return serial, q.Name, ch
 }
 
 func TestBrokerUnreachable(t *testing.T) {
@@ -110,16 +117,8 @@ func TestBrokerUnreachable(t *testing.T) {
 // TestRawReply: a manager predating the contract answers with its own body;
 // the client passes it through, marked raw.
 func TestRawReply(t *testing.T) {
-	serial := uniqueSerial(t)
-	ch := rawChannel(t)
-	q, err := ch.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(q.Name, serial+".Req.*", Exchange, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := ch.Consume(q.Name, "", true, true, false, false, nil)
+	serial, queue, ch := fakeManager(t)
+	msgs, err := ch.Consume(queue, "", true, true, false, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

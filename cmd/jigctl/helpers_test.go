@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,17 +13,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jig/sim"
 	"github.com/jigmq/jigmq/mqmanager"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-func testURL() string {
-	if u := os.Getenv("AMQP_URL"); u != "" {
-		return u
-	}
-	return mqmanager.DefaultURL
-}
+func testURL() string { return testutil.AMQPURL(mqmanager.DefaultURL) }
 
 // uniqueSerial is a serial no other test run uses.
 func uniqueSerial() string { return "CTL-" + uuid.NewString()[:13] }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -26,12 +25,7 @@ type fixture struct {
 	client *mqmanager.Client
 }
 
-func testURL() string {
-	if u := os.Getenv("AMQP_URL"); u != "" {
-		return u
-	}
-	return mqmanager.DefaultURL
-}
+func testURL() string { return testutil.AMQPURL(mqmanager.DefaultURL) }
 
 // startFixture runs a jigsim board and a manager for a fresh serial, and
 // returns once the manager consumes. Both are stopped at the end.

@@ -3,6 +3,7 @@ package testutil
 
 import (
 	"bytes"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -37,4 +38,13 @@ func WaitFor(t testing.TB, what string, within time.Duration, cond func() bool) 
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// AMQPURL is the broker the tests use: $AMQP_URL, or def (the caller's
+// default, since this package cannot import mqmanager, whose tests use it).
+func AMQPURL(def string) string {
+	if u := os.Getenv("AMQP_URL"); u != "" {
+		return u
+	}
+	return def
 }
