@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"strings"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -24,7 +23,9 @@ type Broker struct {
 	URLs []string
 	// Heartbeat interval; default DefaultHeartbeat.
 	Heartbeat time.Duration
-	// TLS for amqps:// URLs; nil means the system roots with verification.
+	// TLS for amqps:// URLs (TLSFiles.Config makes one); nil means the
+	// system's CAs and no client certificate. Each dial uses a copy, with
+	// ServerName defaulting to that URL's host.
 	TLS *tls.Config
 	// External uses SASL EXTERNAL (the client certificate) instead of the
 	// URL's user and password.
@@ -41,7 +42,8 @@ func (b Broker) urls() []string {
 }
 
 // dial connects to one URL; ctx bounds the TCP connect, the TLS and the AMQP
-// handshakes. Errors wrap ErrBrokerUnreachable and never show a password.
+// handshakes. Errors wrap ErrBrokerUnreachable, never show a password, and
+// say what failed in TLS (dialerr.go).
 func dial(ctx context.Context, rawURL string, b Broker) (*amqp.Connection, error) {
 	hb := b.Heartbeat
 	if hb <= 0 {
@@ -51,13 +53,17 @@ func dial(ctx context.Context, rawURL string, b Broker) (*amqp.Connection, error
 	if b.Name != "" {
 		props.SetClientConnectionName(b.Name)
 	}
-	cfg := amqp.Config{Heartbeat: hb, TLSClientConfig: b.TLS, Properties: props, Dial: dialer(ctx)}
+	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(ctx)}
 	if b.External {
 		cfg.SASL = []amqp.Authentication{&amqp.ExternalAuth{}}
 	}
-	conn, err := amqp.DialConfig(rawURL, cfg)
+	target, td, err := prepareTLS(ctx, rawURL, b.TLS, &cfg) // see tlsdial.go
 	if err != nil {
-		return nil, unreachable("%s: %v", Redact(rawURL), redactErr(err, rawURL))
+		return nil, dialFailed(rawURL, b, err, nil)
+	}
+	conn, err := amqp.DialConfig(target, cfg)
+	if err != nil {
+		return nil, dialFailed(rawURL, b, err, td)
 	}
 	return conn, nil
 }
@@ -93,22 +99,11 @@ func Redact(rawURL string) string {
 	return u.Redacted()
 }
 
-func redactErr(err error, rawURL string) string {
-	msg := err.Error()
-	u, perr := url.Parse(rawURL)
-	if perr != nil || u.User == nil {
-		return msg
-	}
-	if pw, ok := u.User.Password(); ok && pw != "" {
-		msg = strings.ReplaceAll(msg, pw, "xxxxx")
-	}
-	return msg
-}
-
 // ValidateURL checks an AMQP URL without connecting.
 func ValidateURL(rawURL string) error {
 	if _, err := amqp.ParseURI(rawURL); err != nil {
-		return fmt.Errorf("broker URL %s: %v", Redact(rawURL), err)
+		msg, _ := redactErr(err, rawURL)
+		return fmt.Errorf("broker URL %s: %s", Redact(rawURL), msg)
 	}
 	return nil
 }

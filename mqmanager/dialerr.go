@@ -1,0 +1,146 @@
+package mqmanager
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// dialError is a failed connection attempt. Its message names the URL with
+// the password hidden; it wraps ErrBrokerUnreachable and, when that holds
+// no password, the cause (so errors.As finds e.g. an x509 error).
+type dialError struct {
+	msg   string
+	cause error
+}
+
+func (e *dialError) Error() string { return e.msg }
+
+func (e *dialError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{ErrBrokerUnreachable}
+	}
+	return []error{ErrBrokerUnreachable, e.cause}
+}
+
+// dialFailed wraps a dial's error for rawURL, with td's explanation of a
+// TLS refusal (td is nil for a plain URL).
+func dialFailed(rawURL string, b Broker, err error, td *tlsDialer) error {
+	err = explain(err, td, rawURL)
+	if b.External && errors.Is(err, amqp.ErrCredentials) {
+		err = fmt.Errorf("%w (x509 login: the broker has no user named as our certificate's "+
+			"common name, or takes the name from another field: see its ssl_cert_login_from)", err)
+	}
+	msg, clean := redactErr(err, rawURL)
+	e := &dialError{msg: fmt.Sprintf("%v: %s: %s", ErrBrokerUnreachable, Redact(rawURL), msg)}
+	if clean {
+		e.cause = err
+	}
+	return e
+}
+
+// explain replaces amqp091-go's vague account of a connection the broker
+// closed after the TLS handshake with the broker's alert, and adds a hint
+// to a plain URL that reached a TLS port.
+func explain(err error, td *tlsDialer, rawURL string) error {
+	var te *tlsError
+	if errors.As(err, &te) {
+		return err
+	}
+	if alert := td.refusal(); alert != nil {
+		return &tlsError{addr: td.addr, err: alert, withCert: hasCert(td.cfg)}
+	}
+	var ae *amqp.Error
+	if td == nil && strings.HasPrefix(rawURL, "amqp:") && errors.As(err, &ae) && ae.Code == amqp.FrameError {
+		return fmt.Errorf("%w (the broker's answer is not AMQP: if this is its TLS port, use amqps://)", err)
+	}
+	return err
+}
+
+// tlsError is a failed TLS handshake, or the broker's refusal right after.
+type tlsError struct {
+	addr     string
+	err      error
+	withCert bool // we had a client certificate to offer
+}
+
+func (e *tlsError) Error() string {
+	msg := fmt.Sprintf("TLS handshake with %s failed: %v", e.addr, e.err)
+	if h := tlsHint(e.err, e.withCert); h != "" {
+		msg += " (" + h + ")"
+	}
+	return msg
+}
+
+func (e *tlsError) Unwrap() error { return e.err }
+
+func isRemoteAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
+}
+
+// tlsHint says what to check for a TLS failure, or "".
+func tlsHint(err error, withCert bool) string {
+	var (
+		unknownCA x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		notTLS    tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(err, &unknownCA):
+		return "the broker's certificate is not signed by a CA we trust: check the CA file"
+	case errors.As(err, &hostname):
+		return "the broker's certificate is not for this host name: use a name it lists, or set the TLS server name"
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "the broker's certificate has expired or is not valid yet: renew it, or check this machine's clock"
+	case errors.As(err, &notTLS):
+		return "this port does not speak TLS: use the broker's amqps port (5671), or amqp:// for a plain one"
+	case isRemoteAlert(err):
+		return alertHint(err.Error(), withCert)
+	}
+	return ""
+}
+
+// alertHint reads the alert the broker sent (Go's names for them).
+func alertHint(alert string, withCert bool) string {
+	switch {
+	case strings.Contains(alert, "certificate required") && withCert:
+		return "the broker requires a client certificate from a CA it trusts, and ours is not from one, so none was sent"
+	case strings.Contains(alert, "certificate required"):
+		return "the broker requires a client certificate: configure a certificate and key"
+	case strings.Contains(alert, "expired certificate"):
+		return "the broker refused our client certificate: it has expired or is not valid yet"
+	case strings.Contains(alert, "unknown certificate authority"):
+		return "the broker refused our client certificate: it does not trust the CA that signed it"
+	case strings.Contains(alert, "certificate"):
+		return "the broker refused our client certificate"
+	case strings.Contains(alert, "handshake failure"):
+		return "the broker refused the handshake: a missing client certificate, or no TLS version or cipher in common"
+	}
+	return ""
+}
+
+// redactErr is err's message with rawURL's password hidden, and whether
+// that was possible: an unparsable URL's error would quote it whole, so it
+// is replaced by a fixed message.
+func redactErr(err error, rawURL string) (string, bool) {
+	u, perr := url.Parse(rawURL)
+	if perr != nil {
+		return "the URL does not parse (not shown: it may hold a password)", false
+	}
+	msg := err.Error()
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		if !strings.Contains(msg, pw) {
+			return msg, true
+		}
+		return strings.ReplaceAll(msg, pw, "xxxxx"), false
+	}
+	return msg, true
+}
