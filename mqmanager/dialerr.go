@@ -133,7 +133,8 @@ func alertHint(alert string, withCert bool) string {
 func redactErr(err error, rawURL string) (string, bool) {
 	u, perr := url.Parse(rawURL)
 	if perr != nil {
-		return "the URL does not parse (not shown: it may hold a password)", false
+		return "the URL does not parse (not shown, as it may hold a password; reserved characters " +
+			"and % in a user name or password must be percent-encoded)", false
 	}
 	msg := err.Error()
 	if pw, ok := u.User.Password(); ok && pw != "" {
