@@ -1,13 +1,10 @@
 package manager
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 
 	"github.com/jigmq/jigmq/mqmanager"
 )
@@ -29,6 +26,7 @@ func (c Config) Validate() error {
 			add("broker.urls: %v", err)
 		}
 	}
+	errs = append(errs, c.Broker.validateTLS()...)
 	if c.Broker.Heartbeat < 0 || c.Broker.Prefetch < 0 || c.Broker.ReconnectMax < 0 {
 		add("broker: heartbeat, prefetch and reconnect_max must not be negative")
 	}
@@ -71,34 +69,4 @@ func (b Broker) urls() []string {
 		}
 	}
 	return out
-}
-
-// tlsConfig builds the TLS configuration; nil when nothing is configured.
-// Certificate verification is always on.
-func (t TLS) tlsConfig() (*tls.Config, error) {
-	if t.CA == "" && t.Cert == "" && t.Key == "" && t.ServerName == "" {
-		return nil, nil
-	}
-	cfg := &tls.Config{ServerName: t.ServerName, MinVersion: tls.VersionTLS12}
-	if t.CA != "" {
-		pem, err := os.ReadFile(t.CA)
-		if err != nil {
-			return nil, fmt.Errorf("broker.tls.ca: %w", err)
-		}
-		cfg.RootCAs = x509.NewCertPool()
-		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("broker.tls.ca: %s holds no PEM certificate", t.CA)
-		}
-	}
-	if (t.Cert == "") != (t.Key == "") {
-		return nil, errors.New("broker.tls: cert and key go together")
-	}
-	if t.Cert != "" {
-		pair, err := tls.LoadX509KeyPair(t.Cert, t.Key)
-		if err != nil {
-			return nil, fmt.Errorf("broker.tls: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
-	}
-	return cfg, nil
 }
