@@ -18,6 +18,7 @@ type globals struct {
 	timeout time.Duration
 	output  string
 	reply   string
+	tls     tlsFlags
 	stdout  io.Writer
 	stderr  io.Writer
 }
@@ -57,6 +58,9 @@ reply, no fixture, timeout, or broker unreachable. "jigctl list" finds the
 fixtures on the bus; "jigctl watch" follows their status.
 
 Data goes to stdout, diagnostics to stderr; -o json gives a stable schema.
+An amqps:// --url takes --tls-ca, --tls-cert and --tls-key (or
+--tls-external to log in with the certificate); the broker's certificate is
+always verified.
 Shell completion (of commands, flags and, by a quick broadcast, serials):
   source <(jigctl completion bash)    see "jigctl completion --help" for zsh and fish
 
@@ -80,6 +84,7 @@ Shell completion (of commands, flags and, by a quick broadcast, serials):
 	pf.StringVarP(&g.output, "output", "o", envOr("text", "JIGCTL_OUTPUT"), "output format: text or json (env JIGCTL_OUTPUT)")
 	pf.StringVar(&g.reply, "reply", envOr("per-request", "JIGCTL_REPLY"),
 		"reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
+	g.tls.register(pf)
 	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g), newWatchCmd(g))
 	return root
 }
@@ -97,16 +102,22 @@ func (g *globals) check() error {
 	if err := mqmanager.ValidateURL(g.url); err != nil {
 		return cli.Exit(exitUsage, err)
 	}
+	if _, err := g.tls.broker(g.url); err != nil {
+		return cli.Exit(exitUsage, err)
+	}
 	return nil
 }
 
 // dial connects within the timeout; an unreachable broker exits 5.
 func (g *globals) dial(ctx context.Context) (*mqmanager.Client, error) {
 	mode, _ := mqmanager.ParseReplyMode(g.reply)
+	broker, err := g.tls.broker(g.url)
+	if err != nil {
+		return nil, cli.Exit(exitUsage, err)
+	}
 	dctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	c, err := mqmanager.Dial(dctx, mqmanager.ClientConfig{
-		Broker: mqmanager.Broker{URLs: []string{g.url}, Name: "jigctl"}, ReplyMode: mode, AppID: "jigctl"})
+	c, err := mqmanager.Dial(dctx, mqmanager.ClientConfig{Broker: broker, ReplyMode: mode, AppID: "jigctl"})
 	if err != nil {
 		_, code := classify(err)
 		return nil, cli.Exit(code, err)
