@@ -157,3 +157,26 @@ func TestTLSExternalUnknownUser(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedLoginStops: a manager whose password the broker refuses before
+// it ever served stops and says so (a person must fix it), without showing
+// the password.
+func TestRefusedLoginStops(t *testing.T) {
+	_, n := tlsBroker.Get(t)
+	const wrong = "Wrong-pw-4471"
+	s, err := NewServer(ServerConfig{Serial: uniqueSerial(t), Broker: Broker{URLs: []string{n.URL(testpki.User, wrong)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	err = <-done
+	if ctx.Err() != nil || err == nil {
+		t.Fatalf("Run kept retrying a refused login (%v)", err)
+	}
+	if !strings.Contains(err.Error(), "username or password not allowed") || strings.Contains(err.Error(), wrong) {
+		t.Fatalf("Run: %v", err)
+	}
+}
