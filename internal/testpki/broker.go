@@ -47,13 +47,18 @@ func (b *Broker) Get(t testing.TB) (*PKI, *testbroker.Node) {
 	return b.pki, b.lazy.Get(t)
 }
 
+// setup makes the PKI (once), boots the node (lazy.Get fails the test if it
+// cannot: every later Get fails the same way) and adds the users.
 func (b *Broker) setup(t testing.TB) error {
-	var err error
-	if b.dir, err = os.MkdirTemp("", "jigmq-pki-"); err != nil {
-		return err
-	}
-	if b.pki, err = New(b.dir); err != nil {
-		return err
+	if b.pki == nil {
+		dir, err := os.MkdirTemp("", "jigmq-pki-")
+		if err != nil {
+			return err
+		}
+		b.dir = dir
+		if b.pki, err = New(dir); err != nil {
+			return err
+		}
 	}
 	b.lazy.Options = testbroker.Options{
 		TLS:     &testbroker.TLSFiles{CA: b.pki.CA, Cert: b.pki.Server.Cert, Key: b.pki.Server.Key},
@@ -99,6 +104,6 @@ func (b *Broker) Close() error {
 	if b.dir != "" {
 		err = errors.Join(err, os.RemoveAll(b.dir))
 	}
-	b.dir, b.ok = "", false
+	b.dir, b.ok, b.pki = "", false, nil
 	return err
 }
