@@ -103,7 +103,7 @@ type refusedError struct {
 }
 
 func (e *refusedError) Error() string {
-	return fmt.Sprintf("%s: %v: %s (%s)", e.what, ErrAccessRefused, e.amqp.Reason, e.hint)
+	return fmt.Sprintf("%s: %v: %s; %s", e.what, ErrAccessRefused, e.amqp.Reason, e.hint)
 }
 
 func (e *refusedError) Unwrap() []error { return []error{ErrAccessRefused, e.amqp} }
@@ -120,11 +120,11 @@ func refused(what string, err error, hint string) error {
 
 // bindHint explains a refused bind of a fixture's queue.
 const bindHint = "a fixture's broker user may bind only its own <serial>.Req.* and _all.Req.*: " +
-	"check the serial and the user (deploy/rabbitmq/add-fixture.sh)"
+	"check the serial and the user, see deploy/rabbitmq/add-fixture.sh"
 
 // declareHint explains a refused declare of a fixture's queue.
 const declareHint = "a fixture's broker user may declare only its own queue jig.<serial>: " +
-	"check the serial and the user (deploy/rabbitmq/add-fixture.sh)"
+	"check the serial and the user, see deploy/rabbitmq/add-fixture.sh"
 
 // userSet is the set of controller users a server accepts; nil accepts any.
 type userSet map[string]struct{}

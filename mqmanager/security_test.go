@@ -1,0 +1,122 @@
+package mqmanager
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// TestFixtureUserCannotBind: with JIG-A's credentials nothing but JIG-A's
+// own keys can be bound; the broker refuses, and a manager started with the
+// wrong serial or a narrowed user says so clearly instead of retrying.
+func TestFixtureUserCannotBind(t *testing.T) {
+	f := getFloor(t)
+	conn := f.conn(t, FixtureUser(serialA))
+	queue := QueueName(serialA)
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(queue, false, true, true, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{serialB + ".Req.*", serialB + ".Req.JigStatus", "#", "*.Req.*", "*.*.*"} {
+		ch, err := conn.Channel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ch.QueueBind(queue, key, Exchange, false, nil)
+		var ae *amqp.Error
+		if !errors.As(err, &ae) || ae.Code != amqp.AccessRefused || !strings.Contains(ae.Reason, key) {
+			t.Errorf("bind %q as %s: want ACCESS_REFUSED naming the key, got %v", key, FixtureUser(serialA), err)
+		}
+	}
+
+	err = runUntilError(t, f.url(FixtureUser(serialA)), serialB)
+	wantRefused(t, err, "declare jig.JIG-B", "'jig-JIG-A'", "may declare only its own queue")
+	err = runUntilError(t, f.url(FixtureUser(serialC)), serialC)
+	wantRefused(t, err, `bind jig.JIG-C to amq.topic with "_all.Req.*"`, "'jig-JIG-C'", "may bind only")
+}
+
+// runUntilError runs a manager that must fail to start, and returns Run's
+// error.
+func runUntilError(t *testing.T, url, serial string) error {
+	t.Helper()
+	s, err := NewServer(ServerConfig{Broker: Broker{URLs: []string{url}}, Serial: serial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Run(ctxTimeout(t, 20*time.Second))
+	t.Logf("manager %s reports: %v", serial, err)
+	return err
+}
+
+func wantRefused(t *testing.T, err error, says ...string) {
+	t.Helper()
+	if !errors.Is(err, ErrAccessRefused) {
+		t.Fatalf("want ErrAccessRefused, got %v", err)
+	}
+	for _, s := range append(says, "access refused by the broker") {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error does not say %q:\n%v", s, err)
+		}
+	}
+}
+
+// TestFixtureServesOwnKeys: JIG-A's manager, as JIG-A's user, serves its
+// own and the broadcast keys to the controller, whose user it is told, and
+// whose reply-user check its replies pass.
+func TestFixtureServesOwnKeys(t *testing.T) {
+	f := getFloor(t)
+	f.serve(t, serialA, FixtureUser(serialA), []string{ctlUser}, nil)
+	for _, mode := range allModes {
+		c := f.client(t, ctlUser, mode, true)
+		r, err := c.Request(ctxTimeout(t, 5*time.Second), serialA, "WhoAmI", nil)
+		if err != nil {
+			t.Fatalf("%v: %v", mode, err)
+		}
+		if string(r.Result) != `"line-ctl"` {
+			t.Fatalf("%v: the manager saw user_id %s, want line-ctl", mode, r.Result)
+		}
+		seen := map[string]int{}
+		err = c.Broadcast(ctxTimeout(t, time.Second), "WhoAmI", nil, func(r *Reply, err error) bool {
+			if err != nil {
+				t.Errorf("%v: broadcast: %v", mode, err)
+			} else {
+				seen[r.Serial]++
+			}
+			return true
+		})
+		if err != nil || len(seen) != 1 || seen[serialA] != 1 {
+			t.Fatalf("%v: broadcast replies %v (%v), want one from %s", mode, seen, err, serialA)
+		}
+		if c.Rejected() != 0 {
+			t.Fatalf("%v: %d genuine replies rejected", mode, c.Rejected())
+		}
+	}
+}
+
+// TestUserIDIsTheSender: the broker refuses a user_id that is not the
+// sender's own, and a fixture user cannot publish requests on amq.topic.
+func TestUserIDIsTheSender(t *testing.T) {
+	f := getFloor(t)
+	cases := []struct {
+		name, exchange, key, userID string
+		code                        int
+	}{
+		{"JIG-B claiming to be JIG-A", "", "amq.gen-nowhere", FixtureUser(serialA), amqp.PreconditionFailed},
+		{"JIG-B claiming to be the controller", "", "amq.gen-nowhere", ctlUser, amqp.PreconditionFailed},
+		{"JIG-B publishing a request", Exchange, RoutingKey(serialA, "Echo"), FixtureUser(serialB), amqp.AccessRefused},
+	}
+	for _, tc := range cases {
+		pub := f.confirmed(t, FixtureUser(serialB))
+		err := pub.publish(tc.exchange, tc.key, amqp.Publishing{UserId: tc.userID, Body: []byte("{}")})
+		var ae *amqp.Error
+		if !errors.As(err, &ae) || ae.Code != tc.code {
+			t.Errorf("%s: want broker error %d, got %v", tc.name, tc.code, err)
+		}
+	}
+}
