@@ -120,3 +120,52 @@ func TestUserIDIsTheSender(t *testing.T) {
 		}
 	}
 }
+
+// TestUnconfiguredAcceptsAny: the demo's setup, one guest user, no user
+// configured anywhere. The manager serves a request without user_id and
+// signs its reply as guest (the URL's user); a client that does not check
+// takes it; a client that checks expects jig-<serial> and times out.
+func TestUnconfiguredAcceptsAny(t *testing.T) {
+	f := getFloor(t)
+	const serial = "DEV-1"
+	srv := f.serve(t, serial, "guest", nil, nil)
+	ch, err := f.conn(t, "guest").Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ch.QueueDeclare("", false, true, true, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := ch.Consume(q.Name, "", true, true, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ch.Publish(Exchange, RoutingKey(serial, "WhoAmI"), false, false,
+		amqp.Publishing{ReplyTo: q.Name, CorrelationId: "no-user", Body: []byte("{}")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case d := <-msgs:
+		r, err := decodeReply(serial, "WhoAmI", d.Body)
+		if err != nil || string(r.Result) != `""` || d.UserId != "guest" {
+			t.Fatalf("reply %v (%v) as %q; want the request served, user_id guest", r, err, d.UserId)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request without user_id was not answered")
+	}
+	for _, mode := range allModes {
+		r, err := f.client(t, "guest", mode, false).Request(ctxTimeout(t, 5*time.Second), serial, "WhoAmI", nil)
+		if err != nil || string(r.Result) != `"guest"` {
+			t.Fatalf("%v: %v (%v), want the manager to see user_id guest", mode, r, err)
+		}
+	}
+	c := f.client(t, "guest", ReplyShared, true)
+	if _, err := c.Request(ctxTimeout(t, time.Second), serial, "WhoAmI", nil); !errors.Is(err, ErrTimeout) || c.Rejected() != 1 {
+		t.Fatalf("checking client: %v, rejected %d; want the guest's reply rejected and a timeout", err, c.Rejected())
+	}
+	if n := srv.Stats().Rejected; n != 0 {
+		t.Fatalf("unconfigured manager rejected %d requests", n)
+	}
+}
