@@ -20,6 +20,7 @@ type globals struct {
 	reply   string
 	stdout  io.Writer
 	stderr  io.Writer
+	replyUser
 }
 
 func envOr(def string, names ...string) string {
@@ -60,7 +61,7 @@ Data goes to stdout, diagnostics to stderr; -o json gives a stable schema.
 Shell completion (of commands, flags and, by a quick broadcast, serials):
   source <(jigctl completion bash)    see "jigctl completion --help" for zsh and fish
 
-` + exitCodesHelp,
+` + replyUserHelp + "\n" + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -80,6 +81,7 @@ Shell completion (of commands, flags and, by a quick broadcast, serials):
 	pf.StringVarP(&g.output, "output", "o", envOr("text", "JIGCTL_OUTPUT"), "output format: text or json (env JIGCTL_OUTPUT)")
 	pf.StringVar(&g.reply, "reply", envOr("per-request", "JIGCTL_REPLY"),
 		"reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
+	g.replyUser.flags(pf)
 	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g), newWatchCmd(g))
 	return root
 }
@@ -97,6 +99,9 @@ func (g *globals) check() error {
 	if err := mqmanager.ValidateURL(g.url); err != nil {
 		return cli.Exit(exitUsage, err)
 	}
+	if err := g.replyUser.check(); err != nil {
+		return cli.Exit(exitUsage, err)
+	}
 	return nil
 }
 
@@ -105,8 +110,10 @@ func (g *globals) dial(ctx context.Context) (*mqmanager.Client, error) {
 	mode, _ := mqmanager.ParseReplyMode(g.reply)
 	dctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	c, err := mqmanager.Dial(dctx, mqmanager.ClientConfig{
-		Broker: mqmanager.Broker{URLs: []string{g.url}, Name: "jigctl"}, ReplyMode: mode, AppID: "jigctl"})
+	cfg := mqmanager.ClientConfig{
+		Broker: mqmanager.Broker{URLs: []string{g.url}, Name: "jigctl"}, ReplyMode: mode, AppID: "jigctl"}
+	g.replyUser.configure(&cfg, g.stderr)
+	c, err := mqmanager.Dial(dctx, cfg)
 	if err != nil {
 		_, code := classify(err)
 		return nil, cli.Exit(code, err)
