@@ -170,12 +170,9 @@ func (c *Client) replyCheck(t target) func(*amqp.Delivery) bool {
 		return nil
 	}
 	return func(d *amqp.Delivery) bool {
-		serial := t.serial
-		if serial == Broadcast {
-			serial = replySerial(d.Body)
-		}
+		serial, ok := replyFrom(t, d.Body)
 		want := ""
-		if serial != "" {
+		if ok {
 			want = c.replyUser(serial)
 		}
 		if want != "" && d.UserId == want {
@@ -186,6 +183,20 @@ func (c *Client) replyCheck(t target) func(*amqp.Delivery) bool {
 			"serial", serial, "user_id", d.UserId, "want_user", want, "correlation_id", d.CorrelationId)
 		return false
 	}
+}
+
+// replyFrom is the serial a reply to t is from: for a broadcast the one it
+// names; otherwise the one asked, which a reply naming another contradicts
+// (ok false).
+func replyFrom(t target, body []byte) (serial string, ok bool) {
+	named := replySerial(body)
+	switch {
+	case t.serial == Broadcast:
+		return named, named != ""
+	case named != "" && named != t.serial:
+		return named, false
+	}
+	return t.serial, true
 }
 
 // replyUser is the broker user the manager of serial logs in as.

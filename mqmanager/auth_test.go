@@ -70,6 +70,12 @@ func TestCheckBeforeBuffer(t *testing.T) {
 	if ev := <-cl.events; ev.reply != genuine || c.Rejected() != 2 || c.Discarded() != 0 {
 		t.Fatalf("got %s, rejected %d, discarded %d; want genuine, 2, 0", ev.reply.Body, c.Rejected(), c.Discarded())
 	}
+	// JIG-1's user answering in JIG-2's name to a request for JIG-1.
+	c.deliver(cl, event{reply: &amqp.Delivery{UserId: "jig-JIG-1", Body: []byte(`{"ok":true,"serial":"JIG-2"}`)}})
+	c.deliver(cl, event{reply: &amqp.Delivery{UserId: "jig-JIG-1", Body: []byte(`{"ok":true,"serial":"JIG-1"}`)}})
+	if ev := <-cl.events; c.Rejected() != 3 || string(ev.reply.Body) != `{"ok":true,"serial":"JIG-1"}` {
+		t.Fatalf("got %s, rejected %d; want the reply naming JIG-1, 3", ev.reply.Body, c.Rejected())
+	}
 	c.deliver(cl, event{returned: &amqp.Return{}}) // the broker's own returns are not replies
 	if ev := <-cl.events; ev.returned == nil {
 		t.Fatal("return dropped")

@@ -52,11 +52,12 @@ type ClientConfig struct {
 	AppID string
 	// CheckReplyUser accepts a reply only when its user_id (which the
 	// broker validates) is the broker user of the fixture it is from:
-	// ReplyUser of the serial asked, or for a broadcast of the serial the
-	// reply names. Other replies are discarded, counted (Rejected) and
-	// logged, and the request goes on waiting for the genuine reply or its
-	// deadline. Off, any reply is accepted: for development only (the demo's
-	// single guest user). CallQueue's replies are never checked.
+	// ReplyUser of the serial asked (a reply naming another serial is
+	// refused), or for a broadcast of the serial the reply names. Other
+	// replies are discarded, counted (Rejected) and logged, and the request
+	// goes on waiting for the genuine reply or its deadline. Off, any reply
+	// is accepted: for development only (the demo's single guest user).
+	// CallQueue's replies are never checked.
 	CheckReplyUser bool
 	// ReplyUser maps a serial to its manager's broker user; default
 	// FixtureUser ("jig-<serial>"). See ReplyUserFormat.
