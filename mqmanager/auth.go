@@ -119,6 +119,19 @@ func refused(what string, err error, hint string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// dialErr is a failed dial's error: ErrBrokerUnreachable, with the cause
+// and never the password. A login the broker refused (a wrong user or
+// password, or a certificate it does not accept) also wraps the broker's
+// ACCESS_REFUSED, so that Server.Run gives up on it before its first start,
+// as on any refusal, instead of retrying forever.
+func dialErr(rawURL string, err error) error {
+	var ae *amqp.Error
+	if errors.As(err, &ae) && ae.Code == amqp.AccessRefused {
+		return fmt.Errorf("%w: %s: login refused: %w", ErrBrokerUnreachable, Redact(rawURL), ae)
+	}
+	return unreachable("%s: %v", Redact(rawURL), redactErr(err, rawURL))
+}
+
 // bindHint explains a refused bind of a fixture's queue.
 const bindHint = "a fixture's broker user may bind only its own <serial>.Req.* and _all.Req.*: " +
 	"check the serial and the user, see deploy/rabbitmq/add-fixture.sh"

@@ -63,7 +63,7 @@ func dial(ctx context.Context, rawURL string, b Broker) (*amqp.Connection, error
 	}
 	conn, err := amqp.DialConfig(rawURL, cfg)
 	if err != nil {
-		return nil, unreachable("%s: %v", Redact(rawURL), redactErr(err, rawURL))
+		return nil, dialErr(rawURL, err)
 	}
 	return conn, nil
 }

@@ -169,3 +169,20 @@ func TestUnconfiguredAcceptsAny(t *testing.T) {
 		t.Fatalf("unconfigured manager rejected %d requests", n)
 	}
 }
+
+// TestLoginRefused: a manager whose password the broker refuses (e.g. not
+// yet updated after add-fixture.sh rotated it) stops and says so, instead
+// of retrying forever; a client reports the broker unreachable, saying why.
+func TestLoginRefused(t *testing.T) {
+	f := getFloor(t)
+	url := f.node.URL(FixtureUser(serialA), "not-the-password")
+	err := runUntilError(t, url, serialA)
+	if !errors.Is(err, ErrBrokerUnreachable) || !isAccessRefused(err) || !strings.Contains(err.Error(), "login refused") ||
+		strings.Contains(err.Error(), "not-the-password") {
+		t.Fatalf("manager: %v; want the refused login, without the password", err)
+	}
+	_, err = Dial(ctxTimeout(t, 5*time.Second), ClientConfig{Broker: Broker{URLs: []string{url}}})
+	if !errors.Is(err, ErrBrokerUnreachable) || !strings.Contains(err.Error(), "login refused") {
+		t.Fatalf("client: %v", err)
+	}
+}
