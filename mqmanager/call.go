@@ -27,6 +27,8 @@ type call struct {
 	events chan event
 	dead   <-chan struct{}
 	err    func() error // why dead was closed
+	// check is the reply-user check (replyCheck), or nil.
+	check func(*amqp.Delivery) bool
 }
 
 type event struct {
@@ -109,8 +111,9 @@ func (c *Client) roundTrip(ctx context.Context, t target, buffer int, want func(
 	if err != nil {
 		return err
 	}
-	cl := &call{id: uuid.NewString(), events: make(chan event, buffer)}
+	cl := &call{id: uuid.NewString(), events: make(chan event, buffer), check: c.replyCheck(t)}
 	pub := c.publishing(ctx, cl.id, t)
+	pub.UserId = l.user
 	var stop func()
 	if c.cfg.ReplyMode == ReplyPerRequest {
 		stop, err = c.startPerRequest(ctx, l, cl, t, pub)

@@ -50,6 +50,18 @@ type ClientConfig struct {
 	ReplyMode ReplyMode
 	// AppID is the app_id property of requests; default "jigctl".
 	AppID string
+	// CheckReplyUser accepts a reply only when its user_id (which the
+	// broker validates) is the broker user of the fixture it is from:
+	// ReplyUser of the serial asked (a reply naming another serial is
+	// refused), or for a broadcast of the serial the reply names. Other
+	// replies are discarded, counted (Rejected) and logged, and the request
+	// goes on waiting for the genuine reply or its deadline. Off, any reply
+	// is accepted: for development only (the demo's single guest user).
+	// CallQueue's replies are never checked.
+	CheckReplyUser bool
+	// ReplyUser maps a serial to its manager's broker user; default
+	// FixtureUser ("jig-<serial>"). See ReplyUserFormat.
+	ReplyUser func(serial string) string
 	// Logger receives the client's logs; nil logs nothing.
 	Logger *slog.Logger
 }
@@ -64,6 +76,9 @@ type Client struct {
 	done      chan struct{} // closed by Close
 	wg        sync.WaitGroup
 	discarded atomic.Uint64 // replies with an unknown or late correlation id
+	rejected  atomic.Uint64 // replies that failed the reply-user check
+	// users maps each URL to the user_id of its requests.
+	users map[string]string
 
 	mu     sync.Mutex
 	closed bool
@@ -79,7 +94,11 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{cfg: cfg, log: log, done: make(chan struct{})}
+	users, err := cfg.Broker.publishUsers()
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, log: log, done: make(chan struct{}), users: users}
 	if _, err := c.link(ctx); err != nil {
 		return nil, err
 	}
@@ -146,7 +165,7 @@ func (c *Client) link(ctx context.Context) (*link, error) {
 			errs = append(errs, err)
 			continue
 		}
-		c.cur = newLink(conn)
+		c.cur = newLink(conn, c.users[url])
 		c.wg.Add(1)
 		go func(l *link) { defer c.wg.Done(); l.watch() }(c.cur)
 		return c.cur, nil
@@ -160,6 +179,7 @@ func (c *Client) link(ctx context.Context) (*link, error) {
 // link is one connection and what lives on it.
 type link struct {
 	conn   *amqp.Connection
+	user   string // user_id of its publishes: the connection's user
 	closed chan *amqp.Error
 	dead   chan struct{} // closed when the connection is gone
 
@@ -167,8 +187,8 @@ type link struct {
 	mux   *mux // the shared or direct reply path, made on first use
 }
 
-func newLink(conn *amqp.Connection) *link {
-	return &link{conn: conn, closed: conn.NotifyClose(make(chan *amqp.Error, 1)), dead: make(chan struct{})}
+func newLink(conn *amqp.Connection, user string) *link {
+	return &link{conn: conn, user: user, closed: conn.NotifyClose(make(chan *amqp.Error, 1)), dead: make(chan struct{})}
 }
 
 // watch waits for the connection to close and marks the link dead, so the

@@ -30,6 +30,12 @@ type Broker struct {
 	// External uses SASL EXTERNAL (the client certificate) instead of the
 	// URL's user and password.
 	External bool
+	// User is the broker user the connection logs in as, set as the
+	// user_id of every publish (the broker refuses one that differs). By
+	// default it is the URL's user ("guest" when the URL names none); set
+	// it with External, where the user is the name the broker takes from
+	// the certificate. With a password login it must be the URLs' user.
+	User string
 	// Name is shown in the management UI as the connection's name.
 	Name string
 }

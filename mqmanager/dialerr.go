@@ -33,9 +33,12 @@ func (e *dialError) Unwrap() []error {
 // TLS refusal (td is nil for a plain URL).
 func dialFailed(rawURL string, b Broker, err error, td *tlsDialer) error {
 	err = explain(err, td, rawURL)
-	if b.External && errors.Is(err, amqp.ErrCredentials) {
-		err = fmt.Errorf("%w (x509 login: the broker has no user named as our certificate's "+
-			"common name, or takes the name from another field: see its ssl_cert_login_from)", err)
+	if errors.Is(err, amqp.ErrCredentials) {
+		err = fmt.Errorf("login refused: %w", err)
+		if b.External {
+			err = fmt.Errorf("%w (x509 login: the broker has no user named as our certificate's "+
+				"common name, or takes the name from another field: see its ssl_cert_login_from)", err)
+		}
 	}
 	msg, clean := redactErr(err, rawURL)
 	e := &dialError{msg: fmt.Sprintf("%v: %s: %s", ErrBrokerUnreachable, Redact(rawURL), msg)}

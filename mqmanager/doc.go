@@ -47,6 +47,18 @@
 // is returned as a Reply with Raw set. Three reply modes (ReplyMode) give
 // the same outcomes at different costs.
 //
+// # Who sent it
+//
+// Every request and reply carries user_id, the sender's broker user (the
+// connection's: the URL's user, or Broker.User for a certificate login);
+// the broker refuses any other. Any user with write on the default exchange
+// can publish into any queue it can name, so with ServerConfig.ControllerUsers
+// a manager serves only those users' requests (others are dropped unanswered
+// and counted in ServerStats.Rejected), and with ClientConfig.CheckReplyUser a
+// client accepts a reply only from the broker user of the fixture it is from
+// (others are discarded and counted by Rejected). Unset, both accept anyone:
+// for development only. See deploy/rabbitmq/README.md for the threat model.
+//
 // # Connections
 //
 // Server.Run supervises its own connection: on any loss it rebuilds the

@@ -80,7 +80,11 @@ func (rp replyPath) read(quit <-chan struct{}, dispatch func(id string, ev event
 }
 
 // deliver hands ev to cl without blocking; a full buffer means a duplicate.
+// A reply that fails cl's reply-user check never takes a place in it.
 func (c *Client) deliver(cl *call, ev event) {
+	if ev.reply != nil && cl.check != nil && !cl.check(ev.reply) {
+		return
+	}
 	select {
 	case cl.events <- ev:
 	default:

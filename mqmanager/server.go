@@ -52,6 +52,12 @@ type ServerConfig struct {
 	Tutorial      TutorialFunc
 	// AppID is set on replies; default "jig-manager".
 	AppID string
+	// ControllerUsers, when set, are the only broker users whose requests
+	// are served: a request whose user_id (validated by the broker) is
+	// missing or not one of them is acked and dropped without a reply,
+	// logged and counted (ServerStats.Rejected). Empty serves anyone: for
+	// development only (the demo's single guest user).
+	ControllerUsers []string
 	// Logger receives the server's logs; nil logs nothing.
 	Logger *slog.Logger
 	// OnReady, if set, is called each time the consumer is live (after
@@ -91,6 +97,10 @@ type Server struct {
 	cfg      ServerConfig
 	handlers map[string]Handler
 	stats    *statsBook
+	// users maps each URL to the user_id of its replies; controllers are
+	// the users whose requests are served (nil: any).
+	users       map[string]string
+	controllers userSet
 }
 
 // NewServer checks cfg and returns a Server with no handlers.
@@ -101,8 +111,14 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.TutorialQueue != "" && cfg.Tutorial == nil {
 		return nil, errors.New("tutorial queue configured without a tutorial handler")
 	}
+	users, err := cfg.Broker.publishUsers()
+	if err != nil {
+		return nil, err
+	}
 	cfg.setDefaults()
-	return &Server{cfg: cfg, handlers: map[string]Handler{}, stats: newStatsBook()}, nil
+	warnNoUser(cfg.Logger, users)
+	return &Server{cfg: cfg, handlers: map[string]Handler{}, stats: newStatsBook(), users: users,
+		controllers: newUserSet(cfg.ControllerUsers)}, nil
 }
 
 // Handle registers h for method. Call it before Run.

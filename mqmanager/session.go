@@ -19,6 +19,7 @@ type session struct {
 	ch       *amqp.Channel // requests and replies
 	tch      *amqp.Channel // tutorial queue, or nil
 	tag      string
+	user     string // user_id of replies: the connection's user
 	inflight inflight
 }
 
@@ -34,6 +35,7 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	ss := &session{s: s, log: log, tag: "jig-manager-" + uuid.NewString(),
 		inflight: inflight{sem: make(chan struct{}, s.cfg.Concurrency), count: &s.stats.inflight}}
+	ss.user = s.users[url]
 	probe := startProber(conn, s.heartbeat()/2)
 	// On the way out: close the link (a blocked call returns), then wait for
 	// the handlers and the prober.
@@ -167,6 +169,10 @@ func (ss *session) lost(err error, cancel context.CancelFunc) error {
 // accept validates a delivery, acks it (a request is never redelivered and
 // run twice) and starts its handler.
 func (ss *session) accept(ctx, hctx context.Context, d amqp.Delivery) {
+	if !ss.s.authorized(ss.log, &d) {
+		d.Ack(false)
+		return
+	}
 	req, ok := ss.request(&d)
 	if !ok {
 		d.Ack(false)
@@ -254,7 +260,7 @@ func (ss *session) publish(replyTo, corrID, contentType string, body []byte) {
 	defer cancel()
 	err := ss.ch.PublishWithContext(ctx, "", replyTo, false, false, amqp.Publishing{
 		ContentType: contentType, CorrelationId: corrID, Body: body,
-		Timestamp: time.Now(), AppId: ss.s.cfg.AppID,
+		Timestamp: time.Now(), AppId: ss.s.cfg.AppID, UserId: ss.user,
 	})
 	if err != nil {
 		ss.log.Warn("reply not sent", "reply_to", replyTo, "correlation_id", corrID, "err", err)

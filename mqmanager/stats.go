@@ -22,6 +22,7 @@ type ServerStats struct {
 	Methods    map[string]MethodStats `json:"methods"`
 	Dropped    uint64                 `json:"dropped"`    // no reply_to, no correlation_id, bad key
 	Expired    uint64                 `json:"expired"`    // not run: the caller had given up
+	Rejected   uint64                 `json:"rejected"`   // not from a controller user (ControllerUsers)
 	Reconnects uint64                 `json:"reconnects"` // broker links lost and rebuilt
 	InFlight   int64                  `json:"in_flight"`  // handlers running now
 }
@@ -34,6 +35,7 @@ type methodBook struct {
 type statsBook struct {
 	since                        time.Time
 	dropped, expired, reconnects atomic.Uint64
+	rejected                     atomic.Uint64
 	inflight                     atomic.Int64
 	mu                           sync.Mutex
 	methods                      map[string]*methodBook
@@ -70,7 +72,8 @@ func (b *statsBook) record(method string, err error, d time.Duration) {
 func (s *Server) Stats() ServerStats {
 	b := s.stats
 	out := ServerStats{Since: b.since, Methods: map[string]MethodStats{}, Dropped: b.dropped.Load(),
-		Expired: b.expired.Load(), Reconnects: b.reconnects.Load(), InFlight: b.inflight.Load()}
+		Expired: b.expired.Load(), Rejected: b.rejected.Load(), Reconnects: b.reconnects.Load(),
+		InFlight: b.inflight.Load()}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for name, m := range b.methods {

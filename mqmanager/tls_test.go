@@ -3,9 +3,7 @@ package mqmanager
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,14 +16,6 @@ import (
 // tlsBroker is this package's private node with an amqps listener that
 // requires a client certificate (see testpki.Broker).
 var tlsBroker = &testpki.Broker{}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := tlsBroker.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
-}
 
 // tlsConfig loads the CA and a client certificate (none for nil) as
 // jig-manager and jigctl do.

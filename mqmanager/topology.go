@@ -68,7 +68,7 @@ func declareServer(ch *amqp.Channel, serial string) (string, error) {
 	}
 	for _, key := range BindingKeys(serial) {
 		if err := ch.QueueBind(q.Name, key, Exchange, false, nil); err != nil {
-			return "", fmt.Errorf("bind %s to %s with %q: %w", q.Name, Exchange, key, err)
+			return "", refused(fmt.Sprintf("bind %s to %s with %q", q.Name, Exchange, key), err, bindHint)
 		}
 	}
 	return q.Name, nil
@@ -90,5 +90,5 @@ func classifyDeclare(err error, serial string) error {
 		return fmt.Errorf("%w: queue %s is held by another connection (%s)",
 			ErrAlreadyServed, QueueName(serial), e.Reason)
 	}
-	return fmt.Errorf("declare %s: %w", QueueName(serial), err)
+	return refused("declare "+QueueName(serial), err, declareHint)
 }

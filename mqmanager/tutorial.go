@@ -12,6 +12,10 @@ import (
 // contract's requests it is acked after the reply (prefetch 1), as the
 // tutorial's own server does, so the queue's work is shared fairly.
 func (ss *session) acceptTutorial(ctx, hctx context.Context, d amqp.Delivery) {
+	if !ss.s.authorized(ss.log, &d) {
+		d.Ack(false)
+		return
+	}
 	if d.ReplyTo == "" {
 		ss.log.Warn("dropping tutorial request without reply_to", "correlation_id", d.CorrelationId)
 		d.Ack(false)

@@ -188,8 +188,9 @@ func newStatsCmd(g *globals) *cobra.Command {
 requests, errors, average and maximum handling time and the last error;
 the fixture's status reads (and those answered by a read already in flight),
 serial port reconnects and read errors; the broker reconnects, requests
-dropped (malformed) or expired (their caller had given up), and the requests
-being handled now (this Stats request included).
+dropped (malformed), expired (their caller had given up) or rejected (not
+from one of its security.controller_users), and the requests being handled
+now (this Stats request included).
 
 With -o json, the outcome array of status and ping, with the manager's
 Stats object as each result.`
@@ -212,8 +213,8 @@ func statsText(o outcome) string {
 	}
 	fmt.Fprintf(&b, "  fixture: connected=%t reads=%d coalesced_reads=%d serial_reconnects=%d read_errors=%d last_read=%s\n",
 		fx.Connected, fx.Reads, fx.CoalescedReads, fx.Reconnects, fx.Errors, lastRead)
-	fmt.Fprintf(&b, "  server: broker_reconnects=%d dropped=%d expired=%d in_flight=%d",
-		sv.Reconnects, sv.Dropped, sv.Expired, sv.InFlight)
+	fmt.Fprintf(&b, "  server: broker_reconnects=%d dropped=%d expired=%d rejected=%d in_flight=%d",
+		sv.Reconnects, sv.Dropped, sv.Expired, sv.Rejected, sv.InFlight)
 	return b.String()
 }
 

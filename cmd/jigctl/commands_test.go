@@ -148,7 +148,7 @@ func TestStatsCounts(t *testing.T) {
 	}
 	text, _ := wantCode(t, exitOK, "stats", f.serial)
 	for _, want := range []string{"METHOD", "JigStatus", "Fib", "bad_request", "fixture: connected=true reads=2",
-		"coalesced_reads=0", "serial_reconnects=0", "broker_reconnects=0", "dropped=0", "expired=0", "in_flight="} {
+		"coalesced_reads=0", "serial_reconnects=0", "broker_reconnects=0", "dropped=0", "expired=0", "rejected=0", "in_flight="} {
 		if !strings.Contains(text, want) {
 			t.Errorf("stats text lacks %q:\n%s", want, text)
 		}

@@ -35,9 +35,13 @@ type fixture struct {
 
 // startFixture starts a board and a manager for it, and waits until the
 // manager consumes. Both are stopped at the end of the test.
-func startFixture(t testing.TB) *fixture {
+func startFixture(t testing.TB) *fixture { return startFixtureWith(t, uniqueSerial(), nil) }
+
+// startFixtureWith is startFixture for serial with mod applied to the
+// manager's configuration.
+func startFixtureWith(t testing.TB, serial string, mod func(*manager.Config)) *fixture {
 	t.Helper()
-	f := &fixture{serial: uniqueSerial(), link: filepath.Join(t.TempDir(), "tty")}
+	f := &fixture{serial: serial, link: filepath.Join(t.TempDir(), "tty")}
 	f.plug(t)
 	cfg := manager.DefaultConfig()
 	cfg.Serial = f.serial
@@ -45,6 +49,9 @@ func startFixture(t testing.TB) *fixture {
 	cfg.Fixture.Port = f.link
 	cfg.Fixture.ReconnectMin, cfg.Fixture.ReconnectMax = 10*time.Millisecond, 50*time.Millisecond
 	cfg.Server.ShutdownGrace = time.Second
+	if mod != nil {
+		mod(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

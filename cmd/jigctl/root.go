@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/mqmanager"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // globals are the flags every command takes.
@@ -21,6 +24,7 @@ type globals struct {
 	tls     tlsFlags
 	stdout  io.Writer
 	stderr  io.Writer
+	replyUser
 }
 
 func envOr(def string, names ...string) string {
@@ -64,7 +68,7 @@ always verified.
 Shell completion (of commands, flags and, by a quick broadcast, serials):
   source <(jigctl completion bash)    see "jigctl completion --help" for zsh and fish
 
-` + exitCodesHelp,
+` + replyUserHelp + "\n" + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -85,6 +89,7 @@ Shell completion (of commands, flags and, by a quick broadcast, serials):
 	pf.StringVar(&g.reply, "reply", envOr("per-request", "JIGCTL_REPLY"),
 		"reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
 	g.tls.register(pf)
+	g.replyUser.flags(pf)
 	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g), newWatchCmd(g))
 	return root
 }
@@ -105,6 +110,9 @@ func (g *globals) check() error {
 	if _, err := g.tls.broker(g.url); err != nil {
 		return cli.Exit(exitUsage, err)
 	}
+	if err := g.replyUser.check(); err != nil {
+		return cli.Exit(exitUsage, err)
+	}
 	return nil
 }
 
@@ -117,10 +125,67 @@ func (g *globals) dial(ctx context.Context) (*mqmanager.Client, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	c, err := mqmanager.Dial(dctx, mqmanager.ClientConfig{Broker: broker, ReplyMode: mode, AppID: "jigctl"})
+	cfg := mqmanager.ClientConfig{Broker: broker, ReplyMode: mode, AppID: "jigctl"}
+	g.replyUser.configure(&cfg, g.stderr)
+	c, err := mqmanager.Dial(dctx, cfg)
 	if err != nil {
 		_, code := classify(err)
 		return nil, cli.Exit(code, err)
 	}
 	return c, nil
+}
+
+const replyUserHelp = `Forged replies: every fixture's broker user can publish into a reply
+queue it has learnt of (every fixture sees every broadcast), so with
+--check-reply-user a reply counts only if its user_id, which the broker
+validates, is the broker user of the fixture it is from: --reply-user-format
+with the serial, "jig-%s" by default (deploy/rabbitmq/add-fixture.sh's
+users). Other replies are discarded with a warning on stderr, and the
+request waits on for the genuine reply or its --timeout. Without the check
+any reply is taken: for development only (the demo's one guest user).
+`
+
+// replyUser holds the reply-user check's flags.
+type replyUser struct {
+	checkReplyUser bool
+	format         string
+	envErr         error // a JIGCTL_CHECK_REPLY_USER that is not a boolean
+}
+
+func (r *replyUser) flags(pf *pflag.FlagSet) {
+	def := false
+	if v := os.Getenv("JIGCTL_CHECK_REPLY_USER"); v != "" {
+		var err error
+		if def, err = strconv.ParseBool(v); err != nil {
+			r.envErr = fmt.Errorf("JIGCTL_CHECK_REPLY_USER=%q: want true or false", v)
+		}
+	}
+	pf.BoolVar(&r.checkReplyUser, "check-reply-user", def,
+		"take a reply only from the fixture's broker user, see --reply-user-format (env JIGCTL_CHECK_REPLY_USER)")
+	pf.StringVar(&r.format, "reply-user-format", envOr(mqmanager.DefaultReplyUserFormat, "JIGCTL_REPLY_USER_FORMAT"),
+		"the `FORMAT` of a fixture's broker user, %s being its serial (env JIGCTL_REPLY_USER_FORMAT)")
+}
+
+func (r *replyUser) check() error {
+	if r.envErr != nil {
+		return r.envErr
+	}
+	_, err := mqmanager.ReplyUserFormat(r.format)
+	return err
+}
+
+// configure sets the check on cfg, with warnings on stderr.
+func (r *replyUser) configure(cfg *mqmanager.ClientConfig, stderr io.Writer) {
+	if !r.checkReplyUser {
+		return
+	}
+	cfg.CheckReplyUser = true
+	cfg.ReplyUser, _ = mqmanager.ReplyUserFormat(r.format) // checked by check
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,14 +17,6 @@ import (
 // tlsBroker is this package's private node with an amqps listener that
 // requires a client certificate (see testpki.Broker).
 var tlsBroker = &testpki.Broker{}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := tlsBroker.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
-}
 
 // startTLSFixture runs a board and its manager on the TLS listener (PLAIN
 // login) and returns the serial once the manager consumes.

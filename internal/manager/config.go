@@ -28,7 +28,9 @@ type Config struct {
 	Server  Server     `yaml:"server"`
 	Fib     Fib        `yaml:"fib"`
 	Compat  Compat     `yaml:"compat"`
-	Log     Log        `yaml:"log"`
+	// Security says whose requests are served.
+	Security Security `yaml:"security"`
+	Log      Log      `yaml:"log"`
 }
 
 // Broker is how the manager reaches RabbitMQ.
@@ -40,6 +42,12 @@ type Broker struct {
 	// Password is put into every URL that has a user and no password. Set it
 	// with env JIG_AMQP_PASSWORD rather than in the file.
 	Password string `yaml:"password"`
+	// User is the broker user the manager logs in as, which its replies
+	// carry as user_id (the broker refuses any other). Default: the URLs'
+	// user, which it must then equal. Required with tls.external: the name
+	// the broker takes from the client certificate (its whole subject DN by
+	// default, the CN with ssl_cert_login_from = common_name).
+	User string `yaml:"user"`
 	// Heartbeat interval. Default 5s.
 	Heartbeat time.Duration `yaml:"heartbeat"`
 	// Prefetch is how many requests the broker sends ahead. Default 64.
@@ -82,6 +90,17 @@ type Compat struct {
 	// TutorialQueue, e.g. rpc_queue, is also consumed with the classic
 	// RabbitMQ RPC tutorial's plain-integer protocol. Default off.
 	TutorialQueue string `yaml:"tutorial_queue"`
+}
+
+// Security says whose requests are served.
+type Security struct {
+	// ControllerUsers are the broker users (deploy/rabbitmq/add-controller.sh)
+	// whose requests are served. A request whose user_id, which the broker
+	// validates, is missing or not one of them is dropped without a reply,
+	// logged and counted (jigctl stats: rejected). Default empty: anyone's
+	// requests are served, which is for development only (the demo's one
+	// guest user): any fixture's user can publish into this manager's queue.
+	ControllerUsers []string `yaml:"controller_users"`
 }
 
 // Log configures the logs on stderr.

@@ -112,3 +112,43 @@ func TestTLSConfig(t *testing.T) {
 		t.Fatal("missing CA accepted")
 	}
 }
+
+func TestSecurityConfig(t *testing.T) {
+	cfg, err := Decode(strings.NewReader("serial: JIG-1\nfixture: {port: /dev/x}\n" +
+		"broker: {urls: ['amqp://jig-JIG-1@h/'], user: jig-JIG-1}\nsecurity: {controller_users: [line-ctl, mes]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Broker.User != "jig-JIG-1" || len(cfg.Security.ControllerUsers) != 2 {
+		t.Fatalf("decoded %+v %+v", cfg.Broker, cfg.Security)
+	}
+	cfg.Broker.User = "jig-JIG-2"
+	cfg.Security.ControllerUsers = []string{"mes", "", " mes", "mes"}
+	wantProblems(t, cfg.Validate(), "broker.user", "would refuse", `"" is not a user name`,
+		`" mes" is not a user name`, `"mes" is listed twice`)
+
+	cfg = DefaultConfig()
+	cfg.Serial, cfg.Fixture.Port = "JIG-1", "/dev/x"
+	cfg.Broker.URLs = []string{"amqps://h/"}
+	cfg.Broker.TLS.External = true
+	wantProblems(t, cfg.Validate(), "broker.user: required with broker.tls.external")
+	cfg.Broker.User = "CN=jig-JIG-1"
+	if err := cfg.Validate(); err == nil || strings.Contains(err.Error(), "broker.user") {
+		t.Fatalf("certificate login with its user but no certificate: %v", err)
+	}
+}
+
+func wantProblems(t *testing.T, err error, says ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %q", says)
+	}
+	for _, s := range says {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error does not say %q:\n%v", s, err)
+		}
+	}
+}

@@ -34,17 +34,21 @@ func Run(ctx context.Context, cfg Config, version string, log *slog.Logger, hook
 	host, _ := os.Hostname()
 	srv, err := mqmanager.NewServer(mqmanager.ServerConfig{
 		Broker: mqmanager.Broker{URLs: cfg.Broker.urls(), Heartbeat: cfg.Broker.Heartbeat, TLS: tlsCfg,
-			External: cfg.Broker.TLS.External, Name: "jig-manager " + cfg.Serial + "@" + host},
+			External: cfg.Broker.TLS.External, User: cfg.Broker.User, Name: "jig-manager " + cfg.Serial + "@" + host},
 		Serial: cfg.Serial, Prefetch: cfg.Broker.Prefetch, Concurrency: cfg.Server.Concurrency,
 		MaxBody: cfg.Server.MaxBody, HandlerTimeout: cfg.Server.HandlerTimeout,
 		ShutdownGrace: cfg.Server.ShutdownGrace, ReconnectMax: cfg.Broker.ReconnectMax,
-		TutorialQueue: cfg.Compat.TutorialQueue, Tutorial: h.tutorial,
+		TutorialQueue: cfg.Compat.TutorialQueue, Tutorial: h.tutorial, ControllerUsers: cfg.Security.ControllerUsers,
 		Logger: log.With("component", "server"), OnReady: hooks.OnReady, OnDown: hooks.OnDown,
 	})
 	if err != nil {
 		return err
 	}
 	h.register(srv)
+	if len(cfg.Security.ControllerUsers) == 0 {
+		log.Warn("security.controller_users is empty: requests from any broker user are served " +
+			"(for development only)")
+	}
 	return srv.Run(ctx)
 }
 

@@ -134,7 +134,8 @@ func TestTLSFromConfigFile(t *testing.T) {
 func TestTLSExternalFromConfigFile(t *testing.T) {
 	p, n := tlsBroker.Get(t)
 	url := testpki.URL(n, testpki.ServerName, "", "")
-	m := newTLSManager(t, fmt.Sprintf("  urls: [%q]\n%s", url, tlsBlock(p.CA, p.Client, ", external: true")))
+	m := newTLSManager(t, fmt.Sprintf("  urls: [%q]\n  user: %s\n%s", url, testpki.ClientCN,
+		tlsBlock(p.CA, p.Client, ", external: true")))
 	m.serve(t, m.load(t))
 	st := askStatus(t, mqmanager.Broker{URLs: []string{url}, External: true}, p, m.serial)
 	if st.Identity != "SIM,"+m.serial {

@@ -23,26 +23,29 @@ func TestTLSValidate(t *testing.T) {
 		name string
 		urls []string
 		tls  TLS
+		user string // broker.user
 		want string // "" for valid
 	}{
-		{"CA, certificate and key", amqps, TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key}, ""},
-		{"external", amqps, TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key, External: true}, ""},
-		{"system CAs", amqps, TLS{}, ""},
+		{"CA, certificate and key", amqps, TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key}, "", ""},
+		{"external", amqps, TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key, External: true}, "CN=jig-JIG-1", ""},
+		{"external without its user", amqps, TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key, External: true}, "",
+			"broker.user: required with broker.tls.external"},
+		{"system CAs", amqps, TLS{}, "", ""},
 		{"TLS set, URL plain", []string{"amqps://a@h1/", "amqp://a:pw@h2/"}, TLS{CA: p.CA},
-			"broker.urls: amqp://a:xxxxx@h2/ is not amqps:// but broker.tls is set"},
-		{"missing CA file", amqps, TLS{CA: p.Dir + "/none.pem"}, "broker.tls: CA file: open"},
-		{"CA file not PEM", amqps, TLS{CA: p.Client.Key}, "holds no PEM certificate"},
-		{"certificate without key", amqps, TLS{Cert: p.Client.Cert}, "a client certificate needs its key"},
+			"", "broker.urls: amqp://a:xxxxx@h2/ is not amqps:// but broker.tls is set"},
+		{"missing CA file", amqps, TLS{CA: p.Dir + "/none.pem"}, "", "broker.tls: CA file: open"},
+		{"CA file not PEM", amqps, TLS{CA: p.Client.Key}, "", "holds no PEM certificate"},
+		{"certificate without key", amqps, TLS{Cert: p.Client.Cert}, "", "a client certificate needs its key"},
 		{"key of another certificate", amqps, TLS{Cert: p.Client.Cert, Key: p.Stranger.Key},
-			"private key does not match public key"},
+			"", "private key does not match public key"},
 		{"external without certificate", amqps, TLS{CA: p.CA, External: true},
-			"broker.tls.external: needs cert and key"},
+			"", "broker.tls.external: needs cert and key"},
 		{"key readable by everyone", amqps, TLS{Cert: p.Client.Cert, Key: readable},
-			"readable.key is readable by everyone (mode 0644)"},
+			"", "readable.key is readable by everyone (mode 0644)"},
 	} {
 		cfg := DefaultConfig()
 		cfg.Serial, cfg.Fixture.Port = "JIG-1", "/dev/ttyUSB0"
-		cfg.Broker.URLs, cfg.Broker.TLS = tc.urls, tc.tls
+		cfg.Broker.URLs, cfg.Broker.TLS, cfg.Broker.User = tc.urls, tc.tls, tc.user
 		err := cfg.Validate()
 		switch {
 		case tc.want == "" && err != nil:

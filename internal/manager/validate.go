@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 
 	"github.com/jigmq/jigmq/mqmanager"
 )
@@ -27,6 +28,7 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.Broker.validateTLS()...)
+	c.validateUsers(add)
 	if c.Broker.Heartbeat < 0 || c.Broker.Prefetch < 0 || c.Broker.ReconnectMax < 0 {
 		add("broker: heartbeat, prefetch and reconnect_max must not be negative")
 	}
@@ -46,6 +48,29 @@ func (c Config) Validate() error {
 		add("log.format: %q is not text or json", c.Log.Format)
 	}
 	return errors.Join(errs...)
+}
+
+// validateUsers checks broker.user against the URLs and the login, and
+// security.controller_users.
+func (c Config) validateUsers(add func(string, ...any)) {
+	if c.Broker.TLS.External && c.Broker.User == "" {
+		add("broker.user: required with broker.tls.external: the user name the broker takes from the " +
+			"certificate, which replies carry as user_id")
+	}
+	b := mqmanager.Broker{URLs: c.Broker.URLs, External: c.Broker.TLS.External, User: c.Broker.User}
+	if err := b.CheckUser(); err != nil {
+		add("broker.user: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, u := range c.Security.ControllerUsers {
+		switch {
+		case u == "" || strings.TrimSpace(u) != u:
+			add("security.controller_users: %q is not a user name", u)
+		case seen[u]:
+			add("security.controller_users: %q is listed twice", u)
+		}
+		seen[u] = true
+	}
 }
 
 func (l Log) level() (slog.Level, error) {

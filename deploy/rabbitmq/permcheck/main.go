@@ -309,7 +309,8 @@ func main() {
 			_, err := ch.Consume(replyQ, "", false, false, false, false, nil)
 			return err
 		}))
-	// The known gap (deploy/rabbitmq/README.md): write on the default
+	// The known gap (deploy/rabbitmq/README.md, "Forged messages"), closed
+	// by the user_id checks of managers and clients: write on the default
 	// exchange reaches every queue by name. A fixture can drop a message into
 	// a controller's reply queue or another fixture's request queue; only
 	// the validated user_id tells the receiver who sent it. Checked as
