@@ -112,7 +112,7 @@ func (ch *chaos) run(ctx context.Context, size soakSize) {
 			ch.errs = append(ch.errs, fmt.Errorf("fault %d of %d: requests stalled: %v", k+1, len(faults), ctx.Err()))
 			return
 		}
-		if err := ch.inject(f, k); err != nil {
+		if err := ch.inject(f); err != nil {
 			ch.errs = append(ch.errs, err)
 		}
 	}
@@ -132,12 +132,12 @@ func (ch *chaos) awaitDone(ctx context.Context, n int64) bool {
 	return true
 }
 
-func (ch *chaos) inject(f fault, k int) (err error) {
+func (ch *chaos) inject(f fault) (err error) {
 	switch f {
 	case faultCut:
 		ch.proxy.cut()
 	case faultClose:
-		err = ch.forceClose(k)
+		err = ch.forceClose(ch.injected[faultClose])
 	case faultRestart:
 		err = ch.restart()
 	}
@@ -177,7 +177,7 @@ func (ch *chaos) restart() error {
 }
 
 // forceClose closes, as an operator would, the link of a manager (even k)
-// or of a client (odd k), in turn.
+// or of a client (odd k), each in turn.
 func (ch *chaos) forceClose(k int) error {
 	kind := []string{"mgr", "cli"}[k%2]
 	deadline := time.Now().Add(30 * time.Second)

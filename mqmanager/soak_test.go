@@ -123,15 +123,34 @@ func runClients(ctx context.Context, clients []*Client, total int64, serials []s
 			defer wg.Done()
 			defer c.Close()
 			for n := next.Add(1); n <= total && g.wait(ctx, n); n = next.Add(1) {
-				soakOne(c, serials[int(n)%len(serials)], fmt.Sprintf("%s-%d", run, n), l)
+				quick := soakOne(c, serials[int(n)%len(serials)], fmt.Sprintf("%s-%d", run, n), l)
 				l.done.Add(1)
+				if quick {
+					pause(ctx, soakRetryPause)
+				}
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-func soakOne(c *Client, serial, id string, l *ledger) {
+// soakRetryPause is how long a client waits after a failure that came at
+// once (no fixture, broker unreachable), as a caller retrying would, rather
+// than spend the requests in a tight loop while a link is being rebuilt.
+const soakRetryPause = 50 * time.Millisecond
+
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// soakOne sends one request and books its outcome; quick reports a failure
+// that a caller would retry after a pause (no fixture, unreachable).
+func soakOne(c *Client, serial, id string, l *ledger) (quick bool) {
 	const timeout = time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -149,15 +168,18 @@ func soakOne(c *Client, serial, id string, l *ledger) {
 		l.ok.Add(1)
 	case errors.Is(err, ErrNoFixture): // a manager between its links
 		l.noFixture.Add(1)
+		return true
 	case errors.Is(err, ErrTimeout):
 		l.timeout.Add(1)
 	case errors.Is(err, ErrBrokerUnreachable):
 		l.unreachable.Add(1)
+		return true
 	default:
 		if l.lost.Add(1) <= 5 {
 			fmt.Println("lost:", err)
 		}
 	}
+	return false
 }
 
 func checkExecutions(t *testing.T, run string, late int64) {
