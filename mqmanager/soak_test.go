@@ -205,4 +205,5 @@ func waitGoroutines(t *testing.T, base int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	t.Logf("goroutines: %d, baseline %d", runtime.NumGoroutine(), base)
 }
