@@ -136,6 +136,9 @@ func (c *Client) startPerRequest(ctx context.Context, l *link, cl *call, t targe
 func awaitPublish(ctx context.Context, l *link, published <-chan error) error {
 	select {
 	case err := <-published:
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err() // the publish gave up because the caller did
+		}
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
