@@ -109,7 +109,7 @@ func marshalBody(body any) ([]byte, error) {
 func (c *Client) roundTrip(ctx context.Context, t target, buffer int, want func(*amqp.Delivery) bool) error {
 	l, err := c.link(ctx)
 	if err != nil {
-		return err
+		return c.outcome(ctx, t, err)
 	}
 	cl := &call{id: uuid.NewString(), events: make(chan event, buffer), check: c.replyCheck(t)}
 	pub := c.publishing(ctx, cl.id, t)

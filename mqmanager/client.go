@@ -80,6 +80,8 @@ type Client struct {
 	// users maps each URL to the user_id of its requests.
 	users map[string]string
 
+	dialing chan struct{} // a token held by the one caller dialling
+
 	mu     sync.Mutex
 	closed bool
 	cur    *link
@@ -98,7 +100,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, log: log, done: make(chan struct{}), users: users}
+	c := &Client{cfg: cfg, log: log, done: make(chan struct{}), users: users, dialing: make(chan struct{}, 1)}
 	if _, err := c.link(ctx); err != nil {
 		return nil, err
 	}
@@ -124,7 +126,7 @@ func (c *Client) Close() error {
 	c.mu.Unlock()
 	var err error
 	if l != nil {
-		err = l.conn.Close()
+		err = l.conn.close()
 	}
 	c.wg.Wait()
 	if err == amqp.ErrClosed {
@@ -149,7 +151,37 @@ func (c *Client) spawn(f func()) bool {
 }
 
 // link returns the live connection, dialling a new one if there is none.
+// One caller dials at a time; the others wait for it only as long as their
+// contexts allow.
 func (c *Client) link(ctx context.Context) (*link, error) {
+	if l, err := c.live(); l != nil || err != nil {
+		return l, err
+	}
+	select {
+	case c.dialing <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-c.dialing }()
+	if l, err := c.live(); l != nil || err != nil {
+		return l, err // dialled by the caller we waited for
+	}
+	var errs []error
+	for _, url := range c.cfg.Broker.urls() {
+		conn, err := dial(ctx, url, c.cfg.Broker)
+		if err == nil {
+			return c.adopt(conn, c.users[url])
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 1 {
+		return nil, errs[0]
+	}
+	return nil, unreachable("no broker answered: %v", errs)
+}
+
+// live returns the current link if it is alive, ErrClosed after Close.
+func (c *Client) live() (*link, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -158,27 +190,27 @@ func (c *Client) link(ctx context.Context) (*link, error) {
 	if c.cur != nil && !c.cur.isDead() {
 		return c.cur, nil
 	}
-	var errs []error
-	for _, url := range c.cfg.Broker.urls() {
-		conn, err := dial(ctx, url, c.cfg.Broker)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		c.cur = newLink(conn, c.users[url])
-		c.wg.Add(1)
-		go func(l *link) { defer c.wg.Done(); l.watch() }(c.cur)
-		return c.cur, nil
+	return nil, nil
+}
+
+// adopt makes conn the current link and starts its watcher, unless the
+// client was closed while it was being dialled.
+func (c *Client) adopt(conn *wire, user string) (*link, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		conn.close()
+		return nil, ErrClosed
 	}
-	if len(errs) == 1 {
-		return nil, errs[0]
-	}
-	return nil, unreachable("no broker answered: %v", errs)
+	c.cur = newLink(conn, user)
+	c.wg.Add(1)
+	go func(l *link) { defer c.wg.Done(); l.watch() }(c.cur)
+	return c.cur, nil
 }
 
 // link is one connection and what lives on it.
 type link struct {
-	conn   *amqp.Connection
+	conn   *wire
 	user   string // user_id of its publishes: the connection's user
 	closed chan *amqp.Error
 	dead   chan struct{} // closed when the connection is gone
@@ -187,15 +219,18 @@ type link struct {
 	mux   *mux // the shared or direct reply path, made on first use
 }
 
-func newLink(conn *amqp.Connection, user string) *link {
+func newLink(conn *wire, user string) *link {
 	return &link{conn: conn, user: user, closed: conn.NotifyClose(make(chan *amqp.Error, 1)), dead: make(chan struct{})}
 }
 
-// watch waits for the connection to close and marks the link dead, so the
-// next request dials anew. Pending requests learn of the loss from their
-// own reply paths, whose channels close with the connection.
+// watch waits for the connection to close, closes its socket (a publish
+// blocked on a peer that stopped reading returns, and amqp091-go's shutdown
+// that waits for it completes) and marks the link dead, so the next request
+// dials anew. Pending requests learn of the loss from their reply paths,
+// whose channels close with the connection, or from dead.
 func (l *link) watch() {
 	<-l.closed
+	l.conn.sock.Close()
 	close(l.dead)
 }
 

@@ -47,10 +47,29 @@ func (b Broker) urls() []string {
 	return b.URLs
 }
 
+// wire is a broker connection with its socket. A peer that stops reading
+// (a frozen route, a wedged proxy) blocks amqp091-go's writer inside a
+// publish, which holds its channel's lock; the library's own shutdown of
+// the connection waits for that lock before it closes the socket, so
+// nothing would ever unblock the writer. Closing the socket ourselves does.
+type wire struct {
+	*amqp.Connection
+	sock net.Conn
+}
+
+// close closes the connection, waiting at most closeGrace for the broker,
+// then the socket, whatever state the connection is in, so that no writer
+// stays blocked on it.
+func (w *wire) close() error {
+	err := w.CloseDeadline(time.Now().Add(closeGrace))
+	w.sock.Close()
+	return err
+}
+
 // dial connects to one URL; ctx bounds the TCP connect, the TLS and the AMQP
 // handshakes. Errors wrap ErrBrokerUnreachable, never show a password, and
 // say what failed in TLS (dialerr.go).
-func dial(ctx context.Context, rawURL string, b Broker) (*amqp.Connection, error) {
+func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 	hb := b.Heartbeat
 	if hb <= 0 {
 		hb = DefaultHeartbeat
@@ -59,11 +78,12 @@ func dial(ctx context.Context, rawURL string, b Broker) (*amqp.Connection, error
 	if b.Name != "" {
 		props.SetClientConnectionName(b.Name)
 	}
-	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(ctx)}
+	w := &wire{}
+	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(ctx, &w.sock)}
 	if b.External {
 		cfg.SASL = []amqp.Authentication{&amqp.ExternalAuth{}}
 	}
-	target, td, err := prepareTLS(ctx, rawURL, b.TLS, &cfg) // see tlsdial.go
+	target, td, err := prepareTLS(ctx, rawURL, b.TLS, &cfg, &w.sock) // see tlsdial.go
 	if err != nil {
 		return nil, dialFailed(rawURL, b, err, nil)
 	}
@@ -71,12 +91,14 @@ func dial(ctx context.Context, rawURL string, b Broker) (*amqp.Connection, error
 	if err != nil {
 		return nil, dialFailed(rawURL, b, err, td)
 	}
-	return conn, nil
+	w.Connection = conn
+	return w, nil
 }
 
 // dialer returns a Dial func bound to ctx: the handshake deadline is ctx's
 // (or 10 s without one); amqp091-go clears it once the connection is open.
-func dialer(ctx context.Context) func(network, addr string) (net.Conn, error) {
+// The socket is stored in *sock, before DialConfig returns.
+func dialer(ctx context.Context, sock *net.Conn) func(network, addr string) (net.Conn, error) {
 	return func(network, addr string) (net.Conn, error) {
 		var d net.Dialer
 		conn, err := d.DialContext(ctx, network, addr)
@@ -91,6 +113,7 @@ func dialer(ctx context.Context) func(network, addr string) (net.Conn, error) {
 			conn.Close()
 			return nil, err
 		}
+		*sock = conn
 		return conn, nil
 	}
 }

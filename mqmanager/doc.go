@@ -19,9 +19,11 @@
 // A manager owns the queue "jig.<serial>", exclusive and auto-delete, bound
 // with "<serial>.Req.*" and "_all.Req.*". Exclusive and named means one
 // owner: a second manager for the same serial is refused by the broker
-// (RESOURCE_LOCKED) and Server.Run returns ErrAlreadyServed. When a manager
-// goes, its queue and bindings go with it, so its requests become
-// unroutable rather than piling up.
+// (RESOURCE_LOCKED) and Server.Run returns ErrAlreadyServed. A manager that
+// has served and reconnects retries instead while the queue is held: the
+// holder is most often its own previous connection, which the broker has
+// not yet found dead. When a manager goes, its queue and bindings go with
+// it, so its requests become unroutable rather than piling up.
 //
 // The manager acks a request on receipt, before running it, so a request
 // whose caller timed out is never redelivered and run twice. It answers to
@@ -66,4 +68,12 @@
 // jittered backoff over the configured URLs. amqp091-go's experimental
 // automatic recovery is not used. A Client reconnects on the next request
 // and fails the requests pending on a lost connection at once.
+//
+// No caller waits past its context: amqp091-go's publish ignores its
+// context and blocks while the peer reads nothing (a frozen route), so
+// publishes run on goroutines the Client owns and the caller waits for them
+// only until its context ends or the link dies; one caller dials at a time
+// and the others wait for it only within their contexts. The owner of a
+// connection closes its socket when the connection ends, so that a writer
+// blocked on it, and amqp091-go's shutdown waiting for that writer, return.
 package mqmanager

@@ -14,6 +14,7 @@ func TestMain(m *testing.M) {
 	for _, err := range []error{private.Close(), tlsBroker.Close()} {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "private broker:", err)
+			code = max(code, 1)
 		}
 	}
 	os.Exit(code)

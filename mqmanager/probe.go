@@ -18,11 +18,6 @@ import (
 // closeGrace bounds the close handshake on a link that may be dead.
 const closeGrace = time.Second
 
-// closeConn closes a connection without waiting on a dead peer for long.
-func closeConn(conn *amqp.Connection) {
-	conn.CloseDeadline(time.Now().Add(closeGrace))
-}
-
 // prober runs the probe loop on its own channel; alive gets a value after
 // each answered probe. Its goroutine is owned by the session that started it
 // and waited for by stop, after the connection is closed.
@@ -79,10 +74,10 @@ func (p *prober) stop() {
 // guard closes conn if the calls between guard and the returned stop take
 // longer than limit, so that setup on a dead link fails instead of hanging.
 // stop waits for the closing, if it started.
-func guard(conn *amqp.Connection, limit time.Duration) (stop func()) {
+func guard(conn *wire, limit time.Duration) (stop func()) {
 	fired := make(chan struct{})
 	t := time.AfterFunc(limit, func() {
-		closeConn(conn)
+		conn.close()
 		close(fired)
 	})
 	return func() {

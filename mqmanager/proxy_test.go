@@ -9,22 +9,31 @@ import (
 	"testing"
 )
 
-// proxy is a TCP proxy to the broker that a test can black-hole (every byte
-// dropped, sockets kept open, as a dead route does) or cut.
+// proxy is a TCP proxy to a broker that a test can black-hole (every byte
+// dropped, sockets kept open, as a dead route does), freeze (nothing read
+// any more, so the senders' socket buffers fill and their writes block, as
+// with a peer that stopped reading), refuse new connections, or cut.
 type proxy struct {
-	ln      net.Listener
-	target  string
-	stalled atomic.Bool
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	conns   []net.Conn
+	ln       net.Listener
+	target   string
+	stalled  atomic.Bool // black hole: read and drop
+	refuse   atomic.Bool // close new connections at once
+	accepted atomic.Int64
+	closing  chan struct{}
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	conns    []net.Conn
+	thawed   chan struct{} // closed unless frozen
 }
 
 // newProxy proxies to the broker of testURL; the returned URL goes through
 // the proxy. It is closed at the end of the test.
-func newProxy(t *testing.T) (*proxy, string) {
+func newProxy(t *testing.T) (*proxy, string) { return newProxyTo(t, testURL()) }
+
+// newProxyTo proxies to the broker of brokerURL.
+func newProxyTo(t *testing.T, brokerURL string) (*proxy, string) {
 	t.Helper()
-	u, err := url.Parse(testURL())
+	u, err := url.Parse(brokerURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +41,8 @@ func newProxy(t *testing.T) (*proxy, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: u.Host}
+	p := &proxy{ln: ln, target: u.Host, closing: make(chan struct{}), thawed: make(chan struct{})}
+	close(p.thawed)
 	if u.Port() == "" {
 		p.target += ":5672"
 	}
@@ -50,6 +60,11 @@ func (p *proxy) accept() {
 		if err != nil {
 			return
 		}
+		p.accepted.Add(1)
+		if p.refuse.Load() {
+			c.Close()
+			continue
+		}
 		up, err := net.Dial("tcp", p.target)
 		if err != nil {
 			c.Close()
@@ -64,12 +79,16 @@ func (p *proxy) accept() {
 	}
 }
 
-// pipe copies src to dst, dropping what it reads while the proxy is stalled.
+// pipe copies src to dst, dropping what it reads while the proxy is
+// stalled, and holding it (reading no more) while the proxy is frozen.
 func (p *proxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
+		if !p.gate() {
+			return
+		}
 		if n > 0 && !p.stalled.Load() {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				err = werr
@@ -85,6 +104,36 @@ func (p *proxy) pipe(dst, src net.Conn) {
 	}
 }
 
+// gate waits while the proxy is frozen; false when it is closing.
+func (p *proxy) gate() bool {
+	p.mu.Lock()
+	thawed := p.thawed
+	p.mu.Unlock()
+	select {
+	case <-thawed:
+		return true
+	case <-p.closing:
+		return false
+	}
+}
+
+// freeze stops every pipe after its current read; thaw resumes them.
+func (p *proxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if isClosed(p.thawed) {
+		p.thawed = make(chan struct{})
+	}
+}
+
+func (p *proxy) thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !isClosed(p.thawed) {
+		close(p.thawed)
+	}
+}
+
 // cut closes every proxied connection; new ones are still accepted.
 func (p *proxy) cut() {
 	p.mu.Lock()
@@ -95,7 +144,13 @@ func (p *proxy) cut() {
 	p.conns = nil
 }
 
+// close stops the proxy and waits for its goroutines. Idempotent.
 func (p *proxy) close() {
+	p.mu.Lock()
+	if !isClosed(p.closing) {
+		close(p.closing)
+	}
+	p.mu.Unlock()
 	p.ln.Close()
 	p.cut()
 	p.wg.Wait()

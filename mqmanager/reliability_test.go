@@ -6,24 +6,12 @@ import (
 )
 
 // serverVia starts a server whose link goes through a proxy, with a short
-// heartbeat; downs receives the time of each detected link loss.
-func serverVia(t *testing.T, proxyURL string, hb time.Duration) (*runningServer, chan time.Time, chan struct{}) {
-	downs := make(chan time.Time, 16)
-	readies := make(chan struct{}, 16)
-	srv := startServer(t, func(c *ServerConfig) {
-		c.Broker = Broker{URLs: []string{proxyURL}, Heartbeat: hb}
-		c.ReconnectMin, c.ReconnectMax = 50*time.Millisecond, 200*time.Millisecond
-		c.OnDown = func(error) {
-			select {
-			case downs <- time.Now():
-			default:
-			}
-		}
-		ready := c.OnReady
-		c.OnReady = func() { ready(); notifyNB(readies) }
-	})
-	<-readies
-	return srv, downs, readies
+// heartbeat and backoff; downs and readies receive the time of each link
+// loss and of each start of serving.
+func serverVia(t *testing.T, proxyURL string, hb time.Duration) (srv *runningServer, downs, readies chan time.Time) {
+	w := serveOn(t, Broker{URLs: []string{proxyURL}, Heartbeat: hb},
+		func(c *ServerConfig) { c.ReconnectMax = 200 * time.Millisecond })
+	return w.runningServer, w.down, w.ready
 }
 
 // TestBlackHoleDetected: a link that silently drops every byte is noticed

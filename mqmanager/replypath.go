@@ -100,7 +100,7 @@ func (c *Client) startPerRequest(ctx context.Context, l *link, cl *call, t targe
 	var deadErr error
 	cl.dead, cl.err = dead, func() error { return deadErr }
 	ok := c.spawn(func() {
-		rp, err := openReplyPath(l.conn, false)
+		rp, err := openReplyPath(l.conn.Connection, false)
 		if err == nil {
 			defer rp.ch.Close()
 			pub.ReplyTo = rp.queue
@@ -125,16 +125,29 @@ func (c *Client) startPerRequest(ctx context.Context, l *link, cl *call, t targe
 		return nil, ErrClosed
 	}
 	stop = func() { close(quit) }
-	select {
-	case err := <-ready:
-		if err != nil {
-			stop()
-			return nil, err
-		}
-		return stop, nil
-	case <-ctx.Done():
+	if err := awaitPublish(ctx, l, ready); err != nil {
 		stop()
-		return nil, ctx.Err()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// awaitPublish waits for a publish running on a goroutine the client owns:
+// amqp091-go's publish does not honour its context, and a link whose peer
+// stopped reading blocks it until the link is declared dead. So the caller
+// waits only until its ctx ends or the link dies; the goroutine ends once
+// the link is closed (link.watch or Close closes its socket).
+func awaitPublish(ctx context.Context, l *link, published <-chan error) error {
+	select {
+	case err := <-published:
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err() // the publish gave up because the caller did
+		}
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-l.dead:
+		return unreachable("connection lost while publishing")
 	}
 }
 
@@ -186,7 +199,7 @@ func (c *Client) getMux(ctx context.Context, l *link) (*mux, error) {
 }
 
 func (c *Client) runMux(l *link, m *mux) {
-	rp, err := openReplyPath(l.conn, c.cfg.ReplyMode == ReplyDirect)
+	rp, err := openReplyPath(l.conn.Connection, c.cfg.ReplyMode == ReplyDirect)
 	if err != nil {
 		m.err = err
 		close(m.dead)
@@ -199,7 +212,8 @@ func (c *Client) runMux(l *link, m *mux) {
 	close(m.dead)
 }
 
-// startMux registers cl with the link's multiplexer and publishes.
+// startMux registers cl with the link's multiplexer and publishes on a
+// goroutine the client owns (see awaitPublish).
 func (c *Client) startMux(ctx context.Context, l *link, cl *call, t target, pub amqp.Publishing) (stop func(), err error) {
 	m, err := c.getMux(ctx, l)
 	if err != nil {
@@ -215,9 +229,21 @@ func (c *Client) startMux(ctx context.Context, l *link, cl *call, t target, pub 
 		m.mu.Unlock()
 	}
 	pub.ReplyTo = m.rp.queue
-	if err := m.rp.ch.PublishWithContext(ctx, t.exchange, t.key, true, false, pub); err != nil {
+	published := make(chan error, 1)
+	ok := c.spawn(func() {
+		if err := m.rp.ch.PublishWithContext(ctx, t.exchange, t.key, true, false, pub); err != nil {
+			published <- linkErr("publish", err)
+			return
+		}
+		published <- nil
+	})
+	if !ok {
 		stop()
-		return nil, linkErr("publish", err)
+		return nil, ErrClosed
+	}
+	if err := awaitPublish(ctx, l, published); err != nil {
+		stop()
+		return nil, err
 	}
 	return stop, nil
 }

@@ -15,10 +15,10 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// The security tests run on a private broker node, provisioned like a real
-// floor by the real deploy scripts: two fixtures, a controller that the
-// managers accept, and another controller that they do not.
-var private = &testbroker.Lazy{}
+// The security tests run on the package's private broker node (private,
+// broker_test.go), provisioned like a real floor by the real deploy
+// scripts: two fixtures, a controller that the managers accept, and
+// another controller that they do not.
 
 const (
 	serialA, serialB = "JIG-A", "JIG-B"

@@ -129,7 +129,9 @@ func (s *Server) Handle(method string, h Handler) { s.handlers[method] = h }
 // reconnected forever, over the URLs in turn, with capped jittered backoff.
 // Run returns an error only when the serial is already served by another
 // manager, or the broker refuses our credentials or permissions, before the
-// first successful start: both need a person, not a retry.
+// first successful start: both need a person, not a retry. After it, both
+// are retried like a lost link: a queue still held when reconnecting is
+// most often our own previous connection, not yet dropped by the broker.
 func (s *Server) Run(ctx context.Context) error {
 	urls := s.cfg.Broker.urls()
 	log := s.cfg.Logger.With("serial", s.cfg.Serial)
@@ -153,12 +155,25 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		}
 		wait := jitter(backoff)
-		log.Warn("broker link down, reconnecting", "url", Redact(url), "err", err, "in", wait)
+		s.logRetry(log, url, err, wait)
 		if !sleepCtx(ctx, wait) {
 			return nil
 		}
 		backoff = min(backoff*2, s.cfg.ReconnectMax)
 	}
+}
+
+// logRetry says why the server connects again. Once it has served, a queue
+// still held by another connection is retried like a lost link: it is
+// usually our own previous connection, which the broker has not yet found
+// dead (it does within a few heartbeats), or a connection on its way out.
+func (s *Server) logRetry(log *slog.Logger, url string, err error, wait time.Duration) {
+	if errors.Is(err, ErrAlreadyServed) {
+		log.Warn("queue still held by another connection, retrying", "queue", QueueName(s.cfg.Serial),
+			"url", Redact(url), "in", wait)
+		return
+	}
+	log.Warn("broker link down, reconnecting", "url", Redact(url), "err", err, "in", wait)
 }
 
 func isAccessRefused(err error) bool {

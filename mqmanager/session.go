@@ -36,14 +36,14 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 	ss := &session{s: s, log: log, tag: "jig-manager-" + uuid.NewString(),
 		inflight: inflight{sem: make(chan struct{}, s.cfg.Concurrency), count: &s.stats.inflight}}
 	ss.user = s.users[url]
-	probe := startProber(conn, s.heartbeat()/2)
+	probe := startProber(conn.Connection, s.heartbeat()/2)
 	// On the way out: close the link (a blocked call returns), then wait for
 	// the handlers and the prober.
 	defer probe.stop()
 	defer ss.inflight.wg.Wait()
-	defer closeConn(conn)
+	defer conn.close()
 	stopGuard := guard(conn, s.setupLimit())
-	links, err := ss.setup(conn)
+	links, err := ss.setup(conn.Connection)
 	stopGuard()
 	if err != nil {
 		return false, err

@@ -34,105 +34,123 @@ func soakHandler(_ context.Context, r *Request) (any, error) {
 	return a, nil
 }
 
-type soakSize struct{ managers, clients, requests, cuts int }
+// soakSize is a soak's load and the faults injected during it.
+type soakSize struct {
+	managers, clients, requests int
+	cuts, closes, restarts      int
+	limit                       time.Duration // the whole run's deadline
+}
 
 func soakConfig() soakSize {
 	if os.Getenv("JIGMQ_SOAK") == "full" {
-		return soakSize{managers: 5, clients: 20, requests: 10000, cuts: 20}
+		return soakSize{managers: 5, clients: 20, requests: 10000, cuts: 20, closes: 20, restarts: 2, limit: 10 * time.Minute}
 	}
-	return soakSize{managers: 3, clients: 8, requests: 2000, cuts: 4}
+	return soakSize{managers: 3, clients: 8, requests: 2000, cuts: 4, closes: 4, restarts: 1, limit: 3 * time.Minute}
 }
 
 // ledger counts the outcomes seen by the callers.
 type ledger struct {
 	ok, noFixture, timeout, unreachable atomic.Int64
 	lost, hung, misattributed           atomic.Int64
+	done                                atomic.Int64 // requests ended, whatever the outcome
 }
 
-// TestSoak: managers and clients on links that are cut during the run.
+func (l *ledger) String() string {
+	return fmt.Sprintf("%d requests: ok %d, no fixture %d, timeout %d, unreachable %d; lost %d, hung %d, misattributed %d",
+		l.done.Load(), l.ok.Load(), l.noFixture.Load(), l.timeout.Load(), l.unreachable.Load(),
+		l.lost.Load(), l.hung.Load(), l.misattributed.Load())
+}
+
+// TestSoak: managers and clients on a private broker node, through a proxy,
+// under load while links are cut, connections are closed by the broker's
+// operator (rabbitmqctl close_connection) and the broker is restarted.
 // Every request must end in a defined outcome by its deadline, each reply
-// must be the answer to its own request, and no request may run twice or
-// after its caller gave up. JIGMQ_SOAK=full runs the full size.
+// must be the answer to its own request, no request may run twice or after
+// its caller gave up, every manager must serve again within backBound of
+// the broker's return, and no goroutine may be left behind.
+// JIGMQ_SOAK=full runs the full size.
 func TestSoak(t *testing.T) {
 	size := soakConfig()
+	node := private.Get(t) // booted before the baseline: it keeps a goroutine
 	base := runtime.NumGoroutine()
-	p, proxyURL := newProxy(t)
+	p, proxyURL := newProxyTo(t, node.GuestURL())
+	managers := make([]*watched, size.managers)
 	serials := make([]string, size.managers)
-	servers := make([]*runningServer, size.managers)
-	for i := range serials {
-		servers[i], _, _ = serverVia(t, proxyURL, 2*time.Second)
-		serials[i] = servers[i].serial
+	for i := range managers {
+		managers[i] = serveOn(t, Broker{URLs: []string{proxyURL}, Heartbeat: 2 * time.Second,
+			Name: fmt.Sprintf("soak-mgr-%d", i)}, nil)
+		serials[i] = managers[i].serial
 	}
+	clients := dialSoakClients(t, proxyURL, size.clients)
+	ctx, cancel := context.WithTimeout(context.Background(), size.limit)
+	defer cancel()
 	var l ledger
-	var done atomic.Int64
-	run := uniqueSerial(t) // request ids are unique across runs too
-	lateBefore := soakLate.Load()
-	stop := make(chan struct{})
-	cutter := startCutter(p, size, &done, stop)
-	runClients(t, proxyURL, size, serials, run, &l, &done)
-	close(stop)
-	<-cutter
-	report := fmt.Sprintf("ok %d, no fixture %d, timeout %d, unreachable %d; lost %d, hung %d, misattributed %d",
-		l.ok.Load(), l.noFixture.Load(), l.timeout.Load(), l.unreachable.Load(), l.lost.Load(), l.hung.Load(), l.misattributed.Load())
-	t.Log(report)
-	if l.lost.Load()+l.hung.Load()+l.misattributed.Load() != 0 || l.ok.Load() == 0 {
-		t.Fatal(report)
+	run, lateBefore := uniqueSerial(t), soakLate.Load() // request ids are unique across runs too
+	ch := newChaos(node, p, managers, &l.done)
+	chaosDone := make(chan struct{})
+	go func() { defer close(chaosDone); ch.run(ctx, size) }()
+	runClients(ctx, clients, int64(size.requests), serials, run, &l, ch.gate)
+	<-chaosDone
+	t.Logf("%v; %v", &l, ch)
+	ch.check(t, size)
+	if l.lost.Load()+l.hung.Load()+l.misattributed.Load() != 0 || l.ok.Load() == 0 || l.done.Load() != int64(size.requests) {
+		t.Fatalf("%v", &l)
 	}
 	checkExecutions(t, run, soakLate.Load()-lateBefore)
-	for _, srv := range servers {
-		srv.stop(t)
+	for _, m := range managers {
+		m.stop(t)
 	}
 	p.close()
 	waitGoroutines(t, base)
 }
 
-// startCutter cuts every link each time another share of the requests is
-// done; the returned channel closes when it has stopped.
-func startCutter(p *proxy, size soakSize, done *atomic.Int64, stop chan struct{}) chan struct{} {
-	out := make(chan struct{})
-	go func() {
-		defer close(out)
-		step := int64(size.requests / (size.cuts + 1))
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for cuts := 0; cuts < size.cuts; {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			if done.Load() >= step*int64(cuts+1) {
-				p.cut()
-				cuts++
-			}
-		}
-	}()
-	return out
+func dialSoakClients(t *testing.T, url string, n int) []*Client {
+	clients := make([]*Client, n)
+	for i := range clients {
+		clients[i] = dialNamed(t, url, allModes[i%len(allModes)], fmt.Sprintf("soak-cli-%d", i), 2*time.Second)
+	}
+	return clients
 }
 
-func runClients(t *testing.T, url string, size soakSize, serials []string, run string, l *ledger, done *atomic.Int64) {
+// runClients runs the requests, numbered 1 to total, on every client at
+// once, each as soon as the gate releases it, and waits for them.
+func runClients(ctx context.Context, clients []*Client, total int64, serials []string, run string, l *ledger, g *gate) {
 	var wg sync.WaitGroup
 	var next atomic.Int64
-	for i := 0; i < size.clients; i++ {
-		c, err := Dial(ctxTimeout(t, 5*time.Second), ClientConfig{Broker: Broker{URLs: []string{url}, Heartbeat: 2 * time.Second},
-			ReplyMode: allModes[i%len(allModes)]})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer c.Close()
-			for n := next.Add(1); n <= int64(size.requests); n = next.Add(1) {
-				soakOne(c, serials[int(n)%len(serials)], fmt.Sprintf("%s-%d", run, n), l)
-				done.Add(1)
+			for n := next.Add(1); n <= total && g.wait(ctx, n); n = next.Add(1) {
+				quick := soakOne(c, serials[int(n)%len(serials)], fmt.Sprintf("%s-%d", run, n), l)
+				l.done.Add(1)
+				if quick {
+					pause(ctx, soakRetryPause)
+				}
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-func soakOne(c *Client, serial, id string, l *ledger) {
+// soakRetryPause is how long a client waits after a failure that came at
+// once (no fixture, broker unreachable), as a caller retrying would, rather
+// than spend the requests in a tight loop while a link is being rebuilt.
+const soakRetryPause = 50 * time.Millisecond
+
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// soakOne sends one request and books its outcome; quick reports a failure
+// that a caller would retry after a pause (no fixture, unreachable).
+func soakOne(c *Client, serial, id string, l *ledger) (quick bool) {
 	const timeout = time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -150,15 +168,18 @@ func soakOne(c *Client, serial, id string, l *ledger) {
 		l.ok.Add(1)
 	case errors.Is(err, ErrNoFixture): // a manager between its links
 		l.noFixture.Add(1)
+		return true
 	case errors.Is(err, ErrTimeout):
 		l.timeout.Add(1)
 	case errors.Is(err, ErrBrokerUnreachable):
 		l.unreachable.Add(1)
+		return true
 	default:
 		if l.lost.Add(1) <= 5 {
 			fmt.Println("lost:", err)
 		}
 	}
+	return false
 }
 
 func checkExecutions(t *testing.T, run string, late int64) {
@@ -169,6 +190,7 @@ func checkExecutions(t *testing.T, run string, late int64) {
 		}
 		return true
 	})
+	t.Logf("%d requests ran twice, %d ran after their deadline", dup, late)
 	if dup != 0 || late != 0 {
 		t.Fatalf("%d requests ran twice, %d ran after their deadline", dup, late)
 	}
@@ -183,4 +205,5 @@ func waitGoroutines(t *testing.T, base int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	t.Logf("goroutines: %d, baseline %d", runtime.NumGoroutine(), base)
 }
