@@ -35,13 +35,19 @@ type statsBook struct {
 	since                        time.Time
 	dropped, expired, reconnects atomic.Uint64
 	inflight                     atomic.Int64
+	progress                     atomic.Int64 // unix ns of the supervisor's last sign of life, see Liveness
 	mu                           sync.Mutex
 	methods                      map[string]*methodBook
 }
 
 func newStatsBook() *statsBook {
-	return &statsBook{since: time.Now(), methods: map[string]*methodBook{}}
+	b := &statsBook{since: time.Now(), methods: map[string]*methodBook{}}
+	b.alive()
+	return b
 }
+
+// alive records that the server's supervisor loop made progress.
+func (b *statsBook) alive() { b.progress.Store(time.Now().UnixNano()) }
 
 func (b *statsBook) record(method string, err error, d time.Duration) {
 	b.mu.Lock()
