@@ -139,6 +139,7 @@ func (d *Device) supervise() {
 			backoff = d.cfg.ReconnectMin
 		case <-t.C:
 		}
+		d.round.Store(time.Now().UnixNano())
 		wait := probeEvery
 		if ok, err := d.tick(); !ok {
 			if msg := err.Error(); msg != lastErr {

@@ -1,0 +1,65 @@
+package jig
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/testutil"
+	"github.com/jigmq/jigmq/jig/sim"
+)
+
+// TestLivenessStuckRead: a status read that cannot get the port (the test
+// holds it, as a read blocked in the kernel would) is reported once it has
+// lasted longer than its queries allow, while the supervisor, which never
+// waits for the port, keeps coming round. Giving the port back ends it.
+func TestLivenessStuckRead(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "tty")
+	board, err := sim.Start(link, sim.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer board.Close()
+	d, err := Open(Config{Port: link, QueryTimeout: 100 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	testutil.WaitFor(t, "connected", 5*time.Second, d.Connected)
+
+	<-d.conv // the port is held and not given back
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	if _, err := d.Status(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Status with the port held: %v, want the caller's deadline", err)
+	}
+	cancel()
+	d.flightMu.Lock()
+	f := d.flight
+	d.flightMu.Unlock()
+	if f == nil {
+		t.Fatal("no read in flight")
+	}
+	if err := d.Liveness(time.Now()); err != nil {
+		t.Fatalf("within the limit: %v", err)
+	}
+	held := time.Now()
+	testutil.WaitFor(t, "supervisor rounds while the port is held", 5*time.Second,
+		func() bool { return d.Progress().After(held) })
+	limit := 2*(2*100*time.Millisecond+pollRead) + stallSlack // two queries
+	err = d.Liveness(f.started.Add(limit + time.Millisecond))
+	if err == nil || !strings.Contains(err.Error(), "status read") {
+		t.Fatalf("read held past its limit: %v, want it reported stuck", err)
+	}
+
+	d.conv <- struct{}{}
+	<-f.done
+	if f.err != nil {
+		t.Fatalf("the read, once it got the port: %v", f.err)
+	}
+	if err := d.Liveness(time.Now()); err != nil {
+		t.Fatalf("after the read: %v", err)
+	}
+}
