@@ -8,8 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync"
-	"sync/atomic"
 
 	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/internal/manager"
@@ -99,30 +97,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// serve runs the manager, telling systemd (when it listens) when it is
-// ready, and kicking its watchdog only while the broker link is up.
+// serve runs the manager and tells systemd, when it listens, how it is
+// doing: READY=1 once the consumer is live, STATUS= on every change, and
+// watchdog keep-alives while the manager's own loops make progress, broker
+// reachable or not (see watchdog.go).
 func serve(ctx context.Context, cfg manager.Config, log *slog.Logger) error {
 	notify := sdnotify.New(os.Getenv("NOTIFY_SOCKET"))
-	var linkUp atomic.Bool
-	wctx, stopWatchdog := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	if every, ok := sdnotify.WatchdogInterval(os.Getenv, os.Getpid()); ok && notify.Enabled() {
-		wg.Add(1)
-		go func() { defer wg.Done(); notify.Watchdog(wctx, every, linkUp.Load) }()
-	}
-	err := manager.Run(ctx, cfg, version, log, manager.Hooks{
-		OnReady: func() {
-			linkUp.Store(true)
-			notify.Send("READY=1\nSTATUS=serving " + cfg.Serial)
-		},
-		OnDown: func(error) {
-			linkUp.Store(false)
-			notify.Send("STATUS=broker link lost, reconnecting")
-		},
+	st := &status{notify: notify}
+	st.set("connecting to the broker")
+	d, err := manager.New(cfg, version, log, manager.Hooks{
+		OnReady: func() { st.set("serving "+cfg.Serial, "READY=1") },
+		OnDown:  func(error) { st.set("broker link lost, reconnecting") },
 	})
+	if err != nil {
+		return err
+	}
+	// Kicks go on while the daemon stops (at most its shutdown grace).
+	stop := startWatchdog(notify, st, d.Liveness, log)
+	err = d.Run(ctx)
 	notify.Send("STOPPING=1")
-	stopWatchdog()
-	wg.Wait()
+	stop()
 	return err
 }
 
