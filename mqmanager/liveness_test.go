@@ -66,12 +66,13 @@ func TestLivenessBrokerUnreachable(t *testing.T) {
 	}
 }
 
-// TestLivenessStuckHandler: a handler that ignores its context, holding the
-// only handler slot while another request arrives, stops the supervisor's
-// progress; once it returns, progress resumes.
-func TestLivenessStuckHandler(t *testing.T) {
-	const hb = 200 * time.Millisecond // a probe every 100 ms
-	ready, started, release := make(chan struct{}, 8), make(chan struct{}, 2), make(chan struct{})
+// blockingServer runs a server with one handler slot and a Block method
+// that announces itself on started and then waits for unblock, deaf to its
+// context. unblock is also called at the end of the test, before the
+// server's stop, which waits for its handlers.
+func blockingServer(t *testing.T, hb time.Duration) (s *Server, started chan struct{}, unblock func()) {
+	ready, release := make(chan struct{}, 8), make(chan struct{})
+	started = make(chan struct{}, 2)
 	s, err := NewServer(ServerConfig{Broker: Broker{URLs: []string{testURL()}, Heartbeat: hb},
 		Serial: uniqueSerial(t), Concurrency: 1, OnReady: func() { notifyNB(ready) }})
 	if err != nil {
@@ -79,35 +80,48 @@ func TestLivenessStuckHandler(t *testing.T) {
 	}
 	s.Handle("Block", HandlerFunc(func(context.Context, *Request) (any, error) {
 		started <- struct{}{}
-		<-release // deliberately deaf to ctx
+		<-release
 		return "done", nil
 	}))
 	runServer(t, s)
-	<-ready
-	c := dialClient(t, ReplyShared)
-	callCtx, cancelCalls := context.WithTimeout(context.Background(), 10*time.Second)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancelCalls()
 	var once sync.Once
-	unblock := func() { once.Do(func() { close(release) }) }
-	defer unblock() // also when the test fails: the server's stop waits for the handler
-	// The outcome does not matter here: the session's reader, unblocked,
-	// may find its probe deadline long past and drop the link, and with it
-	// the second reply.
-	call := func() {
-		defer wg.Done()
-		c.Request(callCtx, s.cfg.Serial, "Block", nil)
+	unblock = func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
+	<-ready
+	return s, started, unblock
+}
+
+// caller sends Block requests on goroutines that end with the test. Their
+// outcome does not matter: the session's reader, unblocked, may find its
+// probe deadline long past and drop the link, and a reply with it.
+func caller(t *testing.T, s *Server) (call func()) {
+	c := dialClient(t, ReplyShared)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Request(ctx, s.cfg.Serial, "Block", nil)
+		}()
 	}
-	wg.Add(1)
-	go call()
+}
+
+// TestLivenessStuckHandler: a handler that ignores its context, holding the
+// only handler slot while another request arrives, stops the supervisor's
+// progress; once it returns, progress resumes.
+func TestLivenessStuckHandler(t *testing.T) {
+	const hb = 200 * time.Millisecond // a probe every 100 ms
+	s, started, unblock := blockingServer(t, hb)
+	call := caller(t, s)
+	call()
 	<-started
 	busy := time.Now()
 	testutil.WaitFor(t, "progress while one handler is busy", 5*time.Second,
 		func() bool { return s.Progress().After(busy) })
 
-	wg.Add(1)
-	go call() // waits for the slot, in the session's only reader
+	call() // waits for the slot, in the session's only reader
 	var stuck time.Time
 	testutil.WaitFor(t, "progress to stop", 10*time.Second, func() bool {
 		stuck = s.Progress()

@@ -52,25 +52,32 @@ func TestSend(t *testing.T) {
 	}
 }
 
+// watch runs a Watchdog on path until the end of the test; its reports
+// come out of the returned channel.
+func watch(t *testing.T, path string, every time.Duration, check func(time.Time) error) <-chan error {
+	reports := make(chan error, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		New(path).Watchdog(ctx, every, check, func(err error) { reports <- err })
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return reports
+}
+
 // TestWatchdog: keep-alives while the check passes, none while it fails
 // (reported once), and again once it passes.
 func TestWatchdog(t *testing.T) {
 	const every = 5 * time.Millisecond
 	conn, path := listen(t)
 	var stuck atomic.Bool
-	reports := make(chan error, 4)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		New(path).Watchdog(ctx, every, func(time.Time) error {
-			if stuck.Load() {
-				return errors.New("stuck")
-			}
-			return nil
-		}, func(err error) { reports <- err })
-	}()
-	defer func() { cancel(); <-done }()
+	reports := watch(t, path, every, func(time.Time) error {
+		if stuck.Load() {
+			return errors.New("stuck")
+		}
+		return nil
+	})
 
 	if got := receive(t, conn, 5*time.Second); got != "WATCHDOG=1" {
 		t.Fatalf("healthy: got %q, want WATCHDOG=1", got)
