@@ -51,8 +51,9 @@ func next(t *testing.T, conn *net.UnixConn, d time.Duration) string {
 }
 
 // unreachableConfig is a manager config for a simulated board whose broker
-// is a local port nothing listens on, retried every 50 ms at most.
-func unreachableConfig(t *testing.T) string {
+// is a local port nothing listens on (url, which must also be given as
+// --url: AMQP_URL would replace the file's), retried every 50 ms at most.
+func unreachableConfig(t *testing.T) (path, url string) {
 	link := filepath.Join(t.TempDir(), "tty")
 	board, err := sim.Start(link, sim.Config{}, nil)
 	if err != nil {
@@ -63,14 +64,14 @@ func unreachableConfig(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := "amqp://guest:guest@" + l.Addr().String() + "/"
+	url = "amqp://guest:guest@" + l.Addr().String() + "/"
 	l.Close()
-	path := filepath.Join(t.TempDir(), "m.yaml")
+	path = filepath.Join(t.TempDir(), "m.yaml")
 	yaml := fmt.Sprintf("serial: WD-0001\nfixture: {port: %q}\nbroker: {urls: [%q], reconnect_max: 50ms}\n", link, url)
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	return path, url
 }
 
 // TestWatchdogBrokerUnreachable: a manager whose broker is down is never
@@ -81,7 +82,8 @@ func TestWatchdogBrokerUnreachable(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--config", unreachableConfig(t)}, &bytes.Buffer{}, stderr) }()
+	path, url := unreachableConfig(t)
+	go func() { done <- run(ctx, []string{"--config", path, "--url", url}, &bytes.Buffer{}, stderr) }()
 	defer func() { cancel(); <-done }()
 
 	if msg := next(t, conn, 5*time.Second); msg != "STATUS=connecting to the broker" {
@@ -127,7 +129,8 @@ func (s *stuckLoop) Liveness(time.Time) error {
 func TestWatchdogWithheldWhileStuck(t *testing.T) {
 	const every = 10 * time.Millisecond
 	conn := underSystemd(t, every)
-	cfg, err := load(options{config: unreachableConfig(t)}, func(string) string { return "" })
+	path, url := unreachableConfig(t)
+	cfg, err := load(options{config: path, url: url}, os.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
