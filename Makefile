@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 export AMQP_URL
 
-.PHONY: all build test test-short vet fmt-check demo broker bench clean package
+.PHONY: all build test test-short vet fmt-check demo broker bench clean package deploy-tools deploy-check
 
 all: build
 
@@ -23,8 +23,19 @@ fmt-check:
 
 # Every test, against the real broker on AMQP_URL (started or installed if
 # needed), with the race detector. Fuzz seed corpora run as plain tests.
-test: broker fmt-check vet
-	$(GO) test -race -count=1 -timeout 8m ./...
+# The deployment tests (./deploy: the unit's verify and exposure, the .deb's
+# contents and maintainer scripts) get their tools installed first and fail,
+# rather than skip, without them.
+test: broker deploy-tools fmt-check vet
+	JIGMQ_DEPLOY_CHECKS=require $(GO) test -race -count=1 -timeout 8m ./...
+
+# systemd-analyze, dpkg-deb, readelf, unshare: installed from Debian if missing.
+deploy-tools:
+	scripts/ensure-deploy-tools.sh
+
+# The deployment tests alone, verbose (prints the unit's exposure).
+deploy-check: deploy-tools
+	JIGMQ_DEPLOY_CHECKS=require $(GO) test -count=1 -v ./deploy/
 
 demo: broker build
 	scripts/demo.sh
@@ -35,7 +46,9 @@ demo: broker build
 bench: broker
 	$(GO) run ./cmd/jigbench $(BENCHFLAGS)
 
-package: build
+# The .deb for fixture PCs in dist/ (build-deb.sh builds its own static
+# binaries; deploy/package_test.go builds and checks one the same way).
+package:
 	deploy/package/build-deb.sh dist $(VERSION)
 
 clean:

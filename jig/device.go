@@ -53,6 +53,7 @@ type Device struct {
 
 	connected atomic.Bool
 	wake      chan struct{} // asks the supervisor to reconnect now
+	round     atomic.Int64  // unix ns the supervisor last came round its loop
 
 	flightMu sync.Mutex
 	flight   *flight // the read in flight, if any
@@ -66,9 +67,10 @@ type Device struct {
 // flight is one status read, shared by every caller that arrives while it
 // runs.
 type flight struct {
-	done chan struct{}
-	st   Status
-	err  error
+	done    chan struct{}
+	started time.Time
+	st      Status
+	err     error
 }
 
 // Open validates cfg and starts managing the port. It does not fail when
@@ -93,6 +95,7 @@ func Open(cfg Config, logger *slog.Logger) (*Device, error) {
 		wake: make(chan struct{}, 1),
 	}
 	d.conv <- struct{}{}
+	d.round.Store(time.Now().UnixNano())
 	d.wg.Add(1)
 	go d.supervise()
 	return d, nil
@@ -160,7 +163,7 @@ func (d *Device) join() (*flight, error) {
 		d.coalesced.Add(1)
 		return f, nil
 	}
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), started: time.Now()}
 	d.flight = f
 	d.wg.Add(1)
 	go d.fly(f)

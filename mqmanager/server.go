@@ -138,6 +138,7 @@ func (s *Server) Run(ctx context.Context) error {
 	served := false
 	backoff := s.cfg.ReconnectMin
 	for i := 0; ; i++ {
+		s.stats.alive()
 		url := urls[i%len(urls)]
 		ready, err := s.session(ctx, url, log)
 		served = served || ready

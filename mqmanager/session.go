@@ -126,6 +126,7 @@ func (ss *session) serve(ctx context.Context, l links) error {
 	for {
 		select {
 		case <-l.alive:
+			ss.s.stats.alive()
 			watchdog.Reset(limit)
 		case <-watchdog.C:
 			return ss.lost(fmt.Errorf("broker did not answer a probe within %v: link dead", limit), hcancel)

@@ -17,13 +17,16 @@
 #    real binary, that it speaks the notify protocol the unit relies on
 #    (READY=1 for Type=notify, WATCHDOG=1 for WatchdogSec=).
 #
+# JIG_UNIT=FILE checks FILE instead of jig-manager@.service next to this
+# script (the tests use it to show that a weakened unit fails).
+#
 # Needs systemd-analyze from systemd >= 250 (--offline, --threshold). Exits
 # non-zero on any failure.
 set -eu
 
 threshold=${1:-30}
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
-unit=$here/jig-manager@.service
+unit=${JIG_UNIT:-$here/jig-manager@.service}
 fail=0
 
 command -v systemd-analyze >/dev/null 2>&1 || {
@@ -45,7 +48,7 @@ if [ -d /usr/lib/systemd/system ]; then
 else
 	cp -a /lib/systemd/system "$root/usr/lib/systemd/"
 fi
-cp "$unit" "$root/etc/systemd/system/"
+cp "$unit" "$root/etc/systemd/system/jig-manager@.service"
 mkdir -p "$root/etc/systemd/system/jig-manager@SIM-0001.service.d"
 cp "$here/simulator.conf" "$root/etc/systemd/system/jig-manager@SIM-0001.service.d/"
 

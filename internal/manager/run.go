@@ -2,10 +2,12 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/mqmanager"
@@ -17,18 +19,36 @@ type Hooks struct {
 	OnDown  func(err error) // the broker link was lost
 }
 
+// Daemon is one fixture's manager: its serial device and its request
+// server.
+type Daemon struct {
+	dev *jig.Device
+	srv *mqmanager.Server
+}
+
 // Run serves cfg's fixture until ctx ends; cfg must be valid. It returns an
 // error when the fixture is already served by another manager or the broker
 // refuses us, and nil after a graceful stop.
 func Run(ctx context.Context, cfg Config, version string, log *slog.Logger, hooks Hooks) error {
-	dev, err := jig.Open(cfg.Fixture, log.With("component", "fixture"))
-	if err != nil {
-		return fmt.Errorf("fixture: %w", err)
-	}
-	defer dev.Close()
-	tlsCfg, err := cfg.Broker.TLS.tlsConfig()
+	d, err := New(cfg, version, log, hooks)
 	if err != nil {
 		return err
+	}
+	return d.Run(ctx)
+}
+
+// New opens the fixture's port (an absent port is retried in the
+// background) and builds the request server; cfg must be valid. Call Run
+// once: it owns the port from then on.
+func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, error) {
+	dev, err := jig.Open(cfg.Fixture, log.With("component", "fixture"))
+	if err != nil {
+		return nil, fmt.Errorf("fixture: %w", err)
+	}
+	tlsCfg, err := cfg.Broker.TLS.tlsConfig()
+	if err != nil {
+		dev.Close()
+		return nil, err
 	}
 	h := newHandlers(cfg.Serial, version, cfg.Fib.MaxN, dev)
 	host, _ := os.Hostname()
@@ -42,14 +62,31 @@ func Run(ctx context.Context, cfg Config, version string, log *slog.Logger, hook
 		Logger: log.With("component", "server"), OnReady: hooks.OnReady, OnDown: hooks.OnDown,
 	})
 	if err != nil {
-		return err
+		dev.Close()
+		return nil, err
 	}
 	h.register(srv)
 	if len(cfg.Security.ControllerUsers) == 0 {
 		log.Warn("security.controller_users is empty: requests from any broker user are served " +
 			"(for development only)")
 	}
-	return srv.Run(ctx)
+	return &Daemon{dev: dev, srv: srv}, nil
+}
+
+// Run serves until ctx ends (see the package-level Run), then closes the
+// fixture's port.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.dev.Close()
+	return d.srv.Run(ctx)
+}
+
+// Liveness reports an error when one of the daemon's own loops is stuck:
+// the broker supervisor (mqmanager.Server.Liveness) or the serial worker
+// (jig.Device.Liveness). A broker or board that cannot be reached is not an
+// error: the loops retrying them are alive. It is what jig-manager's
+// systemd watchdog keep-alives are conditioned on.
+func (d *Daemon) Liveness(now time.Time) error {
+	return errors.Join(d.srv.Liveness(now), d.dev.Liveness(now))
 }
 
 // NewLogger builds the stderr logger the configuration asks for.

@@ -61,17 +61,26 @@ func WatchdogInterval(getenv func(string) string, pid int) (time.Duration, bool)
 	return time.Duration(usec) * time.Microsecond / 2, true
 }
 
-// Watchdog sends WATCHDOG=1 every interval while healthy reports true,
-// until ctx ends. Run it on a goroutine its caller waits for.
-func (n *Notifier) Watchdog(ctx context.Context, interval time.Duration, healthy func() bool) {
+// Watchdog sends WATCHDOG=1 every interval while check, asked at each
+// tick, reports no error, until ctx ends. report is told when check starts
+// failing (with its error) and when it passes again (nil), once per change.
+// Run it on a goroutine its caller waits for.
+func (n *Notifier) Watchdog(ctx context.Context, interval time.Duration,
+	check func(now time.Time) error, report func(err error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	failing := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if healthy() {
+		case now := <-t.C:
+			err := check(now)
+			if (err != nil) != failing {
+				failing = err != nil
+				report(err)
+			}
+			if err == nil {
 				n.Send("WATCHDOG=1")
 			}
 		}

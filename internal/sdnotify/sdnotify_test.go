@@ -2,19 +2,44 @@ package sdnotify
 
 import (
 	"context"
+	"errors"
 	"net"
+	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
-func TestSendAndWatchdog(t *testing.T) {
+// listen is a notify socket like systemd's, in the test's directory.
+func listen(t *testing.T) (*net.UnixConn, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "notify")
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return conn, path
+}
+
+// receive reads one datagram, or "" once d has passed.
+func receive(t *testing.T, conn *net.UnixConn, d time.Duration) string {
+	t.Helper()
+	buf := make([]byte, 256)
+	conn.SetReadDeadline(time.Now().Add(d))
+	k, err := conn.Read(buf)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(buf[:k])
+}
+
+func TestSend(t *testing.T) {
+	conn, path := listen(t)
 	n := New(path)
 	if !n.Enabled() {
 		t.Fatal("not enabled")
@@ -22,20 +47,59 @@ func TestSendAndWatchdog(t *testing.T) {
 	if err := n.Send("READY=1"); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 256)
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	k, err := conn.Read(buf)
-	if err != nil || string(buf[:k]) != "READY=1" {
-		t.Fatalf("got %q %v", buf[:k], err)
+	if got := receive(t, conn, 5*time.Second); got != "READY=1" {
+		t.Fatalf("got %q", got)
 	}
+}
+
+// watch runs a Watchdog on path until the end of the test; its reports
+// come out of the returned channel.
+func watch(t *testing.T, path string, every time.Duration, check func(time.Time) error) <-chan error {
+	reports := make(chan error, 4)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); n.Watchdog(ctx, time.Millisecond, func() bool { return true }) }()
-	k, err = conn.Read(buf)
-	cancel()
-	<-done
-	if err != nil || string(buf[:k]) != "WATCHDOG=1" {
-		t.Fatalf("got %q %v", buf[:k], err)
+	go func() {
+		defer close(done)
+		New(path).Watchdog(ctx, every, check, func(err error) { reports <- err })
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return reports
+}
+
+// TestWatchdog: keep-alives while the check passes, none while it fails
+// (reported once), and again once it passes.
+func TestWatchdog(t *testing.T) {
+	const every = 5 * time.Millisecond
+	conn, path := listen(t)
+	var stuck atomic.Bool
+	reports := watch(t, path, every, func(time.Time) error {
+		if stuck.Load() {
+			return errors.New("stuck")
+		}
+		return nil
+	})
+
+	if got := receive(t, conn, 5*time.Second); got != "WATCHDOG=1" {
+		t.Fatalf("healthy: got %q, want WATCHDOG=1", got)
+	}
+	stuck.Store(true)
+	if err := <-reports; err == nil || err.Error() != "stuck" {
+		t.Fatalf("report %v, want the check's error", err)
+	}
+	for receive(t, conn, time.Millisecond) != "" { // kicks queued before the report
+	}
+	if got := receive(t, conn, 20*every); got != "" {
+		t.Fatalf("while failing: got %q within 20 ticks, want nothing", got)
+	}
+	stuck.Store(false)
+	if err := <-reports; err != nil {
+		t.Fatalf("report %v, want nil on recovery", err)
+	}
+	if got := receive(t, conn, 5*time.Second); got != "WATCHDOG=1" {
+		t.Fatalf("recovered: got %q, want WATCHDOG=1", got)
+	}
+	if len(reports) != 0 {
+		t.Fatalf("extra reports: %v", <-reports)
 	}
 }
 
