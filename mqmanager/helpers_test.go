@@ -78,6 +78,13 @@ func startServer(t testing.TB, mod func(*ServerConfig)) *runningServer {
 		t.Fatal(err)
 	}
 	testHandlers(s)
+	return runServer(t, s, serial, ready)
+}
+
+// runServer runs s, whose OnReady signals ready, until the end of the test
+// (then stops it and waits for it) and waits until it consumes.
+func runServer(t testing.TB, s *Server, serial string, ready <-chan struct{}) *runningServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rs := &runningServer{Server: s, serial: serial, cancel: cancel, done: make(chan error, 1)}
 	go func() { rs.done <- s.Run(ctx) }()
@@ -85,9 +92,9 @@ func startServer(t testing.TB, mod func(*ServerConfig)) *runningServer {
 	select {
 	case <-ready:
 	case err := <-rs.done:
-		t.Fatalf("server ended before it was ready: %v", err)
+		t.Fatalf("server %s ended before it was ready: %v", serial, err)
 	case <-time.After(10 * time.Second):
-		t.Fatal("server not ready within 10s")
+		t.Fatalf("server %s not ready within 10s", serial)
 	}
 	return rs
 }

@@ -23,8 +23,9 @@ func unusedURL(t *testing.T) string {
 	return "amqp://guest:guest@" + addr + "/"
 }
 
-// runServer runs s until the end of the test and waits for it.
-func runServer(t *testing.T, s *Server) {
+// runUnready runs s until the end of the test and waits for it, without
+// waiting for it to be ready (runServer does).
+func runUnready(t *testing.T, s *Server) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -47,7 +48,7 @@ func TestLivenessBrokerUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := s.Progress()
-	runServer(t, s)
+	runUnready(t, s)
 	testutil.WaitFor(t, "progress over ten backoff periods", 10*time.Second, func() bool {
 		if err := s.Liveness(time.Now()); err != nil {
 			t.Fatalf("retrying server reported stuck: %v", err)
@@ -83,7 +84,7 @@ func blockingServer(t *testing.T, hb time.Duration) (s *Server, started chan str
 		<-release
 		return "done", nil
 	}))
-	runServer(t, s)
+	runUnready(t, s)
 	var once sync.Once
 	unblock = func() { once.Do(func() { close(release) }) }
 	t.Cleanup(unblock)

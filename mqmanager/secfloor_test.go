@@ -203,18 +203,7 @@ func (f *secFloor) serve(t testing.TB, serial, user string, controllers []string
 	if more != nil {
 		more(s)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	rs := &runningServer{Server: s, serial: serial, cancel: cancel, done: make(chan error, 1)}
-	go func() { rs.done <- s.Run(ctx) }()
-	t.Cleanup(func() { rs.stop(t) })
-	select {
-	case <-ready:
-	case err := <-rs.done:
-		t.Fatalf("manager %s as %s ended before it was ready: %v", serial, user, err)
-	case <-time.After(10 * time.Second):
-		t.Fatalf("manager %s not ready within 10s", serial)
-	}
-	return rs
+	return runServer(t, s, serial, ready)
 }
 
 // client dials as user; check turns on the reply-user check.
