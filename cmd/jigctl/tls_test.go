@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,47 +20,11 @@ var tlsBroker = &testpki.Broker{}
 // login) and returns the serial once the manager consumes.
 func startTLSFixture(t *testing.T, p *testpki.PKI, n *testbroker.Node) string {
 	t.Helper()
-	f := &fixture{serial: uniqueSerial(), link: filepath.Join(t.TempDir(), "tty")}
-	f.plug(t)
-	cfg := manager.DefaultConfig()
-	cfg.Serial, cfg.Fixture.Port = f.serial, f.link
-	cfg.Broker.URLs = []string{testpki.URL(n, testpki.ServerName, testpki.User, "")}
-	cfg.Broker.Password = testpki.Password
-	cfg.Broker.TLS = manager.TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{}, 1)
-	done := make(chan error, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		done <- manager.Run(ctx, cfg, "test", slog.New(slog.DiscardHandler), manager.Hooks{OnReady: func() {
-			select {
-			case ready <- struct{}{}:
-			default:
-			}
-		}})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("manager: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("manager did not stop within 15s")
-		}
-		f.unplug(t)
-	})
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("manager ended before it was ready: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("manager not ready within 15s")
-	}
-	return f.serial
+	return startFixtureWith(t, uniqueSerial(), func(cfg *manager.Config) {
+		cfg.Broker.URLs = []string{testpki.URL(n, testpki.ServerName, testpki.User, "")}
+		cfg.Broker.Password = testpki.Password
+		cfg.Broker.TLS = manager.TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key}
+	}).serial
 }
 
 // runTLS runs jigctl in-process with exactly args (no --url added).
