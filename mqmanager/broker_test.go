@@ -33,17 +33,20 @@ type watched struct {
 	ready, down chan time.Time
 }
 
-// serveOn runs a server on broker b (named "mqtest-mgr-<serial>" unless b
-// names it) with backoff from 50 ms up to faultCap, and waits until it
-// serves.
+// serveOn runs a server with testHandlers on broker b (named
+// "mqtest-mgr-<serial>" unless b names it) with backoff from 50 ms up to
+// faultCap, and waits until it serves.
 func serveOn(t *testing.T, b Broker, mod func(*ServerConfig)) *watched {
 	t.Helper()
+	return serveWith(t, b, mod, testHandlers)
+}
+
+// serveWith is serveOn with the handlers that handle registers.
+func serveWith(t *testing.T, b Broker, mod func(*ServerConfig), handle func(*Server)) *watched {
+	t.Helper()
 	w := &watched{ready: make(chan time.Time, 64), down: make(chan time.Time, 64)}
-	w.runningServer = startServer(t, func(c *ServerConfig) {
+	w.runningServer = startServerWith(t, func(c *ServerConfig) {
 		c.Broker = b
-		if c.Broker.Name == "" {
-			c.Broker.Name = "mqtest-mgr-" + c.Serial
-		}
 		c.ReconnectMin, c.ReconnectMax, c.ShutdownGrace = 50*time.Millisecond, faultCap, 50*time.Millisecond
 		ready := c.OnReady
 		c.OnReady = func() { ready(); sendTime(w.ready) }
@@ -51,7 +54,10 @@ func serveOn(t *testing.T, b Broker, mod func(*ServerConfig)) *watched {
 		if mod != nil {
 			mod(c)
 		}
-	})
+		if c.Broker.Name == "" {
+			c.Broker.Name = "mqtest-mgr-" + c.Serial
+		}
+	}, handle)
 	awaitEvent(t, w.ready, 5*time.Second, "first OnReady")
 	return w
 }

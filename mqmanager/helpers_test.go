@@ -29,8 +29,8 @@ type echoArgs struct {
 	Sleep string `json:"sleep,omitempty"`
 }
 
-// testHandlers: Echo decodes strictly and echoes, Slow waits for its
-// argument or ctx, Panic panics.
+// testHandlers: Echo decodes strictly and echoes (waiting for its Sleep
+// argument or ctx first), Panic panics.
 func testHandlers(s *Server) {
 	s.Handle("Echo", HandlerFunc(func(ctx context.Context, r *Request) (any, error) {
 		var a echoArgs
@@ -51,7 +51,6 @@ func testHandlers(s *Server) {
 		return a, nil
 	}))
 	s.Handle("Panic", HandlerFunc(func(context.Context, *Request) (any, error) { panic("boom") }))
-	s.Handle("Soak", HandlerFunc(soakHandler))
 }
 
 type runningServer struct {
@@ -62,13 +61,19 @@ type runningServer struct {
 	stopOnce sync.Once
 }
 
-// startServer runs a server for a fresh serial and waits until it consumes.
-// It is stopped, and waited for, at the end of the test.
+// startServer runs a server for a fresh serial with testHandlers and waits
+// until it consumes. It is stopped, and waited for, at the end of the test.
 func startServer(t testing.TB, mod func(*ServerConfig)) *runningServer {
 	t.Helper()
-	serial := uniqueSerial(t)
+	return startServerWith(t, mod, testHandlers)
+}
+
+// startServerWith is startServer with the handlers that handle registers;
+// mod may also set the serial.
+func startServerWith(t testing.TB, mod func(*ServerConfig), handle func(*Server)) *runningServer {
+	t.Helper()
 	ready := make(chan struct{}, 8)
-	cfg := ServerConfig{Broker: Broker{URLs: []string{testURL()}}, Serial: serial,
+	cfg := ServerConfig{Broker: Broker{URLs: []string{testURL()}}, Serial: uniqueSerial(t),
 		OnReady: func() { notifyNB(ready) }}
 	if mod != nil {
 		mod(&cfg)
@@ -77,8 +82,8 @@ func startServer(t testing.TB, mod func(*ServerConfig)) *runningServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testHandlers(s)
-	return runServer(t, s, serial, ready)
+	handle(s)
+	return runServer(t, s, cfg.Serial, ready)
 }
 
 // runServer runs s, whose OnReady signals ready, until the end of the test

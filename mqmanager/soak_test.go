@@ -2,7 +2,6 @@ package mqmanager
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,26 +12,6 @@ import (
 	"testing"
 	"time"
 )
-
-// The soak's server-side ledger: executions per request id, and executions
-// that started after their caller's deadline.
-var (
-	soakRuns sync.Map // id -> *atomic.Int32
-	soakLate atomic.Int64
-)
-
-func soakHandler(_ context.Context, r *Request) (any, error) {
-	if !r.Deadline.IsZero() && time.Now().After(r.Deadline) {
-		soakLate.Add(1)
-	}
-	var a echoArgs
-	if err := r.Decode(&a); err != nil {
-		return nil, err
-	}
-	n, _ := soakRuns.LoadOrStore(a.Text, new(atomic.Int32))
-	n.(*atomic.Int32).Add(1)
-	return a, nil
-}
 
 // soakSize is a soak's load and the faults injected during it.
 type soakSize struct {
@@ -52,34 +31,44 @@ func soakConfig() soakSize {
 type ledger struct {
 	ok, noFixture, timeout, unreachable atomic.Int64
 	lost, hung, misattributed           atomic.Int64
+	wrongBoard                          atomic.Int64 // misattributed: read from another board, or none
 	done                                atomic.Int64 // requests ended, whatever the outcome
 }
 
 func (l *ledger) String() string {
-	return fmt.Sprintf("%d requests: ok %d, no fixture %d, timeout %d, unreachable %d; lost %d, hung %d, misattributed %d",
+	return fmt.Sprintf("%d requests: ok %d, no fixture %d, timeout %d, unreachable %d; lost %d, hung %d, misattributed %d (wrong board %d)",
 		l.done.Load(), l.ok.Load(), l.noFixture.Load(), l.timeout.Load(), l.unreachable.Load(),
-		l.lost.Load(), l.hung.Load(), l.misattributed.Load())
+		l.lost.Load(), l.hung.Load(), l.misattributed.Load(), l.wrongBoard.Load())
 }
 
-// TestSoak: managers and clients on a private broker node, through a proxy,
-// under load while links are cut, connections are closed by the broker's
-// operator (rabbitmqctl close_connection) and the broker is restarted.
-// Every request must end in a defined outcome by its deadline, each reply
-// must be the answer to its own request, no request may run twice or after
-// its caller gave up, every manager must serve again within backBound of
-// the broker's return, and no goroutine may be left behind.
-// JIGMQ_SOAK=full runs the full size.
+// check fails the test unless every request ended, some ok, and none was
+// lost, hung or misattributed.
+func (l *ledger) check(t *testing.T, size soakSize) {
+	t.Helper()
+	if l.lost.Load()+l.hung.Load()+l.misattributed.Load() != 0 || l.ok.Load() == 0 || l.done.Load() != int64(size.requests) {
+		t.Fatalf("%v", l)
+	}
+}
+
+// TestSoak: fixture managers, each reading its own jig/sim board on a real
+// pseudo-terminal through a jig.Device, and clients asking them for the
+// boards' status, on a private broker node, through a proxy, under load
+// while links are cut, connections are closed by the broker's operator
+// (rabbitmqctl close_connection) and the broker is restarted. Every request
+// must end in a defined outcome by its deadline, each reply must be the
+// answer to its own request, read from its own fixture's board, no request
+// may run twice or after its caller gave up, every manager must serve again
+// within backBound of the broker's return, and no goroutine may be left
+// behind. JIGMQ_SOAK=full runs the full size.
 func TestSoak(t *testing.T) {
 	size := soakConfig()
 	node := private.Get(t) // booted before the baseline: it keeps a goroutine
 	base := runtime.NumGoroutine()
 	p, proxyURL := newProxyTo(t, node.GuestURL())
-	managers := make([]*watched, size.managers)
-	serials := make([]string, size.managers)
-	for i := range managers {
-		managers[i] = serveOn(t, Broker{URLs: []string{proxyURL}, Heartbeat: 2 * time.Second,
-			Name: fmt.Sprintf("soak-mgr-%d", i)}, nil)
-		serials[i] = managers[i].serial
+	fixtures := startFixtures(t, size.managers)
+	managers := make([]*watched, len(fixtures))
+	for i, fx := range fixtures {
+		managers[i] = serveFixture(t, proxyURL, i, fx)
 	}
 	clients := dialSoakClients(t, proxyURL, size.clients)
 	ctx, cancel := context.WithTimeout(context.Background(), size.limit)
@@ -89,17 +78,16 @@ func TestSoak(t *testing.T) {
 	ch := newChaos(node, p, managers, &l.done)
 	chaosDone := make(chan struct{})
 	go func() { defer close(chaosDone); ch.run(ctx, size) }()
-	runClients(ctx, clients, int64(size.requests), serials, run, &l, ch.gate)
+	runClients(ctx, clients, int64(size.requests), fixtures, run, &l, ch.gate)
 	<-chaosDone
 	t.Logf("%v; %v", &l, ch)
 	ch.check(t, size)
-	if l.lost.Load()+l.hung.Load()+l.misattributed.Load() != 0 || l.ok.Load() == 0 || l.done.Load() != int64(size.requests) {
-		t.Fatalf("%v", &l)
-	}
+	l.check(t, size)
 	checkExecutions(t, run, soakLate.Load()-lateBefore)
 	for _, m := range managers {
 		m.stop(t)
 	}
+	closeFixtures(t, fixtures, l.ok.Load())
 	p.close()
 	waitGoroutines(t, base)
 }
@@ -114,7 +102,7 @@ func dialSoakClients(t *testing.T, url string, n int) []*Client {
 
 // runClients runs the requests, numbered 1 to total, on every client at
 // once, each as soon as the gate releases it, and waits for them.
-func runClients(ctx context.Context, clients []*Client, total int64, serials []string, run string, l *ledger, g *gate) {
+func runClients(ctx context.Context, clients []*Client, total int64, fixtures []*soakFixture, run string, l *ledger, g *gate) {
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	for _, c := range clients {
@@ -123,7 +111,7 @@ func runClients(ctx context.Context, clients []*Client, total int64, serials []s
 			defer wg.Done()
 			defer c.Close()
 			for n := next.Add(1); n <= total && g.wait(ctx, n); n = next.Add(1) {
-				quick := soakOne(c, serials[int(n)%len(serials)], fmt.Sprintf("%s-%d", run, n), l)
+				quick := soakOne(c, fixtures[int(n)%len(fixtures)], fmt.Sprintf("%s-%d", run, n), l)
 				l.done.Add(1)
 				if quick {
 					pause(ctx, soakRetryPause)
@@ -148,22 +136,25 @@ func pause(ctx context.Context, d time.Duration) {
 	}
 }
 
-// soakOne sends one request and books its outcome; quick reports a failure
-// that a caller would retry after a pause (no fixture, unreachable).
-func soakOne(c *Client, serial, id string, l *ledger) (quick bool) {
+// soakOne asks fx's manager for its board's status and books the outcome;
+// quick reports a failure that a caller would retry after a pause (no
+// fixture, unreachable).
+func soakOne(c *Client, fx *soakFixture, id string, l *ledger) (quick bool) {
 	const timeout = time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
-	r, err := c.Request(ctx, serial, "Soak", echoArgs{Text: id})
+	r, err := c.Request(ctx, fx.serial, "SoakStatus", soakArgs{Request: id})
 	if time.Since(start) > timeout+500*time.Millisecond {
 		l.hung.Add(1)
 	}
 	switch {
 	case err == nil:
-		var got echoArgs
-		if json.Unmarshal(r.Result, &got) != nil || got.Text != id || r.Serial != serial {
+		if right, board := fx.attribution(r, id); !right {
 			l.misattributed.Add(1)
+			if !board {
+				l.wrongBoard.Add(1)
+			}
 		}
 		l.ok.Add(1)
 	case errors.Is(err, ErrNoFixture): // a manager between its links
