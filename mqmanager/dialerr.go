@@ -7,26 +7,67 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // dialError is a failed connection attempt. Its message names the URL with
-// the password hidden; it wraps ErrBrokerUnreachable and, when that holds
-// no password, the cause (so errors.As finds e.g. an x509 error).
+// the password hidden; it wraps ErrBrokerUnreachable, errVhostRefused for
+// a user refused the vhost, and, when that holds no password, the cause (so
+// errors.As finds e.g. an x509 error).
 type dialError struct {
-	msg   string
-	cause error
+	msg          string
+	cause        error
+	vhostRefused bool
 }
 
 func (e *dialError) Error() string { return e.msg }
 
 func (e *dialError) Unwrap() []error {
-	if e.cause == nil {
-		return []error{ErrBrokerUnreachable}
+	errs := []error{ErrBrokerUnreachable}
+	if e.vhostRefused {
+		errs = append(errs, errVhostRefused)
 	}
-	return []error{ErrBrokerUnreachable, e.cause}
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
+}
+
+// errVhostRefused: the broker let our user log in but refused it the URL's
+// vhost (530 NOT_ALLOWED on connection.open): the user has no permissions
+// there, or there is no such vhost. A retry fixes neither.
+var errVhostRefused = errors.New("vhost refused")
+
+// RabbitMQ's reasons for those refusals. Its other 530s on connection.open
+// are not matched, as they pass with time: a vhost's or a user's connection
+// limit reached ("access to vhost '/' refused for user 'u': connection
+// limit (N) is reached", "connection refused for user 'u': user connection
+// limit (N) is reached") and a vhost that is down.
+var (
+	vhostNoAccess = regexp.MustCompile(`^NOT_ALLOWED - access to vhost '(.*)' refused for user '(.*)'$`)
+	vhostNotFound = regexp.MustCompile(`^NOT_ALLOWED - vhost (.*) not found$`)
+)
+
+// explainVhost says what was refused and what to do when err is one of the
+// broker's vhost refusals; ok is false for any other error.
+func explainVhost(err error) (_ error, ok bool) {
+	var ae *amqp.Error
+	if !errors.As(err, &ae) || ae.Code != amqp.NotAllowed || !ae.Server {
+		return err, false
+	}
+	if m := vhostNoAccess.FindStringSubmatch(ae.Reason); m != nil {
+		return fmt.Errorf("%w: user %q has no access to vhost %q (grant it permissions there: "+
+			"deploy/rabbitmq/add-fixture.sh for a fixture's user, or rabbitmqctl set_permissions -p VHOST USER ...): %w",
+			errVhostRefused, m[2], m[1], err), true
+	}
+	if m := vhostNotFound.FindStringSubmatch(ae.Reason); m != nil {
+		return fmt.Errorf("%w: the broker has no vhost %q (check the path of the broker URL: "+
+			"amqp://host:5672/ is the vhost \"/\"): %w", errVhostRefused, m[1], err), true
+	}
+	return err, false
 }
 
 // dialFailed wraps a dial's error for rawURL, with td's explanation of a
@@ -40,8 +81,9 @@ func dialFailed(rawURL string, b Broker, err error, td *tlsDialer) error {
 				"common name, or takes the name from another field: see its ssl_cert_login_from)", err)
 		}
 	}
+	err, vhost := explainVhost(err)
 	msg, clean := redactErr(err, rawURL)
-	e := &dialError{msg: fmt.Sprintf("%v: %s: %s", ErrBrokerUnreachable, Redact(rawURL), msg)}
+	e := &dialError{msg: fmt.Sprintf("%v: %s: %s", ErrBrokerUnreachable, Redact(rawURL), msg), vhostRefused: vhost}
 	if clean {
 		e.cause = err
 	}

@@ -61,9 +61,13 @@ type ServerConfig struct {
 	// Logger receives the server's logs; nil logs nothing.
 	Logger *slog.Logger
 	// OnReady, if set, is called each time the consumer is live (after
-	// every connect); OnDown each time the broker link is lost.
+	// every connect); OnDown each time the broker link is lost; OnRetry
+	// before each wait to connect again, with why: a failed attempt's
+	// error, or the lost link's (after OnDown). They are called from Run's
+	// goroutine, one at a time, and must not block.
 	OnReady func()
 	OnDown  func(err error)
+	OnRetry func(err error)
 }
 
 func (c *ServerConfig) setDefaults() {
@@ -128,10 +132,15 @@ func (s *Server) Handle(method string, h Handler) { s.handlers[method] = h }
 // flight (up to ShutdownGrace) and returns nil. A lost broker link is
 // reconnected forever, over the URLs in turn, with capped jittered backoff.
 // Run returns an error only when the serial is already served by another
-// manager, or the broker refuses our credentials or permissions, before the
-// first successful start: both need a person, not a retry. After it, both
-// are retried like a lost link: a queue still held when reconnecting is
-// most often our own previous connection, not yet dropped by the broker.
+// manager, or the broker refuses our credentials, our permissions, or the
+// URL's vhost (530 NOT_ALLOWED on connection.open: no permissions there, or
+// no such vhost), before the first successful start: all need a person,
+// not a retry. After it, all are retried like a lost link: a queue still
+// held when reconnecting is most often our own previous connection, not yet
+// dropped by the broker, and a refusal then is an operator changing the
+// user's rights or the broker's definitions, which the backoff rides out
+// (a broker restart causes none: RabbitMQ opens its listeners only once
+// users and permissions are loaded).
 func (s *Server) Run(ctx context.Context) error {
 	urls := s.cfg.Broker.urls()
 	log := s.cfg.Logger.With("serial", s.cfg.Serial)
@@ -145,7 +154,7 @@ func (s *Server) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if !served && (errors.Is(err, ErrAlreadyServed) || isAccessRefused(err)) {
+		if !served && (errors.Is(err, ErrAlreadyServed) || isAccessRefused(err) || errors.Is(err, errVhostRefused)) {
 			return err
 		}
 		if ready {
@@ -157,6 +166,9 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		wait := jitter(backoff)
 		s.logRetry(log, url, err, wait)
+		if s.cfg.OnRetry != nil {
+			s.cfg.OnRetry(err)
+		}
 		if !sleepCtx(ctx, wait) {
 			return nil
 		}
