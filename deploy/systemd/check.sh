@@ -15,7 +15,8 @@
 #    the overall exposure is above THRESHOLD (tenths: 30 = 3.0, the default).
 # 3. A few properties the unit must keep whatever else changes, and with a
 #    real binary, that it speaks the notify protocol the unit relies on
-#    (READY=1 for Type=notify, WATCHDOG=1 for WatchdogSec=).
+#    (READY=1 for Type=notify, WATCHDOG=1 for WatchdogSec=, and
+#    EXTEND_TIMEOUT_USEC= for the start timeout while the broker is down).
 #
 # JIG_UNIT=FILE checks FILE instead of jig-manager@.service next to this
 # script (the tests use it to show that a weakened unit fails).
@@ -123,6 +124,10 @@ if [ -n "$bin" ]; then
 	check "the binary sends WATCHDOG=1 (the unit sets WatchdogSec=)" \
 		grep -qa 'WATCHDOG=1' "$bin"
 	check "the binary sends READY=1 (Type=notify)" grep -qa 'READY=1' "$bin"
+	# Until READY it extends TimeoutStartSec=, or a broker outage would
+	# restart it every 90s.
+	check "the binary extends its start timeout until READY (EXTEND_TIMEOUT_USEC=)" \
+		grep -qa 'EXTEND_TIMEOUT_USEC=' "$bin"
 fi
 
 if [ "$fail" -ne 0 ]; then

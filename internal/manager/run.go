@@ -17,6 +17,7 @@ import (
 type Hooks struct {
 	OnReady func()          // the consumer is live (after every connect)
 	OnDown  func(err error) // the broker link was lost
+	OnRetry func(err error) // about to wait to connect again, and why
 }
 
 // Daemon is one fixture's manager: its serial device and its request
@@ -59,7 +60,7 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 		MaxBody: cfg.Server.MaxBody, HandlerTimeout: cfg.Server.HandlerTimeout,
 		ShutdownGrace: cfg.Server.ShutdownGrace, ReconnectMax: cfg.Broker.ReconnectMax,
 		TutorialQueue: cfg.Compat.TutorialQueue, Tutorial: h.tutorial, ControllerUsers: cfg.Security.ControllerUsers,
-		Logger: log.With("component", "server"), OnReady: hooks.OnReady, OnDown: hooks.OnDown,
+		Logger: log.With("component", "server"), OnReady: hooks.OnReady, OnDown: hooks.OnDown, OnRetry: hooks.OnRetry,
 	})
 	if err != nil {
 		dev.Close()

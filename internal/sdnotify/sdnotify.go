@@ -32,8 +32,14 @@ func New(socket string) *Notifier {
 // Enabled reports whether systemd is listening.
 func (n *Notifier) Enabled() bool { return n.addr != nil }
 
-// Send sends state (e.g. "READY=1", "WATCHDOG=1", "STATUS=..."). Errors
-// are returned but a daemon can ignore them: systemd is optional.
+// sendTimeout bounds a send: a datagram socket whose reader lags (its
+// queue is full) blocks the writer, and the daemon's loops must not wait
+// on systemd.
+const sendTimeout = time.Second
+
+// Send sends state (e.g. "READY=1", "WATCHDOG=1", "STATUS=..."), waiting
+// at most a second for room on the socket. Errors are returned but a
+// daemon can ignore them: systemd is optional.
 func (n *Notifier) Send(state string) error {
 	if n.addr == nil {
 		return nil
@@ -43,6 +49,9 @@ func (n *Notifier) Send(state string) error {
 		return err
 	}
 	defer conn.Close()
+	if err := conn.SetWriteDeadline(time.Now().Add(sendTimeout)); err != nil {
+		return err
+	}
 	_, err = conn.Write([]byte(state))
 	return err
 }
@@ -67,6 +76,25 @@ func WatchdogInterval(getenv func(string) string, pid int) (time.Duration, bool)
 // Run it on a goroutine its caller waits for.
 func (n *Notifier) Watchdog(ctx context.Context, interval time.Duration,
 	check func(now time.Time) error, report func(err error)) {
+	Keepalive(ctx, interval, check, func() { n.Send("WATCHDOG=1") }, report)
+}
+
+// ExtendTimeout is the state line that asks systemd (236 or later) to
+// extend the timeout of the unit's current state (starting, running, or
+// stopping) to d from now, for a service still making progress, e.g. one
+// not READY yet. Beyond the state's configured timeout (TimeoutStartSec=
+// ...), it must be sent again within every d, or the timeout strikes.
+func ExtendTimeout(d time.Duration) string {
+	return "EXTEND_TIMEOUT_USEC=" + strconv.FormatInt(d.Microseconds(), 10)
+}
+
+// Keepalive calls kick every interval while check, asked at each tick,
+// reports no error, until ctx ends (a tick is never kicked once ctx has
+// ended). report, if not nil, is told when check starts failing (with its
+// error) and when it passes again (nil), once per change. Run it on a
+// goroutine its caller waits for.
+func Keepalive(ctx context.Context, interval time.Duration,
+	check func(now time.Time) error, kick func(), report func(err error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	failing := false
@@ -75,13 +103,18 @@ func (n *Notifier) Watchdog(ctx context.Context, interval time.Duration,
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
+			if ctx.Err() != nil {
+				return
+			}
 			err := check(now)
 			if (err != nil) != failing {
 				failing = err != nil
-				report(err)
+				if report != nil {
+					report(err)
+				}
 			}
 			if err == nil {
-				n.Send("WATCHDOG=1")
+				kick()
 			}
 		}
 	}

@@ -119,4 +119,26 @@ func TestDisabledAndInterval(t *testing.T) {
 	if _, ok := WatchdogInterval(get, 42); ok {
 		t.Fatal("watchdog without WATCHDOG_USEC")
 	}
+	if got := ExtendTimeout(30 * time.Second); got != "EXTEND_TIMEOUT_USEC=30000000" {
+		t.Fatalf("ExtendTimeout(30s) = %q", got)
+	}
+}
+
+// TestSendBounded: a listener that reads nothing fills its queue, and then
+// Send gives up after sendTimeout instead of blocking its caller.
+func TestSendBounded(t *testing.T) {
+	_, path := listen(t)
+	n := New(path)
+	for i := 0; i < 100000; i++ {
+		start := time.Now()
+		err := n.Send("WATCHDOG=1")
+		if err == nil {
+			continue
+		}
+		if took := time.Since(start); !errors.Is(err, os.ErrDeadlineExceeded) || took > sendTimeout+5*time.Second {
+			t.Fatalf("send %d: %v after %v; want a timeout after %v", i, err, took, sendTimeout)
+		}
+		return
+	}
+	t.Fatal("100000 sends to a listener that reads nothing all went through")
 }
