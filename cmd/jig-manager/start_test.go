@@ -64,7 +64,7 @@ func TestStartExtendedWhileBrokerUnreachable(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("within 10s: %d extensions, status %q\n%s", extensions, waiting, stderr)
 		}
-		switch msg := next(t, conn, 5*time.Second); {
+		switch msg := testutil.NextDatagram(t, conn, 5*time.Second); {
 		case msg == extend:
 			extensions++
 		case strings.HasPrefix(msg, "STATUS=waiting for the broker: "):
@@ -88,13 +88,13 @@ func TestStartExtendedWhileBrokerUnreachable(t *testing.T) {
 // after it: run, which has returned, sent them all.
 func untilStopping(t *testing.T, conn *net.UnixConn) (before, left []string) {
 	t.Helper()
-	for msg := next(t, conn, 5*time.Second); msg != "STOPPING=1"; msg = next(t, conn, 5*time.Second) {
+	for msg := testutil.NextDatagram(t, conn, 5*time.Second); msg != "STOPPING=1"; msg = testutil.NextDatagram(t, conn, 5*time.Second) {
 		if msg == "" {
 			t.Fatalf("no STOPPING=1 after %q", before)
 		}
 		before = append(before, msg)
 	}
-	for msg := next(t, conn, 10*time.Millisecond); msg != ""; msg = next(t, conn, 10*time.Millisecond) {
+	for msg := testutil.NextDatagram(t, conn, 10*time.Millisecond); msg != ""; msg = testutil.NextDatagram(t, conn, 10*time.Millisecond) {
 		left = append(left, msg)
 	}
 	return before, left
@@ -136,11 +136,11 @@ func TestStartExtensionStopsWhileStuck(t *testing.T) {
 	for nextCheck(t, checks) == nil { // up to the first check that fails
 	}
 	// Any extension of the ticks before it was sent before it: drain them.
-	for next(t, conn, time.Millisecond) != "" {
+	for testutil.NextDatagram(t, conn, time.Millisecond) != "" {
 	}
 	nextCheck(t, checks)
 	nextCheck(t, checks) // two more failed ticks, and their kicks, if any, are done
-	if msg := next(t, conn, time.Millisecond); msg != "" {
+	if msg := testutil.NextDatagram(t, conn, time.Millisecond); msg != "" {
 		t.Fatalf("while stuck: %q", msg)
 	}
 	loop.Store(false)
@@ -195,7 +195,7 @@ func TestReadyOnceConsumerLive(t *testing.T) {
 	stop, stderr := startRun(t, "--serial", serial, "--port", link, "--url", url)
 
 	for msg := ""; msg != "READY=1\nSTATUS=serving "+serial; {
-		if msg = next(t, conn, 10*time.Second); msg == "" {
+		if msg = testutil.NextDatagram(t, conn, 10*time.Second); msg == "" {
 			t.Fatalf("no READY=1 within 10s:\n%s", stderr)
 		}
 	}
@@ -208,7 +208,7 @@ func TestReadyOnceConsumerLive(t *testing.T) {
 		t.Fatalf("Ping right after READY=1: %v", err)
 	}
 	for kicks := 0; kicks < 5; { // at least four periods
-		switch msg := next(t, conn, 5*time.Second); {
+		switch msg := testutil.NextDatagram(t, conn, 5*time.Second); {
 		case msg == "WATCHDOG=1":
 			kicks++
 		case msg == "" || strings.HasPrefix(msg, "EXTEND_TIMEOUT_USEC="):

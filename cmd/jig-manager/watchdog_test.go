@@ -17,37 +17,18 @@ import (
 
 	"github.com/jigmq/jigmq/internal/manager"
 	"github.com/jigmq/jigmq/internal/sdnotify"
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jig/sim"
 )
 
 // underSystemd points NOTIFY_SOCKET at a socket of the test's, as systemd
 // does for a Type=notify unit, and asks for a keep-alive every `every`.
 func underSystemd(t *testing.T, every time.Duration) *net.UnixConn {
-	path := filepath.Join(t.TempDir(), "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn, path := testutil.NotifySocket(t)
 	t.Setenv("NOTIFY_SOCKET", path)
 	t.Setenv("WATCHDOG_USEC", strconv.FormatInt((2*every).Microseconds(), 10))
 	t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
 	return conn
-}
-
-// next is the next notify message, or "" once d has passed.
-func next(t *testing.T, conn *net.UnixConn, d time.Duration) string {
-	t.Helper()
-	buf := make([]byte, 1024)
-	conn.SetReadDeadline(time.Now().Add(d))
-	n, err := conn.Read(buf)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(buf[:n])
 }
 
 // unreachableConfig is a manager config for a simulated board whose broker
@@ -86,11 +67,11 @@ func TestWatchdogBrokerUnreachable(t *testing.T) {
 	go func() { done <- run(ctx, []string{"--config", path, "--url", url}, &bytes.Buffer{}, stderr) }()
 	defer func() { cancel(); <-done }()
 
-	if msg := next(t, conn, 5*time.Second); msg != "STATUS=connecting to the broker" {
+	if msg := testutil.NextDatagram(t, conn, 5*time.Second); msg != "STATUS=connecting to the broker" {
 		t.Fatalf("first message %q", msg)
 	}
 	for kicks := 0; kicks < 25; { // at least half a second: ten backoff periods
-		switch msg := next(t, conn, 5*time.Second); {
+		switch msg := testutil.NextDatagram(t, conn, 5*time.Second); {
 		case msg == "WATCHDOG=1":
 			kicks++
 		case strings.Contains(msg, "READY=1") || msg == "":
@@ -106,7 +87,7 @@ func TestWatchdogBrokerUnreachable(t *testing.T) {
 	}
 	done <- nil
 	for msg := ""; msg != "STOPPING=1"; {
-		if msg = next(t, conn, 5*time.Second); msg == "" {
+		if msg = testutil.NextDatagram(t, conn, 5*time.Second); msg == "" {
 			t.Fatal("no STOPPING=1")
 		}
 	}
@@ -153,7 +134,7 @@ func TestWatchdogWithheldWhileStuck(t *testing.T) {
 	expect(t, conn, "WATCHDOG=1")
 	loop.Store(true)
 	expect(t, conn, "STATUS=stuck, watchdog keep-alives withheld: test loop stuck")
-	if msg := next(t, conn, 20*every); msg != "" {
+	if msg := testutil.NextDatagram(t, conn, 20*every); msg != "" {
 		t.Fatalf("while stuck: %q within 20 periods, want nothing", msg)
 	}
 	loop.Store(false)
@@ -165,7 +146,7 @@ func TestWatchdogWithheldWhileStuck(t *testing.T) {
 func expect(t *testing.T, conn *net.UnixConn, want string) {
 	t.Helper()
 	for {
-		switch msg := next(t, conn, 5*time.Second); msg {
+		switch msg := testutil.NextDatagram(t, conn, 5*time.Second); msg {
 		case want:
 			return
 		case "WATCHDOG=1":

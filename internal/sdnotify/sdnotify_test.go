@@ -3,43 +3,16 @@ package sdnotify
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jigmq/jigmq/internal/testutil"
 )
 
-// listen is a notify socket like systemd's, in the test's directory.
-func listen(t *testing.T) (*net.UnixConn, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn, path
-}
-
-// receive reads one datagram, or "" once d has passed.
-func receive(t *testing.T, conn *net.UnixConn, d time.Duration) string {
-	t.Helper()
-	buf := make([]byte, 256)
-	conn.SetReadDeadline(time.Now().Add(d))
-	k, err := conn.Read(buf)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(buf[:k])
-}
-
 func TestSend(t *testing.T) {
-	conn, path := listen(t)
+	conn, path := testutil.NotifySocket(t)
 	n := New(path)
 	if !n.Enabled() {
 		t.Fatal("not enabled")
@@ -47,7 +20,7 @@ func TestSend(t *testing.T) {
 	if err := n.Send("READY=1"); err != nil {
 		t.Fatal(err)
 	}
-	if got := receive(t, conn, 5*time.Second); got != "READY=1" {
+	if got := testutil.NextDatagram(t, conn, 5*time.Second); got != "READY=1" {
 		t.Fatalf("got %q", got)
 	}
 }
@@ -70,7 +43,7 @@ func watch(t *testing.T, path string, every time.Duration, check func(time.Time)
 // (reported once), and again once it passes.
 func TestWatchdog(t *testing.T) {
 	const every = 5 * time.Millisecond
-	conn, path := listen(t)
+	conn, path := testutil.NotifySocket(t)
 	var stuck atomic.Bool
 	reports := watch(t, path, every, func(time.Time) error {
 		if stuck.Load() {
@@ -79,23 +52,23 @@ func TestWatchdog(t *testing.T) {
 		return nil
 	})
 
-	if got := receive(t, conn, 5*time.Second); got != "WATCHDOG=1" {
+	if got := testutil.NextDatagram(t, conn, 5*time.Second); got != "WATCHDOG=1" {
 		t.Fatalf("healthy: got %q, want WATCHDOG=1", got)
 	}
 	stuck.Store(true)
 	if err := <-reports; err == nil || err.Error() != "stuck" {
 		t.Fatalf("report %v, want the check's error", err)
 	}
-	for receive(t, conn, time.Millisecond) != "" { // kicks queued before the report
+	for testutil.NextDatagram(t, conn, time.Millisecond) != "" { // kicks queued before the report
 	}
-	if got := receive(t, conn, 20*every); got != "" {
+	if got := testutil.NextDatagram(t, conn, 20*every); got != "" {
 		t.Fatalf("while failing: got %q within 20 ticks, want nothing", got)
 	}
 	stuck.Store(false)
 	if err := <-reports; err != nil {
 		t.Fatalf("report %v, want nil on recovery", err)
 	}
-	if got := receive(t, conn, 5*time.Second); got != "WATCHDOG=1" {
+	if got := testutil.NextDatagram(t, conn, 5*time.Second); got != "WATCHDOG=1" {
 		t.Fatalf("recovered: got %q, want WATCHDOG=1", got)
 	}
 	if len(reports) != 0 {
@@ -127,7 +100,7 @@ func TestDisabledAndInterval(t *testing.T) {
 // TestSendBounded: a listener that reads nothing fills its queue, and then
 // Send gives up after sendTimeout instead of blocking its caller.
 func TestSendBounded(t *testing.T) {
-	_, path := listen(t)
+	_, path := testutil.NotifySocket(t)
 	n := New(path)
 	for i := 0; i < 100000; i++ {
 		start := time.Now()

@@ -3,7 +3,10 @@ package testutil
 
 import (
 	"bytes"
+	"errors"
+	"net"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -47,4 +50,33 @@ func AMQPURL(def string) string {
 		return u
 	}
 	return def
+}
+
+// NotifySocket is a notify socket like the one systemd gives a Type=notify
+// unit, in the test's directory: the socket to read and its path (for
+// NOTIFY_SOCKET). It is closed at the end of the test.
+func NotifySocket(t testing.TB) (*net.UnixConn, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn, path
+}
+
+// NextDatagram is the next message on conn, or "" once d has passed.
+func NextDatagram(t testing.TB, conn *net.UnixConn, d time.Duration) string {
+	t.Helper()
+	buf := make([]byte, 4096)
+	conn.SetReadDeadline(time.Now().Add(d))
+	n, err := conn.Read(buf)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(buf[:n])
 }
