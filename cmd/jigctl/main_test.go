@@ -1,20 +1,12 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"testing"
+
+	"github.com/jigmq/jigmq/internal/testbroker"
 )
 
-// TestMain stops the private broker nodes that the package's tests booted
-// (see internal/testbroker.Lazy): one for the security tests, one with an
-// amqps listener for the TLS tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	for _, err := range []error{private.Close(), tlsBroker.Close()} {
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "private broker:", err)
-		}
-	}
-	os.Exit(code)
-}
+// TestMain stops the private broker nodes that the package's tests booted:
+// private for the security tests, tlsBroker with an amqps listener for the
+// TLS tests.
+func TestMain(m *testing.M) { testbroker.Main(m, private, tlsBroker) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jigmq/jigmq/internal/testbroker"
 	"github.com/jigmq/jigmq/internal/testpki"
 	"github.com/jigmq/jigmq/jig/sim"
 	"github.com/jigmq/jigmq/mqmanager"
@@ -19,13 +20,7 @@ import (
 // requires a client certificate (see testpki.Broker).
 var tlsBroker = &testpki.Broker{}
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := tlsBroker.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbroker.Main(m, tlsBroker) }
 
 // tlsManager is a board and a configuration file for a fresh serial; the
 // file's broker section is the caller's.

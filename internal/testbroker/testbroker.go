@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -340,4 +341,18 @@ func (l *Lazy) Close() error {
 	}
 	l.node, l.dir = nil, ""
 	return err
+}
+
+// Main is a package's TestMain with shared nodes: it runs the tests, then
+// closes nodes (Lazy ones, or anything else that stops a node), and exits
+// non-zero if a test failed or a node did not stop.
+func Main(m *testing.M, nodes ...io.Closer) {
+	code := m.Run()
+	for _, n := range nodes {
+		if err := n.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "private broker:", err)
+			code = max(code, 1)
+		}
+	}
+	os.Exit(code)
 }
