@@ -29,11 +29,12 @@ type Resync struct {
 	// Probe is the command whose answer shows the board is in step. If it
 	// contains "{nonce}", that is replaced by a fresh random token which the
 	// answer must contain: a proof the answer is to this probe (for boards
-	// with an echo-style command). Otherwise it is sent twice and both
-	// answers must be the same. Default "*IDN?".
+	// with an echo-style command). Otherwise, without a Pattern, it is sent
+	// twice and both answers must be the same. Default "*IDN?".
 	Probe string `yaml:"probe" json:"probe"`
 	// Pattern, if set, is a regular expression the probe's answer must
-	// match. Default "" (any answer that is not blank, an echo or ERR).
+	// match; the probe is then sent once. Default "" (any answer that is
+	// not blank, an echo or ERR, the same twice).
 	Pattern string `yaml:"pattern" json:"pattern"`
 }
 

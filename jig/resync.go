@@ -16,10 +16,10 @@ const maxDrainReads = 64
 
 // resync brings a line that is out of step back in step, or fails: input
 // quiet for Resync.Quiet (within a query timeout), then the probe (once
-// with a nonce, which proves its answer; else twice, with the same answer
-// both times), then quiet again for Resync.Quiet, so nothing that was
-// still coming can be taken for the next answer. The caller holds the
-// port.
+// with a nonce, which proves its answer, or with a pattern its answer must
+// match; else twice, with the same answer both times), then quiet again
+// for Resync.Quiet, so nothing that was still coming can be taken for the
+// next answer. The caller holds the port.
 func (d *Device) resync(ctx context.Context) error {
 	err := d.resyncOnce(ctx)
 	if err != nil {
@@ -43,7 +43,7 @@ func (d *Device) resyncOnce(ctx context.Context) error {
 		return err
 	}
 	probes := 2
-	if strings.Contains(d.cfg.Resync.Probe, Nonce) {
+	if strings.Contains(d.cfg.Resync.Probe, Nonce) || d.probePattern != nil {
 		probes = 1
 	}
 	first := ""
