@@ -25,3 +25,11 @@ func (b *Board) Command(n uint64) (string, bool) {
 	}
 	return b.rec[n%recordSize], true
 }
+
+// Say makes the board send line unasked (with "\r\n"), as a board logging
+// an event or rebooting does: for the reader, a line with no command
+// outstanding.
+func (b *Board) Say(line string) error {
+	_, err := b.pty.master.Write([]byte(line + "\r\n"))
+	return err
+}
