@@ -1,18 +1,41 @@
 package jig
 
 import (
-	"errors"
-	"fmt"
+	"regexp"
 	"time"
 
 	"go.bug.st/serial"
 )
 
 // Query is one command of a status read: Command is written to the board,
-// and the answer line is reported under Name in Status.Fields.
+// and the answer line is reported under Name in Status.Fields. Pattern, if
+// set, is a regular expression (Go syntax, unanchored: anchor it with ^ and
+// $) the answer must match; an answer that does not is a *FixtureError
+// naming the query, never a field value.
 type Query struct {
 	Name    string `yaml:"name" json:"name"`
 	Command string `yaml:"command" json:"command"`
+	Pattern string `yaml:"pattern,omitempty" json:"pattern,omitempty"`
+}
+
+// Resync is how a conversation that is out of step (after a timeout, a
+// caller giving up mid-exchange, or any framing trouble) is brought back in
+// step before an answer is trusted again. See the package documentation.
+type Resync struct {
+	// Quiet is the guard period: the input must be silent this long before
+	// the probe is sent, and again after its answer. Default 50ms, at most
+	// 5s.
+	Quiet time.Duration `yaml:"quiet" json:"quiet"`
+	// Probe is the command whose answer shows the board is in step. If it
+	// contains "{nonce}", that is replaced by a fresh random token which the
+	// answer must contain: a proof the answer is to this probe (for boards
+	// with an echo-style command). Otherwise, without a Pattern, it is sent
+	// twice and both answers must be the same. Default "*IDN?".
+	Probe string `yaml:"probe" json:"probe"`
+	// Pattern, if set, is a regular expression the probe's answer must
+	// match; the probe is then sent once. Default "" (any answer that is
+	// not blank, an echo or ERR, the same twice).
+	Pattern string `yaml:"pattern" json:"pattern"`
 }
 
 // Config is how to reach and talk to a fixture's controller board. A zero
@@ -38,6 +61,16 @@ type Config struct {
 	// MaxLine bounds an answer line, in bytes without its terminator; a
 	// longer answer is an error, never unbounded memory. Default 4096.
 	MaxLine int `yaml:"max_line" json:"max_line"`
+	// Echo says the board echoes each command line before its answer: the
+	// echo is read and checked, then the answer. Default false; an answer
+	// equal to its command is then taken for an echo and skipped.
+	Echo bool `yaml:"echo" json:"echo"`
+	// Banner, if set, is a regular expression for the board's boot banner
+	// lines: such a line is never an answer, and puts the conversation out
+	// of step. Default "".
+	Banner string `yaml:"banner" json:"banner"`
+	// Resync: see Resync.
+	Resync Resync `yaml:"resync" json:"resync"`
 	// Queries make up one status read, in order. Names must be unique.
 	// Default: identity "*IDN?", state "STAT?".
 	Queries []Query `yaml:"queries" json:"queries"`
@@ -54,8 +87,14 @@ const (
 	QueryState    = "state"
 )
 
+// Nonce is the placeholder in Resync.Probe replaced by a fresh token.
+const Nonce = "{nonce}"
+
 // maxLineLimit caps MaxLine, so a typo cannot ask for gigabytes.
 const maxLineLimit = 1 << 20
+
+// maxQuiet caps Resync.Quiet, so a resync stays bounded.
+const maxQuiet = 5 * time.Second
 
 // DefaultConfig is the configuration with every default filled in and no
 // Port.
@@ -68,7 +107,8 @@ func DefaultConfig() Config {
 		LineEnding:   "\n",
 		QueryTimeout: time.Second,
 		MaxLine:      4096,
-		Queries:      []Query{{QueryIdentity, "*IDN?"}, {QueryState, "STAT?"}},
+		Resync:       Resync{Quiet: 50 * time.Millisecond, Probe: "*IDN?"},
+		Queries:      []Query{{Name: QueryIdentity, Command: "*IDN?"}, {Name: QueryState, Command: "STAT?"}},
 		ReconnectMin: 100 * time.Millisecond,
 		ReconnectMax: time.Second,
 	}
@@ -84,6 +124,8 @@ func (c Config) withDefaults() Config {
 	setZero(&c.LineEnding, d.LineEnding)
 	setZero(&c.QueryTimeout, d.QueryTimeout)
 	setZero(&c.MaxLine, d.MaxLine)
+	setZero(&c.Resync.Quiet, d.Resync.Quiet)
+	setZero(&c.Resync.Probe, d.Resync.Probe)
 	setZero(&c.ReconnectMin, d.ReconnectMin)
 	setZero(&c.ReconnectMax, d.ReconnectMax)
 	if len(c.Queries) == 0 {
@@ -112,75 +154,10 @@ func (c Config) mode() *serial.Mode {
 		Parity: parities[c.Parity], StopBits: stopBits[c.StopBits]}
 }
 
-// Validate reports every problem in c (zero fields taking their defaults),
-// joined with errors.Join; nil if c is usable.
-func (c Config) Validate() error {
-	c = c.withDefaults()
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("jig: "+format, args...)) }
-	if c.Port == "" {
-		bad("port is required")
+// compile returns the regular expression s, nil for "". s was validated.
+func compile(s string) *regexp.Regexp {
+	if s == "" {
+		return nil
 	}
-	if c.Baud < 0 {
-		bad("baud %d must be positive", c.Baud)
-	}
-	if c.DataBits < 5 || c.DataBits > 8 {
-		bad("data_bits %d must be 5, 6, 7 or 8", c.DataBits)
-	}
-	if _, ok := parities[c.Parity]; !ok {
-		bad("parity %q must be none, odd, even, mark or space", c.Parity)
-	}
-	if c.StopBits == "1.5" {
-		bad(`stop_bits "1.5" is not supported on Linux (termios has only 1 and 2)`)
-	} else if _, ok := stopBits[c.StopBits]; !ok {
-		bad(`stop_bits %q must be "1" or "2"`, c.StopBits)
-	}
-	switch c.LineEnding {
-	case "\n", "\r\n", "\r":
-	default:
-		bad(`line_ending %q must be "\n", "\r\n" or "\r"`, c.LineEnding)
-	}
-	if c.QueryTimeout < 0 {
-		bad("query_timeout %s must be positive", c.QueryTimeout)
-	}
-	if c.MaxLine < 0 || c.MaxLine > maxLineLimit {
-		bad("max_line %d must be between 1 and %d", c.MaxLine, maxLineLimit)
-	}
-	if c.ReconnectMin < 0 || c.ReconnectMax < 0 || c.ReconnectMin > c.ReconnectMax {
-		bad("reconnect_min %s and reconnect_max %s must be positive, min <= max", c.ReconnectMin, c.ReconnectMax)
-	}
-	errs = append(errs, validateQueries(c.Queries)...)
-	return errors.Join(errs...)
+	return regexp.MustCompile(s)
 }
-
-// validateQueries checks names are present and unique, and commands are one
-// line of printable ASCII.
-func validateQueries(qs []Query) []error {
-	var errs []error
-	seen := make(map[string]bool, len(qs))
-	for i, q := range qs {
-		switch {
-		case q.Name == "":
-			errs = append(errs, fmt.Errorf("jig: queries[%d]: name is required", i))
-		case seen[q.Name]:
-			errs = append(errs, fmt.Errorf("jig: queries[%d]: duplicate name %q", i, q.Name))
-		}
-		seen[q.Name] = true
-		if q.Command == "" || !printable(q.Command) {
-			errs = append(errs, fmt.Errorf("jig: queries[%d] (%s): command %q must be non-empty printable ASCII on one line", i, q.Name, q.Command))
-		}
-	}
-	return errs
-}
-
-// printable reports whether s is only printable ASCII or tabs.
-func printable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !printableByte(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func printableByte(c byte) bool { return (c >= 0x20 && c < 0x7f) || c == '\t' }

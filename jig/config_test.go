@@ -89,3 +89,34 @@ func TestErrorMessages(t *testing.T) {
 		t.Error("sentinels overlap")
 	}
 }
+
+func TestValidateCommand(t *testing.T) {
+	for _, ok := range []string{"*IDN?", "MEAS:VOLT? (@1)", strings.Repeat("A", jig.MaxCommand)} {
+		if err := jig.ValidateCommand(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "A?;B?", "A?\n", "A?\r", "\tA?", "\xffA", strings.Repeat("A", jig.MaxCommand+1)} {
+		if err := jig.ValidateCommand(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestValidateConversationKeys(t *testing.T) {
+	c := jig.Config{Port: "/dev/x", Banner: "(", Resync: jig.Resync{Quiet: time.Minute, Probe: "A;B", Pattern: "["},
+		Queries: []jig.Query{{Name: "a", Command: "A?", Pattern: "*"}}}
+	err := c.Validate()
+	for _, w := range []string{"banner", "resync.quiet", "resync.probe", "resync.pattern", "queries[0].pattern"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Validate() = %v; lacks %q", err, w)
+		}
+	}
+	d := jig.DefaultConfig()
+	if d.Resync.Quiet != 50*time.Millisecond || d.Resync.Probe != "*IDN?" || d.Echo || d.Banner != "" {
+		t.Errorf("defaults %+v", d)
+	}
+	if err := (jig.Config{Port: "/dev/x", Resync: jig.Resync{Probe: "ECHO {nonce}"}}).Validate(); err != nil {
+		t.Errorf("nonce probe: %v", err)
+	}
+}

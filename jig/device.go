@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -20,17 +21,8 @@ type Status struct {
 	Identity  string            `json:"identity"` // answer of the "identity" query
 	State     string            `json:"state"`    // answer of the "state" query
 	Fields    map[string]string `json:"fields"`   // every query's answer, by name
-	ReadMS    float64           `json:"read_ms"`  // duration of the read
-	ReadAt    time.Time         `json:"read_at"`  // when the read started
-}
-
-// Stats are counters for monitoring.
-type Stats struct {
-	Reads          uint64    // status reads attempted (each runs every query)
-	CoalescedReads uint64    // Status calls answered by a read already in flight
-	Reconnects     uint64    // successful opens of the port after the first
-	Errors         uint64    // status reads that failed
-	LastReadAt     time.Time // end of the last successful read
+	ReadMS    float64           `json:"read_ms"`  // from the first query's write to the last answer
+	ReadAt    time.Time         `json:"read_at"`  // when the first query was written
 }
 
 // Device is one fixture's controller board on a serial port. It is safe for
@@ -43,13 +35,24 @@ type Device struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the supervisor and reads in flight
 
-	conv chan struct{} // one-slot semaphore: holding it owns port and framer
-	port serial.Port   // nil when closed
-	id   fileID        // identity of the device node port was opened on
-	fr   *framer
-	buf  []byte
+	qs           []query        // the status read's queries
+	banner       *regexp.Regexp // Config.Banner, if set
+	probePattern *regexp.Regexp // Config.Resync.Pattern, if set
+
+	// Holding conv (a one-slot semaphore) owns everything down to opened.
+	conv      chan struct{}
+	port      serial.Port // nil when closed
+	id        fileID      // identity of the device node port was opened on
+	fr        *framer
+	buf       []byte
+	rest      []byte // what the last read brought beyond the line taken
+	outOfStep bool   // no answer is trusted until a resync succeeds
+	lastExtra string // excerpt of the last unsolicited input, for errors
 	// opened counts successful opens (the first is not a reconnect).
 	opened uint64
+
+	held      atomic.Int64 // unix ns a conversation took the port; 0 if free
+	heldLimit atomic.Int64 // how long that conversation may hold it, ns
 
 	connected atomic.Bool
 	wake      chan struct{} // asks the supervisor to reconnect now
@@ -58,8 +61,7 @@ type Device struct {
 	flightMu sync.Mutex
 	flight   *flight // the read in flight, if any
 
-	reads, coalesced, reconnects, errs atomic.Uint64
-	lastRead                           atomic.Int64 // unix nanoseconds
+	count counters
 
 	closeOnce sync.Once
 }
@@ -93,6 +95,8 @@ func Open(cfg Config, logger *slog.Logger) (*Device, error) {
 		fr:   newFramer(cfg.MaxLine),
 		buf:  make([]byte, 512),
 		wake: make(chan struct{}, 1),
+		qs:   compileQueries(cfg.Queries), banner: compile(cfg.Banner),
+		probePattern: compile(cfg.Resync.Pattern),
 	}
 	d.conv <- struct{}{}
 	d.round.Store(time.Now().UnixNano())
@@ -108,14 +112,13 @@ func (d *Device) Port() string { return d.cfg.Port }
 // its path. It is kept current in the background, also while idle.
 func (d *Device) Connected() bool { return d.connected.Load() }
 
-// Stats returns the counters.
-func (d *Device) Stats() Stats {
-	s := Stats{Reads: d.reads.Load(), CoalescedReads: d.coalesced.Load(),
-		Reconnects: d.reconnects.Load(), Errors: d.errs.Load()}
-	if ns := d.lastRead.Load(); ns != 0 {
-		s.LastReadAt = time.Unix(0, ns)
+// compileQueries is the conversation's form of a validated query list.
+func compileQueries(qs []Query) []query {
+	out := make([]query, len(qs))
+	for i, q := range qs {
+		out[i] = query{name: q.Name, command: q.Command, pattern: compile(q.Pattern)}
 	}
-	return s
+	return out
 }
 
 // Close stops the background work, waits for it, and closes the port. It is
@@ -160,7 +163,7 @@ func (d *Device) join() (*flight, error) {
 		return nil, unavailable(d.cfg.Port, errClosed)
 	}
 	if f := d.flight; f != nil {
-		d.coalesced.Add(1)
+		d.count.coalesced.Add(1)
 		return f, nil
 	}
 	f := &flight{done: make(chan struct{}), started: time.Now()}

@@ -16,12 +16,35 @@
 // Status.State. Commands are sent followed by Config.LineEnding ("\n" by
 // default); answers may end in "\n" or "\r\n".
 //
-// One query is one conversation: flush whatever stale input is waiting
-// (a late answer to an earlier, timed-out command must not be taken for
-// this one), write the command, then read until one whole line has arrived
-// or Config.QueryTimeout has passed. The queries of a read run in order and
-// the read stops at the first failure.
+// # Honest answers
 //
+// An answer is trusted only when it provably answers the command just
+// sent, because boards echo commands, print banners on reset, speak
+// unasked and answer late. The Device keeps a conversation state; the
+// line is out of step after a timeout, a caller's context ending
+// mid-exchange, framing trouble, input nobody asked for, or a (re)open.
+// Before the next command a line out of step is re-synchronised
+// (Config.Resync): the input must be quiet for Resync.Quiet, then the
+// probe is answered (twice alike; or once, matching Resync.Pattern; or
+// once containing a fresh token substituted for "{nonce}", which proves
+// it), then the input must be quiet again. Only then is a command sent. A
+// failed resync fails the read; the next one tries again.
+//
+// Per command: write it, then read lines within Config.QueryTimeout. With
+// Config.Echo the first line must be the command's echo; without it, a
+// line equal to the command is an echo, skipped and counted. A blank line,
+// a line matching Config.Banner, or a second echo is never an answer and
+// fails the exchange. The answer must match its query's Pattern, if any;
+// and nothing may follow it before the next command (input there, such as
+// the rest of a banner, makes it untrusted). Lines that arrive while no
+// command is outstanding are unsolicited: the background goroutine reads
+// and discards them, logs and counts them (Stats.UnsolicitedLines). The
+// queries of a read run back to back in one conversation and the read
+// stops at the first failure; a failed read returns no fields.
+//
+// Device.Do is the same conversation for one command line, bounded by the
+// caller's context; ValidateCommand says which lines are commands.
+
 // # Outcomes
 //
 // A status read ends in exactly one of:
@@ -35,21 +58,24 @@
 //     unterminated fragment (the message says which);
 //   - *FixtureError: the board answered, but the answer is unusable. Either
 //     it starts with "ERR" (the board's own error report, e.g.
-//     ERR -113,"Undefined header"; Reason is empty), or it is not a protocol
-//     line: a byte that is not printable ASCII (noise, a wrong baud rate), a
+//     ERR -113,"Undefined header"; Reason is empty), or it does not
+//     provably answer the command (see above: pattern, banner, blank line,
+//     echo, input after it, a failed resync), or it is not a protocol line:
+//     a byte that is not printable ASCII (noise, a wrong baud rate), a
 //     stray carriage return, or a line longer than Config.MaxLine. Those are
 //     refused the moment the offending byte arrives, so a runaway board can
-//     neither hang a read nor make it buffer without bound; the rest of the
-//     burst is drained and the input flushed, so the next read starts
-//     clean. Reason says what was wrong and Answer holds an escaped,
+//     neither hang a read nor make it buffer without bound; the line is
+//     then out of step, and the resync drains the rest. Query names the
+//     query, Reason says what was wrong and Answer holds an escaped,
 //     bounded excerpt.
 //
 // A caller's context ending is reported as the context's error.
 //
 // # One conversation at a time, shared reads
 //
-// The port is one conversation at a time: a read holds it from the first
-// flush to the last answer. Status calls that arrive while a read is in
+// The port is one conversation at a time: a read (or a Do) holds it from
+// the resync, if any, to the last answer, and Liveness reports one that
+// holds it for longer than its commands allow. Status calls that arrive while a read is in
 // flight do not queue behind it for a read of their own: they share its
 // result (counted in Stats.CoalescedReads). So fifty simultaneous requests
 // cost one or two reads, and a burst of requests cannot make a slow board
@@ -87,7 +113,9 @@
 // # The simulator
 //
 // Package jig/sim plays the board on a pseudo-terminal, with faults to
-// order (silent, garbage, error, partial, longline), behind a symlink that
-// stands in for /dev/serial/by-id; cmd/jigsim runs it as a program. The
-// tests of this package run against it, on real pseudo-terminals.
+// order (silent, garbage, error, partial, longline, late, echo, banner,
+// trickle, mix) and tagged answers ("#N", the number of the command
+// answered, to check pairing), behind a symlink that stands in for
+// /dev/serial/by-id; cmd/jigsim runs it as a program. The tests of this
+// package run against it, on real pseudo-terminals.
 package jig

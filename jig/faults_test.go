@@ -126,3 +126,34 @@ func TestUnknownCommand(t *testing.T) {
 		t.Errorf("message %q lacks command or answer", err)
 	}
 }
+
+// TestTrickle: an answer arriving one byte at a time, CRLF-terminated, is
+// read whole and right.
+func TestTrickle(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{Fault: sim.FaultTrickle})
+	d := openDevice(t, testConfig(link))
+	for range 3 {
+		if st := mustStatus(t, d); st.Identity != sim.DefaultIdentity || st.State != sim.DefaultState {
+			t.Errorf("trickled: %+v", st)
+		}
+	}
+}
+
+// TestPatternMismatch: an answer that does not match its query's pattern
+// is a FixtureError naming the query, never a field.
+func TestPatternMismatch(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{State: "ON FIRE"})
+	cfg := testConfig(link)
+	cfg.Queries[1].Pattern = `^(READY|BUSY|DONE)$`
+	d := openDevice(t, cfg)
+	st, err := status(t, d)
+	var fe *jig.FixtureError
+	if !errors.As(err, &fe) || fe.Query != "state" || fe.Answer != "ON FIRE" || !strings.Contains(err.Error(), "pattern") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(st.Fields) != 0 || st.State != "" || d.Stats().PatternMismatches != 1 {
+		t.Errorf("status %+v, stats %+v", st, d.Stats())
+	}
+}

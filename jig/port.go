@@ -59,9 +59,11 @@ func (d *Device) connect() error {
 		return unavailable(path, err)
 	}
 	d.port, d.id = p, before
+	d.rest, d.outOfStep = nil, true // whatever the board was doing, we do not know
+	d.fr.reset()
 	d.opened++
 	if d.opened > 1 {
-		d.reconnects.Add(1)
+		d.count.reconnects.Add(1)
 	}
 	d.connected.Store(true)
 	d.log.Info("serial port open", "opens", d.opened)
@@ -97,8 +99,9 @@ func (d *Device) lost(err error) {
 
 // probe checks an open port without a conversation: the path must still
 // lead to the node that was opened, and a non-blocking read must not
-// report a hang-up (stale input it consumes would be flushed before the
-// next command anyway). The caller holds conv.
+// report a hang-up. Input it finds arrived with no command outstanding: it
+// is discarded as unsolicited, logged and counted, and puts the line out
+// of step. The caller holds conv.
 func (d *Device) probe() {
 	if id, err := statID(d.cfg.Port); err != nil || id != d.id {
 		if err == nil {
@@ -107,16 +110,8 @@ func (d *Device) probe() {
 		d.lost(unavailable(d.cfg.Port, err))
 		return
 	}
-	if err := d.port.SetReadTimeout(0); err != nil {
-		d.lost(unavailable(d.cfg.Port, err))
-		return
-	}
-	_, err := d.port.Read(d.buf)
-	if err == nil {
-		err = d.port.SetReadTimeout(pollRead)
-	}
-	if err != nil {
-		d.lost(unavailable(d.cfg.Port, fmt.Errorf("probe: %w", err)))
+	if _, err := d.takeUnsolicited("while idle"); err != nil {
+		d.lost(fmt.Errorf("probe: %w", err))
 	}
 }
 
@@ -173,43 +168,4 @@ func (d *Device) tick() (bool, error) {
 		return false, err
 	}
 	return true, nil
-}
-
-// stallSlack is added to the longest legitimate pause of the Device's work,
-// for a loaded machine or a slow USB driver.
-const stallSlack = 10 * time.Second
-
-// Progress is when the Device's background goroutine last came round its
-// loop: every few hundred milliseconds while the port is open (it probes
-// it), at least every Config.ReconnectMax while the port is gone (it
-// retries it).
-func (d *Device) Progress() time.Time { return time.Unix(0, d.round.Load()) }
-
-// Liveness reports an error when the Device's own work is stuck: the
-// background goroutine has not come round its loop within its longest wait
-// plus slack (e.g. blocked in a driver's open or close), or a status read
-// has held the port for longer than its queries' timeouts allow (e.g. a
-// read blocked in the kernel). An absent or unplugged port is not an error:
-// the Device retrying it is progress, and Status reports it. Meant for a
-// watchdog such as systemd's.
-func (d *Device) Liveness(now time.Time) error {
-	var errs []error
-	limit := max(probeEvery, d.cfg.ReconnectMax) + stallSlack
-	if idle := now.Sub(d.Progress()); idle > limit {
-		errs = append(errs, fmt.Errorf("serial supervisor of %s stuck: no round for %v (limit %v)",
-			d.cfg.Port, idle.Round(time.Millisecond), limit))
-	}
-	d.flightMu.Lock()
-	f := d.flight
-	d.flightMu.Unlock()
-	// A read runs every query; each takes at most a query timeout, plus as
-	// much again to drain a noisy answer, plus one poll period.
-	limit = time.Duration(len(d.cfg.Queries))*(2*d.cfg.QueryTimeout+pollRead) + stallSlack
-	if f != nil {
-		if held := now.Sub(f.started); held > limit {
-			errs = append(errs, fmt.Errorf("status read of %s stuck for %v (limit %v)",
-				d.cfg.Port, held.Round(time.Millisecond), limit))
-		}
-	}
-	return errors.Join(errs...)
 }

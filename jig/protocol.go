@@ -16,21 +16,30 @@ var ErrUnavailable = errors.New("serial port unavailable")
 var ErrTimeout = errors.New("serial timeout")
 
 // FixtureError means the board answered, but not with a usable answer:
-// either it reported an error (an answer starting with "ERR"), or it sent
-// bytes that are not a protocol line (non-printable bytes, or a line longer
-// than Config.MaxLine); Reason then says which, and Answer holds a bounded
-// excerpt of what was received, escaped as in a Go string literal.
+// either it reported an error (an answer starting with "ERR"), or what
+// arrived does not provably answer the command: bytes that are not a
+// protocol line (non-printable bytes, or a line longer than
+// Config.MaxLine), an answer that does not match its query's pattern, a
+// banner, a blank or unexpected line, a missing echo, or a
+// re-synchronisation that failed. Reason then says which, and Answer holds
+// a bounded excerpt of what was received, escaped as in a Go string
+// literal.
 type FixtureError struct {
+	Query   string // the query's name, for a status read; "" for Device.Do
 	Command string // the command that was answered
 	Answer  string // the answer line, or an escaped excerpt of the bad bytes
 	Reason  string // empty for an ERR answer; else what was wrong
 }
 
 func (e *FixtureError) Error() string {
-	if e.Reason != "" {
-		return fmt.Sprintf("jig: bad answer to %q: %s (received \"%s\")", e.Command, e.Reason, e.Answer)
+	q := ""
+	if e.Query != "" {
+		q = " (query " + e.Query + ")"
 	}
-	return fmt.Sprintf("jig: fixture error: %q answered %q", e.Command, e.Answer)
+	if e.Reason != "" {
+		return fmt.Sprintf("jig: bad answer to %q%s: %s (received \"%s\")", e.Command, q, e.Reason, e.Answer)
+	}
+	return fmt.Sprintf("jig: fixture error: %q%s answered %q", e.Command, q, e.Answer)
 }
 
 // errClosed is returned by Status after Close.
@@ -81,31 +90,31 @@ func (f *framer) reset() { f.line, f.cr = f.line[:0], false }
 // pending is the number of bytes of the unfinished line.
 func (f *framer) pending() int { return len(f.line) }
 
-// feed consumes p. It returns done with the line (without its terminator)
-// once a line is complete; bytes after it are ignored, since one command
-// gets one answer and the input is flushed before the next command. A
-// non-nil reason means the input is not a protocol line; bad is then an
-// excerpt of what was received.
-func (f *framer) feed(p []byte) (line string, done bool, reason, bad string) {
+// feed consumes p up to the end of the first complete line. It returns
+// the number of bytes used and, once a line is complete, done with the line
+// (without its terminator); the bytes after it are the caller's, who must
+// not take them for the same answer. A non-empty reason means the input is
+// not a protocol line; bad is then an excerpt of what was received.
+func (f *framer) feed(p []byte) (used int, line string, done bool, reason, bad string) {
 	for i, c := range p {
 		switch {
 		case c == '\n':
 			line = string(f.line)
 			f.reset()
-			return line, true, "", ""
+			return i + 1, line, true, "", ""
 		case f.cr:
-			return "", false, "carriage return inside the line", f.badExcerpt(p[i:])
+			return i, "", false, "carriage return inside the line", f.badExcerpt(p[i:])
 		case c == '\r':
 			f.cr = true
 			continue
 		case !printableByte(c):
-			return "", false, fmt.Sprintf("non-printable byte 0x%02x after %d bytes", c, len(f.line)), f.badExcerpt(p[i:])
+			return i, "", false, fmt.Sprintf("non-printable byte 0x%02x after %d bytes", c, len(f.line)), f.badExcerpt(p[i:])
 		case len(f.line) >= f.max:
-			return "", false, fmt.Sprintf("line longer than max_line %d bytes", f.max), f.badExcerpt(nil)
+			return i, "", false, fmt.Sprintf("line longer than max_line %d bytes", f.max), f.badExcerpt(nil)
 		}
 		f.line = append(f.line, c)
 	}
-	return "", false, "", ""
+	return len(p), "", false, "", ""
 }
 
 // badExcerpt is an escaped, bounded excerpt of the line so far and rest.

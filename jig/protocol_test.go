@@ -15,7 +15,7 @@ func TestFramer(t *testing.T) {
 		{"crlf", "READY\r\n", "READY", "", true},
 		{"empty line", "\n", "", "", true},
 		{"tab", "a\tb\n", "a\tb", "", true},
-		{"rest ignored", "A\nB\n", "A", "", true},
+		{"rest left", "A\nB\n", "A", "", true},
 		{"partial", "REA", "", "", false},
 		{"exactly max", strings.Repeat("x", 8) + "\n", strings.Repeat("x", 8), "", true},
 		{"too long", strings.Repeat("x", 9), "", "longer than max_line 8", false},
@@ -31,7 +31,11 @@ func TestFramer(t *testing.T) {
 				line, done, reason := "", false, ""
 				for in := []byte(c.in); len(in) > 0 && !done && reason == ""; {
 					n := min(chunk, len(in))
-					line, done, reason, _ = f.feed(in[:n])
+					var used int
+					used, line, done, reason, _ = f.feed(in[:n])
+					if done && used != strings.IndexByte(string(in[:n]), '\n')+1 {
+						t.Errorf("used %d of %q", used, in[:n])
+					}
 					in = in[n:]
 				}
 				if line != c.line || done != c.done || !strings.Contains(reason, c.reason) || (reason == "") != (c.reason == "") {
@@ -58,7 +62,10 @@ func FuzzLineFramer(f *testing.F) {
 		step := int(chunk%16) + 1
 		for len(in) > 0 {
 			n := min(step, len(in))
-			line, done, reason, bad := fr.feed(in[:n])
+			used, line, done, reason, bad := fr.feed(in[:n])
+			if used > n || (reason == "" && !done && used != n) {
+				t.Fatalf("used %d of %d bytes", used, n)
+			}
 			in = in[n:]
 			switch {
 			case reason != "":

@@ -45,7 +45,8 @@ const usageText = `Usage: jigsim --link PATH [flags]
 jigsim plays a test fixture's controller board on a pseudo-terminal. It
 points PATH (a symlink, like /dev/serial/by-id/...) at the pty's slave
 /dev/pts/N and answers the line protocol there: *IDN?, STAT?, MEAS:TEMP?,
-SYST:ERR?; anything else gets ERR -113,"Undefined header". Point a
+SYST:ERR?, ECHO <text> (answers <text>); anything else gets
+ERR -113,"Undefined header". Point a
 jig-manager's serial port at PATH. Stopping jigsim (Ctrl-C, SIGTERM) is
 unplugging the board: PATH is removed. Starting it again at the same PATH is
 plugging it back in, with a new /dev/pts/N behind it.
@@ -60,12 +61,22 @@ Faults:
   garbage   random non-printable bytes, no newline
   error     answer ERR -100,"Command error"
   partial   half an answer line, no terminator
-  longline  64 KiB without a newline
+  longline  100 KiB without a newline
+  late      answer --late after the command (after the reader's timeout)
+  echo      echo the command line, then answer
+  banner    print a boot banner and a blank line, then answer (a reset)
+  trickle   answer correctly, one byte a millisecond
+  mix       each hit command gets one of the faults above, at random (--seed)
+
+A fault hits one command in --every (default every command). With --tagged
+every answer starts "#N ", N the number of the command it answers (echoes
+and banners are not tagged), so a reader's pairing can be checked.
 
 Examples:
   jigsim --link /tmp/jigsim/SIM-0001
   jigsim --link /tmp/jigsim/SIM-0002 --state BUSY --delay 20ms
   jigsim --link /tmp/jigsim/SIM-0003 --fault silent
+  jigsim --link /tmp/jigsim/SIM-0004 --tagged --fault late --every 5 --late 1500ms
 
 Exit codes: 0 ok, 1 error, 2 usage.
 `
@@ -73,8 +84,10 @@ Exit codes: 0 ok, 1 error, 2 usage.
 // options are the parsed flags.
 type options struct {
 	link, identity, state string
-	delay                 time.Duration
+	delay, late           time.Duration
 	fault                 sim.Fault
+	every, seed           uint64
+	tagged, noise         bool
 }
 
 // parse reads the flags; -h prints help to stdout and returns flag.ErrHelp.
@@ -87,6 +100,11 @@ func parse(args []string, stdout, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.state, "state", sim.DefaultState, "answer to STAT?")
 	fs.DurationVar(&o.delay, "delay", 0, "wait before each answer, e.g. 20ms (a slow board)")
 	fs.TextVar(&o.fault, "fault", sim.FaultNone, "misbehave: "+strings.Join(sim.FaultNames(), "|"))
+	fs.Uint64Var(&o.every, "every", 1, "the fault hits one command in N")
+	fs.DurationVar(&o.late, "late", sim.DefaultLate, "how late the late fault answers")
+	fs.BoolVar(&o.tagged, "tagged", false, `prefix each answer with "#N ", N the number of the command it answers`)
+	fs.BoolVar(&o.noise, "noise", false, "send a burst of line noise when plugged in")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the mix fault's choices")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -121,6 +139,10 @@ func check(o options, fs *flag.FlagSet) error {
 		return usageError{errors.New("--link is required (see jigsim -h)")}
 	case o.delay < 0:
 		return usageError{fmt.Errorf("--delay %s must not be negative", o.delay)}
+	case o.late <= 0:
+		return usageError{fmt.Errorf("--late %s must be positive", o.late)}
+	case o.every == 0:
+		return usageError{errors.New("--every must be at least 1")}
 	}
 	return nil
 }
@@ -136,7 +158,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(o.link), 0o755); err != nil {
 		return fmt.Errorf("jigsim: %w", err)
 	}
-	b, err := sim.Start(o.link, sim.Config{Identity: o.identity, State: o.state, Delay: o.delay, Fault: o.fault}, logger)
+	b, err := sim.Start(o.link, sim.Config{Identity: o.identity, State: o.state, Delay: o.delay,
+		Fault: o.fault, Every: o.every, Late: o.late, Tagged: o.tagged, Noise: o.noise, Seed: o.seed}, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "jigsim:", err)
 		return err

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,12 +24,33 @@ const (
 // stops as soon as the pty is closed.
 const closeWait = 5 * time.Second
 
+// DefaultLate is how late FaultLate answers by default: after jig's
+// default query timeout of 1s.
+const DefaultLate = 2 * time.Second
+
 // Config is what a simulated board answers and how it misbehaves.
 type Config struct {
 	Identity string        // answer to *IDN?; DefaultIdentity if empty
 	State    string        // answer to STAT?; DefaultState if empty
 	Delay    time.Duration // wait before each answer (a slow board)
 	Fault    Fault         // initial fault, see SetFault
+	// Every makes the fault hit one command in Every (those whose number
+	// is a multiple of it); the others are answered correctly. 0 or 1:
+	// every command.
+	Every uint64
+	// Late is how much later than Delay FaultLate answers; DefaultLate if
+	// zero.
+	Late time.Duration
+	// Tagged prefixes every answer with "#<n> ", n the number of the
+	// command it answers (see Board.Command), so a reader's pairing of
+	// answers with commands can be checked. Echoes and banners are not
+	// tagged: they answer nothing.
+	Tagged bool
+	// Noise sends a burst of line noise as soon as the board is plugged
+	// in, before any command, as a board powering up may.
+	Noise bool
+	// Seed seeds FaultMix's choices, so a run can be repeated; 0 is 1.
+	Seed uint64
 }
 
 // Board is a simulated fixture controller board on a pseudo-terminal,
@@ -44,6 +67,14 @@ type Board struct {
 	state   atomic.Value // string
 	fault   atomic.Int64
 	queries atomic.Uint64
+	tagged  bool
+	late    time.Duration
+	every   uint64
+
+	rngMu sync.Mutex
+	rng   *rand.Rand
+	recMu sync.Mutex
+	rec   [recordSize]string
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -71,13 +102,21 @@ func Start(link string, cfg Config, logger *slog.Logger) (*Board, error) {
 	}
 	b := &Board{
 		link: link, pty: p, delay: cfg.Delay,
-		log:   logger.With("link", link, "pty", p.path),
-		ident: orDefault(cfg.Identity, DefaultIdentity),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		log:    logger.With("link", link, "pty", p.path),
+		ident:  orDefault(cfg.Identity, DefaultIdentity),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		tagged: cfg.Tagged, late: cmp.Or(cfg.Late, DefaultLate), every: max(cfg.Every, 1),
+		rng: rand.New(rand.NewPCG(max(cfg.Seed, 1), 0x6a6967)),
 	}
 	b.state.Store(orDefault(cfg.State, DefaultState))
 	b.fault.Store(int64(cfg.Fault))
+	if cfg.Noise {
+		if _, err := p.master.Write(garbage()); err != nil {
+			p.close()
+			return nil, fmt.Errorf("sim: noise: %w", err)
+		}
+	}
 	go b.serve()
 	b.log.Info("board plugged in", "fault", cfg.Fault.String())
 	return b, nil
@@ -111,7 +150,8 @@ func (b *Board) Path() string { return b.pty.path }
 // Link is the symlink the board was started at.
 func (b *Board) Link() string { return b.link }
 
-// SetFault changes how the board answers from the next command on.
+// SetFault changes how the board answers from the next command on (a
+// command already being answered keeps its fault).
 func (b *Board) SetFault(f Fault) { b.fault.Store(int64(f)) }
 
 // SetState changes the answer to STAT?.

@@ -16,7 +16,11 @@ import (
 const maxCommand = 1024
 
 // longLineSize is how much FaultLongLine sends without a newline.
-const longLineSize = 64 << 10
+const longLineSize = 100 << 10
+
+// Banner is what FaultBanner prints before its blank line, as a board
+// does when it resets.
+const Banner = "JigSim boot v1.0 (reset)"
 
 // serve reads command lines from the master side and answers each one,
 // until the pty is closed.
@@ -49,56 +53,106 @@ func (b *Board) serve() {
 
 // answer handles one command; it reports false once the board is closing.
 func (b *Board) answer(cmd string) bool {
-	b.queries.Add(1)
-	fault := Fault(b.fault.Load())
-	b.log.Debug("command", "cmd", cmd, "fault", fault.String())
+	n := b.record(cmd)
+	fault := b.faultFor(n)
+	b.log.Debug("command", "n", n, "cmd", cmd, "fault", fault.String())
 	if fault == FaultSilent {
 		return true
 	}
-	if b.delay > 0 {
-		t := time.NewTimer(b.delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-b.stop:
-			return false
-		}
+	wait := b.delay
+	if fault == FaultLate {
+		wait += b.late
 	}
-	var out []byte
+	if !b.sleep(wait) {
+		return false
+	}
+	ans := b.reply(cmd)
+	if b.tagged {
+		ans = fmt.Sprintf("#%d %s", n, ans)
+	}
+	if fault == FaultTrickle {
+		return b.trickle([]byte(ans + "\r\n"))
+	}
+	_, err := b.pty.master.Write(b.output(fault, cmd, ans))
+	return err == nil
+}
+
+// faultFor is the fault command n gets: the board's fault if n is a hit
+// (one in Config.Every), FaultMix resolved to one of its faults.
+func (b *Board) faultFor(n uint64) Fault {
+	fault := Fault(b.fault.Load())
+	if fault == FaultNone || n%b.every != 0 {
+		return FaultNone
+	}
+	if fault == FaultMix {
+		b.rngMu.Lock()
+		fault = mixed[b.rng.IntN(len(mixed))]
+		b.rngMu.Unlock()
+	}
+	return fault
+}
+
+// output is what the board writes for an answer ans to cmd under fault.
+func (b *Board) output(fault Fault, cmd, ans string) []byte {
 	switch fault {
 	case FaultGarbage:
-		out = garbage()
+		return garbage()
 	case FaultError:
-		out = []byte("ERR -100,\"Command error\"\r\n")
+		return []byte("ERR -100,\"Command error\"\r\n")
 	case FaultPartial:
-		ans := b.reply(cmd)
-		out = []byte(ans[:len(ans)/2])
+		return []byte(ans[:len(ans)/2])
 	case FaultLongLine:
-		out = bytes.Repeat([]byte("A"), longLineSize)
-	default:
-		out = []byte(b.reply(cmd) + "\r\n")
+		return bytes.Repeat([]byte("A"), longLineSize)
+	case FaultEcho:
+		return []byte(cmd + "\r\n" + ans + "\r\n")
+	case FaultBanner:
+		return []byte(Banner + "\r\n\r\n" + ans + "\r\n")
 	}
-	if _, err := b.pty.master.Write(out); err != nil {
+	return []byte(ans + "\r\n")
+}
+
+// sleep waits d, or reports false if the board closes first.
+func (b *Board) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-b.stop:
 		return false
+	}
+}
+
+// trickle writes out one byte at a time, a millisecond apart.
+func (b *Board) trickle(out []byte) bool {
+	for i := range out {
+		if _, err := b.pty.master.Write(out[i : i+1]); err != nil || !b.sleep(time.Millisecond) {
+			return false
+		}
 	}
 	return true
 }
 
 // reply is the correct answer to cmd. Commands are case-insensitive, as in
-// SCPI.
+// SCPI; ECHO <text> answers <text> (a probe a reader can prove).
 func (b *Board) reply(cmd string) string {
-	switch strings.ToUpper(cmd) {
-	case "*IDN?":
+	up := strings.ToUpper(cmd)
+	switch {
+	case up == "*IDN?":
 		return b.ident
-	case "STAT?":
+	case up == "STAT?":
 		return b.state.Load().(string)
-	case "MEAS:TEMP?":
+	case up == "MEAS:TEMP?":
 		return "23.5"
-	case "SYST:ERR?":
+	case up == "SYST:ERR?":
 		return `0,"No error"`
-	default:
-		return `ERR -113,"Undefined header"`
+	case strings.HasPrefix(up, "ECHO "):
+		return cmd[len("ECHO "):]
 	}
+	return `ERR -113,"Undefined header"`
 }
 
 // garbage is 16 to 63 random bytes that are neither printable ASCII nor a
@@ -113,64 +167,4 @@ func garbage() []byte {
 		out[i] = c
 	}
 	return out
-}
-
-// Fault is a misbehaviour the board can be told to show, so the reading
-// side can be tested against every way a real controller board fails.
-type Fault int
-
-// The faults. The zero value is FaultNone.
-const (
-	FaultNone     Fault = iota // answer correctly
-	FaultSilent                // read commands, never answer
-	FaultGarbage               // answer with random non-printable bytes, no newline
-	FaultError                 // answer every command with ERR -100,"Command error"
-	FaultPartial               // answer with the first half of the line, no terminator
-	FaultLongLine              // answer with 64 KiB of printable bytes and no newline
-)
-
-var faultNames = [...]string{
-	FaultNone:     "none",
-	FaultSilent:   "silent",
-	FaultGarbage:  "garbage",
-	FaultError:    "error",
-	FaultPartial:  "partial",
-	FaultLongLine: "longline",
-}
-
-// FaultNames lists every fault's name, in order, for help texts.
-func FaultNames() []string { return faultNames[:] }
-
-// String returns the fault's name, as accepted by ParseFault.
-func (f Fault) String() string {
-	if f >= 0 && int(f) < len(faultNames) {
-		return faultNames[f]
-	}
-	return fmt.Sprintf("Fault(%d)", int(f))
-}
-
-// ParseFault returns the fault named s (case-insensitive); "" is none.
-func ParseFault(s string) (Fault, error) {
-	if s == "" {
-		return FaultNone, nil
-	}
-	for i, name := range faultNames {
-		if strings.EqualFold(s, name) {
-			return Fault(i), nil
-		}
-	}
-	return FaultNone, fmt.Errorf("unknown fault %q (want one of %s)", s, strings.Join(faultNames[:], ", "))
-}
-
-// MarshalText and UnmarshalText make a Fault usable in YAML, JSON and flags.
-func (f Fault) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
-
-// UnmarshalText parses a fault name, see ParseFault.
-func (f *Fault) UnmarshalText(b []byte) error {
-	v, err := ParseFault(string(b))
-	if err != nil {
-		return err
-	}
-	*f = v
-	return nil
 }

@@ -121,3 +121,45 @@ func TestParseFault(t *testing.T) {
 		t.Errorf("UnmarshalText: %v %v", f, err)
 	}
 }
+
+// TestTaggedFaults: tagged answers carry their command's number, echo and
+// banner come before the answer, Command recalls what was received, Say
+// speaks unasked.
+func TestTaggedFaults(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "SIM-0001")
+	b, err := sim.Start(link, sim.Config{Tagged: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f, r := client(t, link)
+	if got := ask(t, f, r, "STAT?"); got != "#1 READY" {
+		t.Errorf("tagged: %q", got)
+	}
+	b.SetFault(sim.FaultEcho)
+	if echo, ans := ask(t, f, r, "*IDN?"), readLine(t, r); echo != "*IDN?" || ans != "#2 "+sim.DefaultIdentity {
+		t.Errorf("echo: %q then %q", echo, ans)
+	}
+	b.SetFault(sim.FaultBanner)
+	if l1, l2, l3 := ask(t, f, r, "ECHO hi"), readLine(t, r), readLine(t, r); l1 != sim.Banner || l2 != "" || l3 != "#3 hi" {
+		t.Errorf("banner: %q %q %q", l1, l2, l3)
+	}
+	if cmd, ok := b.Command(3); !ok || cmd != "ECHO hi" {
+		t.Errorf("Command(3) = %q, %v", cmd, ok)
+	}
+	if _, ok := b.Command(4); ok {
+		t.Error("Command(4) before it was sent")
+	}
+	if err := b.Say("EVENT"); err != nil || readLine(t, r) != "EVENT" {
+		t.Errorf("Say: %v", err)
+	}
+}
+
+func readLine(t *testing.T, r *bufio.Reader) string {
+	t.Helper()
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimRight(line, "\r\n")
+}

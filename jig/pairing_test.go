@@ -1,0 +1,114 @@
+package jig_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/jig"
+	"github.com/jigmq/jigmq/jig/sim"
+)
+
+// pairCase is a board fault driven over many reads.
+type pairCase struct {
+	name  string
+	board sim.Config
+	mod   func(*jig.Config)
+	reads int
+	minOK int // at least this many reads must be ok while the fault is on
+	// stays: the fault is what the config expects (echo: true), so
+	// clearing it is a misconfiguration, checked to fail every read.
+	stays bool
+}
+
+func pairCases() []pairCase {
+	late := sim.Config{Fault: sim.FaultLate, Every: 7, Late: 150 * time.Millisecond}
+	nonce := func(c *jig.Config) { c.Resync.Probe, c.Resync.Pattern = "ECHO {nonce}", "" }
+	return []pairCase{
+		{name: "late", board: late, reads: 200, minOK: 40},
+		{name: "late-nonce-probe", board: late, mod: nonce, reads: 200, minOK: 40},
+		{name: "echo-unconfigured", board: sim.Config{Fault: sim.FaultEcho, Every: 2}, reads: 300, minOK: 290},
+		{name: "echo-configured", board: sim.Config{Fault: sim.FaultEcho},
+			mod: func(c *jig.Config) { c.Echo = true }, reads: 300, minOK: 290, stays: true},
+		{name: "banner", board: sim.Config{Fault: sim.FaultBanner, Every: 5}, reads: 300, minOK: 60},
+		{name: "banner-pattern", board: sim.Config{Fault: sim.FaultBanner, Every: 5},
+			mod: func(c *jig.Config) { c.Banner = "^JigSim boot" }, reads: 300, minOK: 60},
+		{name: "mix", board: sim.Config{Fault: sim.FaultMix, Every: 3, Late: 150 * time.Millisecond, Seed: 11},
+			reads: 250, minOK: 20},
+	}
+}
+
+// TestTaggedPairing drives each fault over hundreds of status reads of a
+// tagged board and checks that no ok read carries an answer to another
+// command, or an earlier one; then that, the fault cleared, the fixture is
+// usable again: ok and correctly paired, read after read.
+func TestTaggedPairing(t *testing.T) {
+	for _, c := range pairCases() {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			testPairing(t, c)
+		})
+	}
+}
+
+func testPairing(t *testing.T, c pairCase) {
+	link := newLink(t)
+	c.board.Tagged = true
+	b := startBoard(t, link, c.board)
+	cfg := pairConfig(link)
+	if c.mod != nil {
+		c.mod(&cfg)
+	}
+	d := openDevice(t, cfg)
+	r := readTagged(t, d, b, cfg.Queries, c.reads)
+	s := d.Stats()
+	t.Logf("%d reads: %d ok, %d mis-paired, failed %v; stats %+v", c.reads, r.ok, r.mispaired, r.failed, s)
+	if r.mispaired != 0 {
+		t.Fatalf("%d ok reads carried another command's answer", r.mispaired)
+	}
+	if r.ok < c.minOK || r.failed["serial_unavailable"] != 0 || len(r.failed) > 2 {
+		t.Errorf("want at least %d ok and only timeouts or fixture errors", c.minOK)
+	}
+	b.SetFault(sim.FaultNone)
+	if c.stays {
+		// Mostly fixture errors (no echo); a loaded machine may add a timeout.
+		if r := readTagged(t, d, b, cfg.Queries, 20); r.ok != 0 || r.failed["fixture_error"] < 10 {
+			t.Errorf("echo expected, none sent: %d ok, failed %v; want every read to fail", r.ok, r.failed)
+		}
+		return
+	}
+	waitFor(t, "an ok read once the fault is cleared", 10*time.Second, func() bool {
+		before := b.Queries()
+		st, err := status(t, d)
+		return err == nil && mispaired(b, cfg.Queries, st, before) == nil
+	})
+	if r := readTagged(t, d, b, cfg.Queries, 20); r.ok != 20 {
+		t.Errorf("after the fault: %d of 20 reads ok, failed %v", r.ok, r.failed)
+	}
+}
+
+// TestLateUntagged: the default resync (the probe twice, the same answer)
+// on a board whose answers cannot be told apart by a tag: no ok read has
+// the wrong command's answer in a field.
+func TestLateUntagged(t *testing.T) {
+	link := newLink(t)
+	b := startBoard(t, link, sim.Config{Fault: sim.FaultLate, Every: 11, Late: 150 * time.Millisecond})
+	cfg := pairConfig(link)
+	cfg.Resync.Pattern = ""
+	d := openDevice(t, cfg)
+	ok, wrong := 0, 0
+	for range 200 {
+		st, err := status(t, d)
+		switch {
+		case err != nil:
+		case st.Identity != sim.DefaultIdentity || st.State != sim.DefaultState:
+			wrong++
+			t.Errorf("ok with another command's answer: %+v", st.Fields)
+		default:
+			ok++
+		}
+	}
+	t.Logf("200 reads: %d ok, %d wrong; stats %+v; board commands %d", ok, wrong, d.Stats(), b.Queries())
+	if ok < 40 || d.Stats().Resyncs == 0 {
+		t.Errorf("%d ok reads, stats %+v", ok, d.Stats())
+	}
+}

@@ -1,0 +1,168 @@
+package jig
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// maxDrainReads bounds how many reads takeUnsolicited makes without
+// waiting: a board that never stops talking is left to resync's quiet wait.
+const maxDrainReads = 64
+
+// resync brings a line that is out of step back in step, or fails: input
+// quiet for Resync.Quiet (within a query timeout), then the probe (once
+// with a nonce, which proves its answer, or with a pattern its answer must
+// match; else twice, with the same answer both times), then quiet again
+// for Resync.Quiet, so nothing that was still coming can be taken for the
+// next answer. The caller holds the port.
+func (d *Device) resync(ctx context.Context) error {
+	err := d.resyncOnce(ctx)
+	if err != nil {
+		d.outOfStep = true
+		d.count.resyncFails.Add(1)
+		d.log.Warn("serial line out of step, resync failed", "err", err)
+		var fe *FixtureError
+		if errors.As(err, &fe) && fe.Reason != "" && !strings.HasPrefix(fe.Reason, "resync") {
+			fe.Reason = "resync: " + fe.Reason
+		}
+		return err
+	}
+	d.outOfStep = false
+	d.count.resyncs.Add(1)
+	d.log.Info("serial line back in step")
+	return nil
+}
+
+func (d *Device) resyncOnce(ctx context.Context) error {
+	if err := d.quiet(ctx, d.cfg.QueryTimeout); err != nil {
+		return err
+	}
+	probes := 2
+	if strings.Contains(d.cfg.Resync.Probe, Nonce) || d.probePattern != nil {
+		probes = 1
+	}
+	first := ""
+	for i := range probes {
+		q := d.probeQuery()
+		a, err := d.exchange(ctx, q)
+		if err != nil {
+			return err
+		}
+		if i > 0 && a.Line != first {
+			return &FixtureError{Query: q.name, Command: q.command, Answer: excerpt([]byte(a.Line)),
+				Reason: fmt.Sprintf("resync: the probe's two answers differ (first %q)", excerpt([]byte(first)))}
+		}
+		first = a.Line
+	}
+	return d.still(ctx)
+}
+
+// probeQuery is the resync probe, with a fresh nonce if it takes one.
+func (d *Device) probeQuery() *query {
+	q := &query{name: "resync probe", command: d.cfg.Resync.Probe, pattern: d.probePattern, probe: true}
+	if strings.Contains(q.command, Nonce) {
+		q.token = fmt.Sprintf("%016x", rand.Uint64())
+		q.command = strings.ReplaceAll(q.command, Nonce, q.token)
+	}
+	return q
+}
+
+// quiet discards input until none has arrived for Resync.Quiet, or fails
+// after limit.
+func (d *Device) quiet(ctx context.Context, limit time.Duration) error {
+	d.fr.reset()
+	d.rest = nil
+	start := time.Now()
+	last := start
+	for {
+		if err := d.alive(ctx); err != nil {
+			return err
+		}
+		now := time.Now()
+		left := d.cfg.Resync.Quiet - now.Sub(last)
+		if left <= 0 {
+			return nil
+		}
+		if now.Sub(start) > limit {
+			return &FixtureError{Command: d.cfg.Resync.Probe, Answer: d.lastExtra,
+				Reason: fmt.Sprintf("resync: the board did not fall quiet for %s within %s", d.cfg.Resync.Quiet, limit)}
+		}
+		n, err := d.readFor(min(left, pollRead))
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			last = time.Now()
+			d.unsolicited("while re-synchronising", d.buf[:n])
+		}
+	}
+}
+
+// still waits Resync.Quiet after the probe's answer: any input then means
+// the probe's answer may have been an earlier command's.
+func (d *Device) still(ctx context.Context) error {
+	deadline := time.Now().Add(d.cfg.Resync.Quiet)
+	for {
+		if err := d.alive(ctx); err != nil {
+			return err
+		}
+		if len(d.rest) == 0 {
+			wait := time.Until(deadline)
+			if wait <= 0 {
+				return nil
+			}
+			n, err := d.readFor(min(wait, pollRead))
+			if err != nil {
+				return err
+			}
+			d.rest = d.buf[:n]
+		}
+		if len(d.rest) > 0 {
+			d.unsolicited("after the probe's answer", d.rest)
+			return &FixtureError{Command: d.cfg.Resync.Probe, Answer: d.lastExtra,
+				Reason: "resync: more input followed the probe's answer"}
+		}
+	}
+}
+
+// takeUnsolicited discards, without waiting, whatever input is pending
+// (and what is left of the last read) as unsolicited, and reports whether
+// there was any; any puts the line out of step, since the board spoke
+// unasked. The caller holds the port.
+func (d *Device) takeUnsolicited(where string) (bool, error) {
+	found := len(d.rest) > 0
+	if found {
+		d.unsolicited(where, d.rest)
+	}
+	d.rest = nil
+	for range maxDrainReads {
+		n, err := d.readFor(0)
+		if err != nil {
+			return found, err
+		}
+		if n == 0 {
+			break
+		}
+		found = true
+		d.unsolicited(where, d.buf[:n])
+	}
+	if found {
+		d.outOfStep = true
+		d.fr.reset()
+	}
+	return found, nil
+}
+
+// unsolicited counts and logs input that is not an answer to anything.
+func (d *Device) unsolicited(where string, p []byte) {
+	lines := bytes.Count(p, []byte{'\n'})
+	d.count.unsolicited.Add(uint64(lines))
+	d.lastExtra = excerpt(p)
+	d.log.Warn("unsolicited input from the board, discarded", "where", where,
+		"bytes", len(p), "lines", lines, "excerpt", d.lastExtra)
+}
