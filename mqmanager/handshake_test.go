@@ -8,43 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// silentListener accepts connections and never says a word; accepted
-// receives each one. Closed at the end of the test, with what it accepted.
-func silentListener(t *testing.T) (addr string, accepted <-chan net.Conn) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns := make(chan net.Conn, 16)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns <- c
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		close(conns)
-		for c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String(), conns
-}
+	"github.com/jigmq/jigmq/internal/testutil"
+)
 
 // TestDialCancelledWhileConnecting: a dial to a peer that accepts and never
 // speaks AMQP ends as soon as its context is cancelled (a signal), not at
 // its deadline, and is a cancellation, not an unreachable broker.
 func TestDialCancelledWhileConnecting(t *testing.T) {
-	addr, accepted := silentListener(t)
+	addr, accepted := testutil.SilentListener(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	done := make(chan error, 1)
@@ -78,7 +50,7 @@ func TestDialCancelledWhileConnecting(t *testing.T) {
 // TestDialSilentPeerTimesOut: a peer that sends nothing before the deadline
 // is reported as such, not as one that speaks another protocol.
 func TestDialSilentPeerTimesOut(t *testing.T) {
-	addr, _ := silentListener(t)
+	addr, _ := testutil.SilentListener(t)
 	for _, d := range []time.Duration{time.Millisecond, 300 * time.Millisecond} {
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		_, err := Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{"amqp://guest:guest@" + addr + "/"}}})
