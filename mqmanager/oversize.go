@@ -1,6 +1,7 @@
 package mqmanager
 
 import (
+	"log/slog"
 	"runtime/debug"
 	"time"
 
@@ -39,7 +40,10 @@ func (ss *session) dropOversized(d *amqp.Delivery, req *Request) {
 
 // releaser returns freed memory to the OS once no oversized body has come
 // for releaseAfter. It is used by the session's reader goroutine only.
-type releaser struct{ t *time.Timer }
+type releaser struct {
+	t     *time.Timer
+	burst int // oversized bodies since the last release
+}
 
 func newReleaser() *releaser {
 	t := time.NewTimer(time.Hour)
@@ -48,13 +52,20 @@ func newReleaser() *releaser {
 }
 
 // note (re)starts the quiet period.
-func (r *releaser) note() { r.t.Reset(releaseAfter) }
+func (r *releaser) note() {
+	r.burst++
+	r.t.Reset(releaseAfter)
+}
 
 // due fires when the quiet period is over.
 func (r *releaser) due() <-chan time.Time { return r.t.C }
 
 // now returns the memory: a full collection, then the freed pages to the
 // OS (a few milliseconds on a manager's small heap).
-func (r *releaser) now() { debug.FreeOSMemory() }
+func (r *releaser) now(log *slog.Logger) {
+	debug.FreeOSMemory()
+	log.Info("oversized request bodies stopped: their memory is returned to the OS", "bodies", r.burst)
+	r.burst = 0
+}
 
 func (r *releaser) stop() { r.t.Stop() }

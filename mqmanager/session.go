@@ -127,7 +127,7 @@ func (ss *session) serve(ctx context.Context, l links) error {
 	for {
 		select {
 		case <-ss.release.due():
-			ss.release.now()
+			ss.release.now(ss.log)
 		case <-l.alive:
 			ss.s.stats.alive()
 			watchdog.Reset(limit)
