@@ -134,13 +134,7 @@ func (ss *session) serve(ctx context.Context, l links) error {
 		case <-watchdog.C:
 			return ss.lost(fmt.Errorf("broker did not answer a probe within %v: link dead", limit), hcancel)
 		case <-ctx.Done():
-			ss.log.Info("stopping: finishing requests in flight")
-			// noWait: a cancel must not block on a link that may be dead.
-			ss.ch.Cancel(ss.tag, true)
-			if ss.tch != nil {
-				ss.tch.Cancel(ss.tag+"-tutorial", true)
-			}
-			ss.lanes.wait(ss.s.cfg.ShutdownGrace, hcancel)
+			ss.stop(hcancel)
 			return nil
 		case e := <-l.connClosed:
 			return ss.lost(lostErr("connection", e), hcancel)
@@ -160,6 +154,18 @@ func (ss *session) serve(ctx context.Context, l links) error {
 			ss.acceptTutorial(ctx, hctx, d)
 		}
 	}
+}
+
+// stop stops consuming and finishes the requests in flight (cancelled
+// after the shutdown grace).
+func (ss *session) stop(cancel context.CancelFunc) {
+	ss.log.Info("stopping: finishing requests in flight")
+	// noWait: a cancel must not block on a link that may be dead.
+	ss.ch.Cancel(ss.tag, true)
+	if ss.tch != nil {
+		ss.tch.Cancel(ss.tag+"-tutorial", true)
+	}
+	ss.lanes.wait(ss.s.cfg.ShutdownGrace, cancel)
 }
 
 // lost ends a session whose link is gone: the handlers cannot reply any

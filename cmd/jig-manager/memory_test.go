@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,16 +87,7 @@ func startProcess(t *testing.T) *process {
 		t.Fatal(err)
 	}
 	m.pid = cmd.Process.Pid
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		for sc := bufio.NewScanner(stderr); sc.Scan(); {
-			select {
-			case m.logs <- sc.Text():
-			default:
-			}
-		}
-	}()
+	scanned := m.follow(stderr)
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		<-scanned
@@ -105,6 +97,22 @@ func startProcess(t *testing.T) *process {
 	})
 	m.waitLog(t, "msg=serving")
 	return m
+}
+
+// follow passes the log lines to m.logs until r ends, then closes the
+// channel it returns.
+func (m *process) follow(r io.Reader) <-chan struct{} {
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		for sc := bufio.NewScanner(r); sc.Scan(); {
+			select {
+			case m.logs <- sc.Text():
+			default: // a test not waiting for logs must not stall the manager
+			}
+		}
+	}()
+	return scanned
 }
 
 // waitLog waits for a log line containing want.
