@@ -79,42 +79,44 @@ func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 		props.SetClientConnectionName(b.Name)
 	}
 	w := &wire{}
-	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(ctx, &w.sock)}
+	hs := newHandshake(ctx) // see handshake.go
+	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(hs, &w.sock)}
 	if b.External {
 		cfg.SASL = []amqp.Authentication{&amqp.ExternalAuth{}}
 	}
-	target, td, err := prepareTLS(ctx, rawURL, b.TLS, &cfg, &w.sock) // see tlsdial.go
+	target, td, err := prepareTLS(hs, rawURL, b.TLS, &cfg, &w.sock) // see tlsdial.go
 	if err != nil {
-		return nil, dialFailed(rawURL, b, err, nil)
+		return nil, dialFailed(rawURL, b, err, nil, hs)
 	}
 	conn, err := amqp.DialConfig(target, cfg)
+	if !hs.done() && err == nil {
+		conn.Close() // its socket was closed as ctx ended
+		err = ctx.Err()
+	}
 	if err != nil {
-		return nil, dialFailed(rawURL, b, err, td)
+		return nil, dialFailed(rawURL, b, err, td, hs)
 	}
 	w.Connection = conn
 	return w, nil
 }
 
-// dialer returns a Dial func bound to ctx: the handshake deadline is ctx's
-// (or 10 s without one); amqp091-go clears it once the connection is open.
-// The socket is stored in *sock, before DialConfig returns.
-func dialer(ctx context.Context, sock *net.Conn) func(network, addr string) (net.Conn, error) {
+// dialer returns a Dial func bound to hs: the handshake deadline is hs's;
+// amqp091-go clears it once the connection is open. The socket is stored
+// in *sock, before DialConfig returns, and closed if hs's context ends
+// before the dial is done.
+func dialer(hs *handshake, sock *net.Conn) func(network, addr string) (net.Conn, error) {
 	return func(network, addr string) (net.Conn, error) {
 		var d net.Dialer
-		conn, err := d.DialContext(ctx, network, addr)
+		conn, err := d.DialContext(hs.ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
-		deadline, ok := ctx.Deadline()
-		if !ok {
-			deadline = time.Now().Add(10 * time.Second)
-		}
-		if err := conn.SetDeadline(deadline); err != nil {
+		if err := conn.SetDeadline(hs.deadline); err != nil {
 			conn.Close()
 			return nil, err
 		}
 		*sock = conn
-		return conn, nil
+		return hs.watch(conn), nil
 	}
 }
 

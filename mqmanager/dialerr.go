@@ -71,9 +71,19 @@ func explainVhost(err error) (_ error, ok bool) {
 }
 
 // dialFailed wraps a dial's error for rawURL, with td's explanation of a
-// TLS refusal (td is nil for a plain URL).
-func dialFailed(rawURL string, b Broker, err error, td *tlsDialer) error {
-	err = explain(err, td, rawURL)
+// TLS refusal (td is nil for a plain URL), or hs's of a broker that sent
+// nothing. A dial abandoned because its context was cancelled is not an
+// unreachable broker: it wraps the context's error.
+func dialFailed(rawURL string, b Broker, err error, td *tlsDialer, hs *handshake) error {
+	reason, abandoned := hs.silence(err)
+	if abandoned {
+		return fmt.Errorf("%s: %w", Redact(rawURL), reason)
+	}
+	if reason != nil {
+		err = reason
+	} else {
+		err = explain(err, td, rawURL)
+	}
 	if errors.Is(err, amqp.ErrCredentials) {
 		err = fmt.Errorf("login refused: %w", err)
 		if b.External {

@@ -36,8 +36,10 @@
 //
 // The codes are the Code* constants. A request without reply_to or
 // correlation_id is logged and dropped; one whose deadline has passed is
-// dropped unrun; every other bad request gets an error reply, and the
-// server goes on serving.
+// dropped unrun, and no reply is sent after a deadline; every other bad
+// request gets an error reply, and the server goes on serving. Methods
+// registered with Compute run on their own bounded lane, never delaying
+// the others; with NotOnBroadcast they are refused on "_all".
 //
 // # The client
 //

@@ -15,6 +15,7 @@ const (
 	CodeSerialUnavailable = "serial_unavailable" // the fixture's port is missing or unplugged
 	CodeSerialTimeout     = "serial_timeout"     // the board did not answer in time
 	CodeFixtureError      = "fixture_error"      // the board answered with an error
+	CodeBusy              = "busy"               // a compute-bound method's queue is full: ask again later
 	CodeInternal          = "internal"           // anything else; the message says what
 )
 

@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
-	"sync/atomic"
+	"runtime"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -33,15 +32,24 @@ type TutorialFunc func(ctx context.Context, body []byte) ([]byte, error)
 type ServerConfig struct {
 	Broker Broker
 	Serial string // the fixture served; required
-	// Prefetch is how many requests the broker sends ahead; default 64.
+	// Prefetch is how many requests the broker sends ahead; default
+	// DefaultPrefetch. It bounds the request bodies a server holds: at
+	// most Prefetch+1, each up to the broker's max_message_size.
 	Prefetch int
-	// Concurrency is how many handlers run at once; default 16.
+	// Concurrency is how many handlers of general methods run at once;
+	// default DefaultConcurrency.
 	Concurrency int
-	// MaxBody is the largest request body in bytes; default 64 KiB.
+	// ComputeSlots is how many handlers of Compute methods run at once,
+	// apart from Concurrency; default DefaultComputeSlots(). ComputeQueue
+	// is how many more may wait for a slot; default DefaultComputeQueue.
+	ComputeSlots, ComputeQueue int
+	// MaxBody is the largest request body in bytes; default DefaultMaxBody.
 	MaxBody int
-	// HandlerTimeout bounds a request that carries no deadline; default 30 s.
+	// HandlerTimeout bounds a request that carries no deadline; default
+	// DefaultHandlerTimeout.
 	HandlerTimeout time.Duration
-	// ShutdownGrace is how long a stop waits for handlers in flight; default 5 s.
+	// ShutdownGrace is how long a stop waits for handlers in flight;
+	// default DefaultShutdownGrace.
 	ShutdownGrace time.Duration
 	// ReconnectMin and ReconnectMax bound the jittered, doubling backoff
 	// between connection attempts; defaults 100 ms and 5 s.
@@ -70,6 +78,20 @@ type ServerConfig struct {
 	OnRetry func(err error)
 }
 
+// The defaults of ServerConfig.
+const (
+	DefaultPrefetch       = 8
+	DefaultConcurrency    = 16
+	DefaultComputeQueue   = 32
+	DefaultMaxBody        = 64 << 10
+	DefaultHandlerTimeout = 30 * time.Second
+	DefaultShutdownGrace  = 5 * time.Second
+)
+
+// DefaultComputeSlots is one fewer than the CPUs Go uses (at least one),
+// so that compute-bound methods always leave a CPU to the others.
+func DefaultComputeSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+
 func (c *ServerConfig) setDefaults() {
 	def := func(v *int, d int) {
 		if *v <= 0 {
@@ -81,11 +103,13 @@ func (c *ServerConfig) setDefaults() {
 			*v = d
 		}
 	}
-	def(&c.Prefetch, 64)
-	def(&c.Concurrency, 16)
-	def(&c.MaxBody, 64<<10)
-	defDur(&c.HandlerTimeout, 30*time.Second)
-	defDur(&c.ShutdownGrace, 5*time.Second)
+	def(&c.Prefetch, DefaultPrefetch)
+	def(&c.Concurrency, DefaultConcurrency)
+	def(&c.ComputeSlots, DefaultComputeSlots())
+	def(&c.ComputeQueue, DefaultComputeQueue)
+	def(&c.MaxBody, DefaultMaxBody)
+	defDur(&c.HandlerTimeout, DefaultHandlerTimeout)
+	defDur(&c.ShutdownGrace, DefaultShutdownGrace)
 	defDur(&c.ReconnectMin, 100*time.Millisecond)
 	defDur(&c.ReconnectMax, 5*time.Second)
 	if c.AppID == "" {
@@ -98,9 +122,9 @@ func (c *ServerConfig) setDefaults() {
 
 // Server answers the requests for one fixture serial.
 type Server struct {
-	cfg      ServerConfig
-	handlers map[string]Handler
-	stats    *statsBook
+	cfg    ServerConfig
+	routes map[string]route
+	stats  *statsBook
 	// users maps each URL to the user_id of its replies; controllers are
 	// the users whose requests are served (nil: any).
 	users       map[string]string
@@ -121,12 +145,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	cfg.setDefaults()
 	warnNoUser(cfg.Logger, users)
-	return &Server{cfg: cfg, handlers: map[string]Handler{}, stats: newStatsBook(), users: users,
+	return &Server{cfg: cfg, routes: map[string]route{}, stats: newStatsBook(), users: users,
 		controllers: newUserSet(cfg.ControllerUsers)}, nil
 }
-
-// Handle registers h for method. Call it before Run.
-func (s *Server) Handle(method string, h Handler) { s.handlers[method] = h }
 
 // Run serves until ctx ends, then stops consuming, finishes the requests in
 // flight (up to ShutdownGrace) and returns nil. A lost broker link is
@@ -211,46 +232,6 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 		return true
 	case <-ctx.Done():
 		return false
-	}
-}
-
-// inflight tracks the handlers of one session: a semaphore bounding them and
-// a WaitGroup the session waits on before it returns.
-type inflight struct {
-	sem   chan struct{}
-	wg    sync.WaitGroup
-	count *atomic.Int64 // the server's gauge of handlers running
-}
-
-func (f *inflight) acquire(ctx context.Context) bool {
-	select {
-	case f.sem <- struct{}{}:
-		f.wg.Add(1)
-		f.count.Add(1)
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func (f *inflight) release() {
-	f.count.Add(-1)
-	<-f.sem
-	f.wg.Done()
-}
-
-// wait waits for the handlers in flight, at most grace; then it cancels them
-// and waits for them to return.
-func (f *inflight) wait(grace time.Duration, cancel context.CancelFunc) {
-	done := make(chan struct{})
-	go func() { f.wg.Wait(); close(done) }()
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		cancel()
-		<-done
 	}
 }
 

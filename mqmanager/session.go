@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,13 +13,14 @@ import (
 // session is one broker connection's life: declare, consume, serve until the
 // link is lost or ctx ends. Every object is fresh; nothing outlives it.
 type session struct {
-	s        *Server
-	log      *slog.Logger
-	ch       *amqp.Channel // requests and replies
-	tch      *amqp.Channel // tutorial queue, or nil
-	tag      string
-	user     string // user_id of replies: the connection's user
-	inflight inflight
+	s       *Server
+	log     *slog.Logger
+	ch      *amqp.Channel // requests and replies
+	tch     *amqp.Channel // tutorial queue, or nil
+	tag     string
+	user    string // user_id of replies: the connection's user
+	lanes   *lanes
+	release *releaser // gives memory back after oversized bodies
 }
 
 // session connects to url and serves; ready reports whether the consumer
@@ -34,13 +34,13 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 	}
 	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
 	ss := &session{s: s, log: log, tag: "jig-manager-" + uuid.NewString(),
-		inflight: inflight{sem: make(chan struct{}, s.cfg.Concurrency), count: &s.stats.inflight}}
+		lanes: newLanes(&s.cfg, &s.stats.inflight), release: newReleaser()}
 	ss.user = s.users[url]
 	probe := startProber(conn.Connection, s.heartbeat()/2)
 	// On the way out: close the link (a blocked call returns), then wait for
 	// the handlers and the prober.
 	defer probe.stop()
-	defer ss.inflight.wg.Wait()
+	defer ss.lanes.wg.Wait()
 	defer conn.close()
 	stopGuard := guard(conn, s.setupLimit())
 	links, err := ss.setup(conn.Connection)
@@ -116,28 +116,25 @@ func (ss *session) setup(conn *amqp.Connection) (l links, err error) {
 }
 
 // serve is the session's one reader: it hands each delivery to a handler
-// goroutine (bounded by Concurrency) and watches the link.
+// goroutine (see lanes) and watches the link.
 func (ss *session) serve(ctx context.Context, l links) error {
 	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer hcancel()
 	limit := ss.s.heartbeat()
 	watchdog := time.NewTimer(limit)
 	defer watchdog.Stop()
+	defer ss.release.stop()
 	for {
 		select {
+		case <-ss.release.due():
+			ss.release.now(ss.log)
 		case <-l.alive:
 			ss.s.stats.alive()
 			watchdog.Reset(limit)
 		case <-watchdog.C:
 			return ss.lost(fmt.Errorf("broker did not answer a probe within %v: link dead", limit), hcancel)
 		case <-ctx.Done():
-			ss.log.Info("stopping: finishing requests in flight")
-			// noWait: a cancel must not block on a link that may be dead.
-			ss.ch.Cancel(ss.tag, true)
-			if ss.tch != nil {
-				ss.tch.Cancel(ss.tag+"-tutorial", true)
-			}
-			ss.inflight.wait(ss.s.cfg.ShutdownGrace, hcancel)
+			ss.stop(hcancel)
 			return nil
 		case e := <-l.connClosed:
 			return ss.lost(lostErr("connection", e), hcancel)
@@ -159,111 +156,22 @@ func (ss *session) serve(ctx context.Context, l links) error {
 	}
 }
 
+// stop stops consuming and finishes the requests in flight (cancelled
+// after the shutdown grace).
+func (ss *session) stop(cancel context.CancelFunc) {
+	ss.log.Info("stopping: finishing requests in flight")
+	// noWait: a cancel must not block on a link that may be dead.
+	ss.ch.Cancel(ss.tag, true)
+	if ss.tch != nil {
+		ss.tch.Cancel(ss.tag+"-tutorial", true)
+	}
+	ss.lanes.wait(ss.s.cfg.ShutdownGrace, cancel)
+}
+
 // lost ends a session whose link is gone: the handlers cannot reply any
 // more, so they are cancelled; the session waits for them once the
 // connection is closed.
 func (ss *session) lost(err error, cancel context.CancelFunc) error {
 	cancel()
 	return err
-}
-
-// accept validates a delivery, acks it (a request is never redelivered and
-// run twice) and starts its handler.
-func (ss *session) accept(ctx, hctx context.Context, d amqp.Delivery) {
-	if !ss.s.authorized(ss.log, &d) {
-		d.Ack(false)
-		return
-	}
-	req, ok := ss.request(&d)
-	if !ok {
-		d.Ack(false)
-		return
-	}
-	if !ss.inflight.acquire(ctx) {
-		return
-	}
-	d.Ack(false)
-	go func() {
-		defer ss.inflight.release()
-		ss.handle(hctx, req)
-	}()
-}
-
-// request builds the Request of a delivery, or logs and drops one that
-// cannot be answered (no reply_to or correlation_id, or not a request key).
-func (ss *session) request(d *amqp.Delivery) (*Request, bool) {
-	serial, method, ok := ParseRoutingKey(d.RoutingKey)
-	log := ss.log.With("routing_key", d.RoutingKey, "correlation_id", d.CorrelationId, "app_id", d.AppId)
-	switch {
-	case !ok:
-		log.Warn("dropping message: routing key is not <serial>.Req.<Method>")
-	case d.ReplyTo == "":
-		log.Warn("dropping request without reply_to")
-	case d.CorrelationId == "":
-		log.Warn("dropping request without correlation_id")
-	default:
-		return &Request{Serial: serial, Method: method, Body: d.Body, CorrelationID: d.CorrelationId,
-			ReplyTo: d.ReplyTo, AppID: d.AppId, UserID: d.UserId, Deadline: deadlineOf(d),
-			Received: time.Now()}, true
-	}
-	ss.s.stats.dropped.Add(1)
-	return nil, false
-}
-
-// handle runs one request and replies, unless its caller has given up.
-func (ss *session) handle(ctx context.Context, req *Request) {
-	if !req.Deadline.IsZero() && !time.Now().Before(req.Deadline) {
-		ss.s.stats.expired.Add(1)
-		ss.log.Info("dropping expired request", "method", req.Method, "correlation_id", req.CorrelationID,
-			"late_by", time.Since(req.Deadline))
-		return
-	}
-	deadline := req.Deadline
-	if deadline.IsZero() {
-		deadline = req.Received.Add(ss.s.cfg.HandlerTimeout)
-	}
-	hctx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
-	result, err := ss.invoke(hctx, req)
-	elapsed := time.Since(req.Received)
-	ss.s.stats.record(req.Method, err, elapsed)
-	if err != nil {
-		ss.log.Debug("error reply", "method", req.Method, "correlation_id", req.CorrelationID, "err", err)
-	}
-	ss.publish(req.ReplyTo, req.CorrelationID, ContentType,
-		encodeReply(ss.s.cfg.Serial, req.Method, result, err, elapsed))
-}
-
-// invoke checks the request and calls its handler, turning a panic into an
-// internal error so that one bad handler never stops the server.
-func (ss *session) invoke(ctx context.Context, req *Request) (result any, err error) {
-	if len(req.Body) > ss.s.cfg.MaxBody {
-		return nil, Errorf(CodeTooLarge, "body is %d bytes, the limit is %d", len(req.Body), ss.s.cfg.MaxBody)
-	}
-	h, ok := ss.s.handlers[req.Method]
-	if !ok {
-		return nil, Errorf(CodeUnknownMethod, "unknown method %q", req.Method)
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			ss.log.Error("handler panic", "method", req.Method, "panic", p, "stack", string(debug.Stack()))
-			result, err = nil, Errorf(CodeInternal, "handler failed")
-		}
-	}()
-	return h.Handle(ctx, req)
-}
-
-// publish sends a reply through the default exchange. A reply queue that no
-// longer exists drops the reply silently at the broker; that is the caller's
-// timeout, and the server goes on.
-func (ss *session) publish(replyTo, corrID, contentType string, body []byte) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := ss.ch.PublishWithContext(ctx, "", replyTo, false, false, amqp.Publishing{
-		ContentType: contentType, CorrelationId: corrID, Body: body,
-		Timestamp: time.Now(), AppId: ss.s.cfg.AppID, UserId: ss.user,
-	})
-	if err != nil {
-		ss.log.Warn("reply not sent", "reply_to", replyTo, "correlation_id", corrID, "err", err)
-	}
 }

@@ -22,7 +22,7 @@ type ServerStats struct {
 	Since      time.Time              `json:"since"`
 	Methods    map[string]MethodStats `json:"methods"`
 	Dropped    uint64                 `json:"dropped"`    // no reply_to, no correlation_id, bad key
-	Expired    uint64                 `json:"expired"`    // not run: the caller had given up
+	Expired    uint64                 `json:"expired"`    // not answered: its deadline passed before it ran or finished
 	Rejected   uint64                 `json:"rejected"`   // not from a controller user (ControllerUsers)
 	Reconnects uint64                 `json:"reconnects"` // broker links lost and rebuilt
 	InFlight   int64                  `json:"in_flight"`  // handlers running now

@@ -1,7 +1,6 @@
 package mqmanager
 
 import (
-	"context"
 	"crypto/tls"
 	"net"
 	"net/url"
@@ -24,7 +23,7 @@ import (
 
 // tlsDialer dials one amqps URL's host and port, whatever amqp091-go asks.
 type tlsDialer struct {
-	ctx  context.Context
+	hs   *handshake
 	addr string
 	cfg  *tls.Config
 	sock *net.Conn // the TCP socket under the TLS stream, for wire.close
@@ -36,7 +35,7 @@ type tlsDialer struct {
 // prepareTLS returns the URL to give amqp091-go and, for an amqps URL, sets
 // cfg.Dial to a tlsDialer that it also returns, which stores the TCP socket
 // in *sock. Other URLs pass unchanged.
-func prepareTLS(ctx context.Context, rawURL string, base *tls.Config, cfg *amqp.Config, sock *net.Conn) (string, *tlsDialer, error) {
+func prepareTLS(hs *handshake, rawURL string, base *tls.Config, cfg *amqp.Config, sock *net.Conn) (string, *tlsDialer, error) {
 	uri, err := amqp.ParseURI(rawURL)
 	if err != nil || uri.Scheme != "amqps" {
 		return rawURL, nil, nil // amqp091-go reports a URL that does not parse
@@ -50,7 +49,7 @@ func prepareTLS(ctx context.Context, rawURL string, base *tls.Config, cfg *amqp.
 		return "", nil, err
 	}
 	u.Scheme, u.Host = "amqp", net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port))
-	d := &tlsDialer{ctx: ctx, addr: u.Host, cfg: tcfg, sock: sock}
+	d := &tlsDialer{hs: hs, addr: u.Host, cfg: tcfg, sock: sock}
 	cfg.Dial = d.dial
 	return u.String(), d, nil
 }
@@ -79,12 +78,12 @@ func tlsConfigFor(uri amqp.URI, base *tls.Config) (*tls.Config, error) {
 }
 
 func (d *tlsDialer) dial(network, _ string) (net.Conn, error) {
-	raw, err := dialer(d.ctx, d.sock)(network, d.addr)
+	raw, err := dialer(d.hs, d.sock)(network, d.addr)
 	if err != nil {
 		return nil, err
 	}
 	tc := tls.Client(raw, d.cfg)
-	if err := tc.HandshakeContext(d.ctx); err != nil {
+	if err := tc.HandshakeContext(d.hs.ctx); err != nil {
 		raw.Close()
 		return nil, &tlsError{addr: d.addr, err: err, withCert: hasCert(d.cfg)}
 	}

@@ -49,10 +49,11 @@ func BindingKeys(serial string) []string {
 	return []string{serial + ".Req.*", Broadcast + ".Req.*"}
 }
 
-// ParseRoutingKey splits "<serial>.Req.<Method>".
+// ParseRoutingKey splits "<serial>.Req.<Method>". The method may be empty
+// ("<serial>.Req."): that is a request, for an unknown method.
 func ParseRoutingKey(key string) (serial, method string, ok bool) {
 	parts := strings.Split(key, ".")
-	if len(parts) != 3 || parts[1] != "Req" || parts[0] == "" || parts[2] == "" {
+	if len(parts) != 3 || parts[1] != "Req" || parts[0] == "" {
 		return "", "", false
 	}
 	return parts[0], parts[2], true

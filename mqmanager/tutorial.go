@@ -10,7 +10,9 @@ import (
 // acceptTutorial starts the handling of one request from the classic RPC
 // tutorial's queue: a plain-text body in, a plain-text body out. Unlike the
 // contract's requests it is acked after the reply (prefetch 1), as the
-// tutorial's own server does, so the queue's work is shared fairly.
+// tutorial's own server does, so the queue's work is shared fairly. Its
+// method is Fib, compute-bound: it runs on the compute lane, and finding
+// that full it gets a busy answer from the general lane.
 func (ss *session) acceptTutorial(ctx, hctx context.Context, d amqp.Delivery) {
 	if !ss.s.authorized(ss.log, &d) {
 		d.Ack(false)
@@ -21,31 +23,50 @@ func (ss *session) acceptTutorial(ctx, hctx context.Context, d amqp.Delivery) {
 		d.Ack(false)
 		return
 	}
-	if !ss.inflight.acquire(ctx) {
+	req := &Request{Method: "tutorial", Body: d.Body, size: len(d.Body)}
+	ss.dropOversized(&d, req)
+	if ss.lanes.enter() {
+		go func() {
+			defer ss.lanes.leave()
+			ss.handleTutorial(hctx, d, req, true)
+		}()
+		return
+	}
+	if !ss.lanes.acquire(ctx) {
 		return
 	}
 	go func() {
-		defer ss.inflight.release()
-		ss.handleTutorial(hctx, d)
-		d.Ack(false)
+		defer ss.lanes.release()
+		ss.handleTutorial(hctx, d, req, false)
 	}()
 }
 
-func (ss *session) handleTutorial(ctx context.Context, d amqp.Delivery) {
+// handleTutorial answers req, on the compute lane if placed, and acks d.
+func (ss *session) handleTutorial(ctx context.Context, d amqp.Delivery, req *Request, placed bool) {
+	defer d.Ack(false)
 	start := time.Now()
 	hctx, cancel := context.WithTimeout(ctx, ss.s.cfg.HandlerTimeout)
 	defer cancel()
-	var out []byte
-	var err error
-	if len(d.Body) > ss.s.cfg.MaxBody {
-		err = Errorf(CodeTooLarge, "body is %d bytes, the limit is %d", len(d.Body), ss.s.cfg.MaxBody)
-	} else {
-		out, err = ss.s.cfg.Tutorial(hctx, d.Body)
-	}
-	ss.s.stats.record("tutorial", err, time.Since(start))
-	contentType := "text/plain"
+	out, err := ss.tutorialAnswer(hctx, req, placed)
+	ss.s.stats.record(req.Method, err, time.Since(start))
 	if err != nil {
 		out = []byte("error: " + err.Error())
 	}
-	ss.publish(d.ReplyTo, d.CorrelationId, contentType, out)
+	ss.publish(d.ReplyTo, d.CorrelationId, "text/plain", out)
+}
+
+func (ss *session) tutorialAnswer(ctx context.Context, req *Request, placed bool) ([]byte, error) {
+	if err := ss.s.sizeRefusal(req); err != nil {
+		return nil, err
+	}
+	if !placed {
+		_, err := ss.busy(ctx, req)
+		return nil, err
+	}
+	release, ok := ss.lanes.computeSlot(ctx)
+	if !ok {
+		return nil, Errorf(CodeBusy, "no compute slot free within %v", ss.s.cfg.HandlerTimeout)
+	}
+	defer release()
+	return ss.s.cfg.Tutorial(ctx, req.Body)
 }

@@ -175,7 +175,7 @@ var vhostReasons = []struct {
 func TestExplainVhost(t *testing.T) {
 	for _, c := range vhostReasons {
 		in := &amqp.Error{Code: amqp.NotAllowed, Reason: c.reason, Server: c.server}
-		err := dialFailed("amqp://jig-A:s3cret@rabbit:5672/", Broker{}, in, nil)
+		err := dialFailed("amqp://jig-A:s3cret@rabbit:5672/", Broker{}, in, nil, nil)
 		var ae *amqp.Error
 		if got := errors.Is(err, errVhostRefused); got != (c.want != "") || !strings.Contains(err.Error(), c.want) ||
 			!errors.As(err, &ae) || ae != in || strings.Contains(err.Error(), "s3cret") {

@@ -1,7 +1,6 @@
 package mqmanager
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,35 +29,14 @@ type wireError struct {
 type Request struct {
 	Serial        string    // the serial it was addressed to: the manager's own, or Broadcast
 	Method        string    // the last segment of the routing key
-	Body          []byte    // the raw body; Decode parses it
+	Body          []byte    // the raw body; Decode parses it. Nil when over the size limit
 	CorrelationID string    // echoed in the reply
 	ReplyTo       string    // the queue the reply goes to
 	AppID         string    // the caller's app_id, for logs
 	UserID        string    // the broker-validated user_id, if the caller set it
 	Deadline      time.Time // when the caller gives up; zero if it said nothing
 	Received      time.Time
-}
-
-// Decode parses the body, which must be one JSON object, into v. Unknown
-// fields and wrong types are errors. An empty body is taken as {}. The error
-// is an *Error with CodeBadRequest, ready to be returned by a handler.
-func (r *Request) Decode(v any) error {
-	body := bytes.TrimSpace(r.Body)
-	if len(body) == 0 {
-		body = []byte("{}")
-	}
-	if body[0] != '{' {
-		return Errorf(CodeBadRequest, "body must be a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return Errorf(CodeBadRequest, "invalid JSON body: %v", err)
-	}
-	if dec.More() {
-		return Errorf(CodeBadRequest, "invalid JSON body: trailing data after the object")
-	}
-	return nil
+	size          int // of the body as received
 }
 
 // deadlineOf reads the caller's deadline from the DeadlineHeader, or else from

@@ -73,7 +73,7 @@ func (g *globals) report(outs []outcome, line func(outcome) string) error {
 	} else {
 		for _, o := range outs {
 			if o.err != nil {
-				fmt.Fprintf(g.stderr, "%s\t%s: %v\n", o.Serial, o.Outcome, o.err)
+				fmt.Fprintf(g.stderr, "%s\t%s: %s\n", o.Serial, o.label(), o.detail())
 				continue
 			}
 			fmt.Fprintln(g.stdout, line(o))

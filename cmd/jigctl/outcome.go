@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/jigmq/jigmq/mqmanager"
 )
@@ -81,6 +82,29 @@ func newOutcome(serial, method string, r *mqmanager.Reply, err error, ms float64
 		o.Error = &outcomeError{Message: err.Error()}
 	}
 	return o
+}
+
+// label names a failed outcome for people: the outcome, and an error
+// reply's code.
+func (o outcome) label() string {
+	if o.Error != nil && o.Error.Code != "" {
+		return o.Outcome + ": " + o.Error.Code
+	}
+	return o.Outcome
+}
+
+// detail is what a failed outcome's message says beyond the outcome's
+// name, which every label or state column shows already (the transport
+// errors' messages start with it: "timeout: no reply ...").
+func (o outcome) detail() string {
+	if o.Error == nil {
+		return ""
+	}
+	msg := o.Error.Message
+	for _, sentinel := range []error{mqmanager.ErrTimeout, mqmanager.ErrBrokerUnreachable} {
+		msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
+	}
+	return msg
 }
 
 // exitCode is the code of the first failure, in order.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/cli"
@@ -22,18 +21,10 @@ type globals struct {
 	output  string
 	reply   string
 	tls     tlsFlags
+	envErr  error // a bad environment value (applyEnv)
 	stdout  io.Writer
 	stderr  io.Writer
 	replyUser
-}
-
-func envOr(def string, names ...string) string {
-	for _, n := range names {
-		if v := os.Getenv(n); v != "" {
-			return v
-		}
-	}
-	return def
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -75,26 +66,22 @@ Shell completion (of commands, flags and, by a quick broadcast, serials):
 			return g.check()
 		},
 	}
-	timeout := 2 * time.Second
-	if v := os.Getenv("JIGCTL_TIMEOUT"); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
-			timeout = d
-		}
-	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.url, "url", envOr(mqmanager.DefaultURL, "JIGCTL_URL", "AMQP_URL"),
-		"broker URL (env JIGCTL_URL, then AMQP_URL)")
-	pf.DurationVar(&g.timeout, "timeout", timeout, "deadline of each request (env JIGCTL_TIMEOUT)")
-	pf.StringVarP(&g.output, "output", "o", envOr("text", "JIGCTL_OUTPUT"), "output format: text or json (env JIGCTL_OUTPUT)")
-	pf.StringVar(&g.reply, "reply", envOr("per-request", "JIGCTL_REPLY"),
-		"reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
+	pf.StringVar(&g.url, "url", mqmanager.DefaultURL, "broker URL (env JIGCTL_URL, then AMQP_URL)")
+	pf.DurationVar(&g.timeout, "timeout", 2*time.Second, "deadline of each request (env JIGCTL_TIMEOUT)")
+	pf.StringVarP(&g.output, "output", "o", "text", "output format: text or json (env JIGCTL_OUTPUT)")
+	pf.StringVar(&g.reply, "reply", "per-request", "reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
 	g.tls.register(pf)
 	g.replyUser.flags(pf)
+	g.envErr = applyEnv(pf, os.Getenv)
 	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g), newWatchCmd(g))
 	return root
 }
 
 func (g *globals) check() error {
+	if g.envErr != nil {
+		return cli.Exit(exitUsage, g.envErr)
+	}
 	if g.output != "text" && g.output != "json" {
 		return cli.Exit(exitUsage, fmt.Errorf("-o %q: want text or json", g.output))
 	}
@@ -149,27 +136,16 @@ any reply is taken: for development only (the demo's one guest user).
 type replyUser struct {
 	checkReplyUser bool
 	format         string
-	envErr         error // a JIGCTL_CHECK_REPLY_USER that is not a boolean
 }
 
 func (r *replyUser) flags(pf *pflag.FlagSet) {
-	def := false
-	if v := os.Getenv("JIGCTL_CHECK_REPLY_USER"); v != "" {
-		var err error
-		if def, err = strconv.ParseBool(v); err != nil {
-			r.envErr = fmt.Errorf("JIGCTL_CHECK_REPLY_USER=%q: want true or false", v)
-		}
-	}
-	pf.BoolVar(&r.checkReplyUser, "check-reply-user", def,
+	pf.BoolVar(&r.checkReplyUser, "check-reply-user", false,
 		"take a reply only from the fixture's broker user, see --reply-user-format (env JIGCTL_CHECK_REPLY_USER)")
-	pf.StringVar(&r.format, "reply-user-format", envOr(mqmanager.DefaultReplyUserFormat, "JIGCTL_REPLY_USER_FORMAT"),
+	pf.StringVar(&r.format, "reply-user-format", mqmanager.DefaultReplyUserFormat,
 		"the `FORMAT` of a fixture's broker user, %s being its serial (env JIGCTL_REPLY_USER_FORMAT)")
 }
 
 func (r *replyUser) check() error {
-	if r.envErr != nil {
-		return r.envErr
-	}
 	_, err := mqmanager.ReplyUserFormat(r.format)
 	return err
 }

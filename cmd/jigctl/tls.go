@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"strconv"
 
 	"github.com/jigmq/jigmq/mqmanager"
 	"github.com/spf13/pflag"
@@ -19,16 +17,15 @@ type tlsFlags struct {
 }
 
 func (f *tlsFlags) register(pf *pflag.FlagSet) {
-	pf.StringVar(&f.files.CA, "tls-ca", os.Getenv("JIGCTL_TLS_CA"),
+	pf.StringVar(&f.files.CA, "tls-ca", "",
 		"PEM `file` of the CAs that sign the broker's certificate; default the system's (env JIGCTL_TLS_CA)")
-	pf.StringVar(&f.files.Cert, "tls-cert", os.Getenv("JIGCTL_TLS_CERT"),
+	pf.StringVar(&f.files.Cert, "tls-cert", "",
 		"client certificate PEM `file`, with --tls-key (env JIGCTL_TLS_CERT)")
-	pf.StringVar(&f.files.Key, "tls-key", os.Getenv("JIGCTL_TLS_KEY"),
+	pf.StringVar(&f.files.Key, "tls-key", "",
 		"client key PEM `file` (env JIGCTL_TLS_KEY)")
-	pf.StringVar(&f.files.ServerName, "tls-server-name", os.Getenv("JIGCTL_TLS_SERVER_NAME"),
+	pf.StringVar(&f.files.ServerName, "tls-server-name", "",
 		"`name` the broker's certificate must be for; default the URL's host (env JIGCTL_TLS_SERVER_NAME)")
-	external, _ := strconv.ParseBool(os.Getenv("JIGCTL_TLS_EXTERNAL"))
-	pf.BoolVar(&f.external, "tls-external", external,
+	pf.BoolVar(&f.external, "tls-external", false,
 		"log in with the client certificate (x509, SASL EXTERNAL) instead of a password (env JIGCTL_TLS_EXTERNAL=1)")
 }
 

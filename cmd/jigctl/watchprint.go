@@ -43,7 +43,7 @@ func changeLine(now time.Time, serial, prev, state string, o outcome) string {
 	}
 	s += state
 	if o.Error != nil {
-		s += "  " + o.Error.Message
+		s += "  " + o.detail()
 	}
 	return s
 }
@@ -95,7 +95,7 @@ func (w *watcher) redraw(now time.Time) error {
 			prev = "-"
 		}
 		if r.o.Error != nil {
-			detail = r.o.Error.Message
+			detail = r.o.detail()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1fms\t%s\n", s, r.state, r.since.Format("15:04:05"), prev,
 			r.o.ElapsedMS, detail)

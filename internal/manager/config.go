@@ -50,7 +50,9 @@ type Broker struct {
 	User string `yaml:"user"`
 	// Heartbeat interval. Default 5s.
 	Heartbeat time.Duration `yaml:"heartbeat"`
-	// Prefetch is how many requests the broker sends ahead. Default 64.
+	// Prefetch is how many requests the broker sends ahead. Default 8. It
+	// bounds the request bodies held: Prefetch+1, each up to the broker's
+	// max_message_size.
 	Prefetch int `yaml:"prefetch"`
 	// ReconnectMax caps the reconnect backoff. Default 5s.
 	ReconnectMax time.Duration `yaml:"reconnect_max"`
@@ -113,10 +115,10 @@ type Log struct {
 func DefaultConfig() Config {
 	return Config{
 		Broker: Broker{URLs: []string{mqmanager.DefaultURL}, Heartbeat: 5 * time.Second,
-			Prefetch: 64, ReconnectMax: 5 * time.Second},
+			Prefetch: mqmanager.DefaultPrefetch, ReconnectMax: 5 * time.Second},
 		Fixture: jig.DefaultConfig(),
-		Server: Server{Concurrency: 16, MaxBody: 64 << 10, HandlerTimeout: 30 * time.Second,
-			ShutdownGrace: 5 * time.Second},
+		Server: Server{Concurrency: mqmanager.DefaultConcurrency, MaxBody: mqmanager.DefaultMaxBody,
+			HandlerTimeout: mqmanager.DefaultHandlerTimeout, ShutdownGrace: mqmanager.DefaultShutdownGrace},
 		Fib: Fib{MaxN: fib.DefaultMax},
 		Log: Log{Level: "info", Format: "text"},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -23,21 +22,20 @@ type handlers struct {
 	maxN    int
 	dev     *jig.Device
 	srv     *mqmanager.Server
-	// fibSlots bounds the Fib computations running at once, leaving a CPU
-	// for status reads however many Fib requests arrive.
-	fibSlots chan struct{}
 }
 
 func newHandlers(serial, version string, maxN int, dev *jig.Device) *handlers {
 	host, _ := os.Hostname()
-	return &handlers{serial: serial, version: version, host: host, start: time.Now(), maxN: maxN,
-		dev: dev, fibSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
+	return &handlers{serial: serial, version: version, host: host, start: time.Now(), maxN: maxN, dev: dev}
 }
 
 func (h *handlers) register(s *mqmanager.Server) {
 	h.srv = s
 	s.Handle("JigStatus", mqmanager.HandlerFunc(h.jigStatus))
-	s.Handle("Fib", mqmanager.HandlerFunc(h.fib))
+	// Fib is compute-bound: on the server's compute lane, so that it never
+	// delays a status read, and not on broadcasts, which would have every
+	// manager compute it.
+	s.Handle("Fib", mqmanager.HandlerFunc(h.fib), mqmanager.Compute(), mqmanager.NotOnBroadcast())
 	s.Handle("Ping", mqmanager.HandlerFunc(h.ping))
 	s.Handle("Stats", mqmanager.HandlerFunc(h.stats))
 }
@@ -99,16 +97,11 @@ func (h *handlers) fib(ctx context.Context, r *mqmanager.Request) (any, error) {
 	return FibResult{N: *args.N, Value: v}, nil
 }
 
-// compute checks n, waits for a Fib slot and returns F(n) in decimal.
+// compute checks n and returns F(n) in decimal. The server runs it on its
+// compute lane (Compute), which bounds how many run at once.
 func (h *handlers) compute(ctx context.Context, n int) (string, error) {
 	if err := fib.Check(n, h.maxN); err != nil {
 		return "", mqmanager.Errorf(mqmanager.CodeBadRequest, "%v", err)
-	}
-	select {
-	case h.fibSlots <- struct{}{}:
-		defer func() { <-h.fibSlots }()
-	case <-ctx.Done():
-		return "", mqmanager.Errorf(mqmanager.CodeInternal, "no Fib slot before the deadline: %v", ctx.Err())
 	}
 	return fib.Decimal(ctx, n)
 }

@@ -47,7 +47,7 @@ func startFixture(t *testing.T, mod func(*Config)) *fixture {
 		t.Fatal(err)
 	}
 	runManager(t, cfg)
-	f.client = dial(t)
+	f.client = dialURL(t, cfg.Broker.URLs[0])
 	return f
 }
 
@@ -72,10 +72,12 @@ func runManager(t *testing.T, cfg Config) {
 	}
 }
 
-func dial(t *testing.T) *mqmanager.Client {
+func dial(t *testing.T) *mqmanager.Client { return dialURL(t, testURL()) }
+
+func dialURL(t *testing.T, url string) *mqmanager.Client {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := mqmanager.Dial(ctx, mqmanager.ClientConfig{Broker: mqmanager.Broker{URLs: []string{testURL()}},
+	c, err := mqmanager.Dial(ctx, mqmanager.ClientConfig{Broker: mqmanager.Broker{URLs: []string{url}},
 		ReplyMode: mqmanager.ReplyShared})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/internal/testutil"
+)
+
+// TestSilentBrokerTimesOut: a listener that accepts and never speaks AMQP
+// is reported as having sent nothing in the time left, not as speaking
+// another protocol, with --timeout 1ms as with a longer one.
+func TestSilentBrokerTimesOut(t *testing.T) {
+	addr, _ := testutil.SilentListener(t)
+	for _, timeout := range []string{"1ms", "300ms"} {
+		_, errOut := wantCode(t, exitUnreachable, "ping", "--url", "amqp://guest:guest@"+addr+"/",
+			"--timeout", timeout, "JIG-1")
+		if !strings.Contains(errOut, "the broker sent nothing within the time left") || strings.Contains(errOut, "not AMQP") {
+			t.Fatalf("--timeout %s: stderr %q", timeout, errOut)
+		}
+	}
+}
+
+// TestInterruptWhileConnecting: Ctrl-C (the context cancelled) while
+// jigctl is still connecting ends it at once, not at --timeout.
+func TestInterruptWhileConnecting(t *testing.T) {
+	addr, accepted := testutil.SilentListener(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr testutil.SyncBuffer
+	done := make(chan int, 1)
+	go func() {
+		err := run(ctx, []string{"ping", "--url", "amqp://guest:guest@" + addr + "/", "--timeout", "30s", "JIG-1"},
+			&stdout, &stderr)
+		done <- cli.Finish("jigctl", err, &stderr)
+	}()
+	select {
+	case <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("jigctl never connected")
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitFailed || !strings.Contains(stderr.String(), "connecting abandoned: context canceled") {
+			t.Fatalf("exit %d, stderr %q", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second): // far less than --timeout 30s
+		t.Fatal("jigctl ignored the interrupt while connecting")
+	}
+}
+
+// TestTimeoutText: a timeout is printed once, with what timed out.
+func TestTimeoutText(t *testing.T) {
+	silent := silentQueue(t)
+	_, errOut := wantCode(t, exitTimeout, "status", "--timeout", "300ms", silent)
+	if want := silent + "\ttimeout: no reply from " + silent + " to JigStatus by the deadline\n"; errOut != want {
+		t.Fatalf("stderr %q, want %q", errOut, want)
+	}
+}

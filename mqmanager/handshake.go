@@ -1,0 +1,80 @@
+package mqmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+// handshake watches one dial's socket until the connection is open.
+// amqp091-go's DialConfig takes no context, so when ctx ends first (a
+// signal, the deadline) the socket is closed, which makes DialConfig
+// return at once. It also records whether the peer sent anything, so that
+// a broker that never answered is not reported as speaking another
+// protocol.
+type handshake struct {
+	ctx      context.Context
+	deadline time.Time     // ctx's, or the default handshake limit
+	had      time.Duration // the time left when the dial began
+	stop     func() bool
+	heard    atomic.Bool
+}
+
+// handshakeLimit bounds a handshake whose context has no deadline.
+const handshakeLimit = 10 * time.Second
+
+func newHandshake(ctx context.Context) *handshake {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(handshakeLimit)
+	}
+	return &handshake{ctx: ctx, deadline: deadline, had: time.Until(deadline), stop: func() bool { return true }}
+}
+
+// watch closes conn when ctx ends, until done, and returns conn with its
+// reads recorded.
+func (h *handshake) watch(conn net.Conn) net.Conn {
+	h.stop = context.AfterFunc(h.ctx, func() { conn.Close() })
+	return &heardConn{Conn: conn, heard: &h.heard}
+}
+
+// done stops the watch; it reports false when ctx ended first, and the
+// socket is closed.
+func (h *handshake) done() bool { return h.stop() }
+
+// silence explains err when the peer sent nothing: ctx cancelled (a
+// signal: not an unreachable broker), or the time left ran out; nil when
+// the peer said something, or closed the connection, or h is nil.
+func (h *handshake) silence(err error) (reason error, abandoned bool) {
+	if h == nil {
+		return nil, false
+	}
+	if errors.Is(h.ctx.Err(), context.Canceled) {
+		return fmt.Errorf("connecting abandoned: %w", h.ctx.Err()), true
+	}
+	if h.heard.Load() || time.Now().Before(h.deadline) {
+		return nil, false
+	}
+	had := h.had.Round(time.Millisecond)
+	if had == 0 {
+		had = h.had.Round(time.Microsecond)
+	}
+	return fmt.Errorf("the broker sent nothing within the time left (%v): %w", had, err), false
+}
+
+// heardConn records that the peer sent something.
+type heardConn struct {
+	net.Conn
+	heard *atomic.Bool
+}
+
+func (c *heardConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.heard.Store(true)
+	}
+	return n, err
+}

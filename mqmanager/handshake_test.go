@@ -1,0 +1,66 @@
+package mqmanager
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/testutil"
+)
+
+// TestDialCancelledWhileConnecting: a dial to a peer that accepts and never
+// speaks AMQP ends as soon as its context is cancelled (a signal), not at
+// its deadline, and is a cancellation, not an unreachable broker.
+func TestDialCancelledWhileConnecting(t *testing.T) {
+	addr, accepted := testutil.SilentListener(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{"amqp://guest:guest@" + addr + "/"}}})
+		done <- err
+	}()
+	var conn net.Conn
+	select {
+	case conn = <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dial never connected")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || errors.Is(err, ErrBrokerUnreachable) ||
+			!strings.Contains(err.Error(), "connecting abandoned") || strings.Contains(err.Error(), "guest:guest") {
+			t.Fatalf("want the dial abandoned (context canceled), got %v", err)
+		}
+	case <-time.After(10 * time.Second): // far less than the dial's 30 s
+		t.Fatal("Dial did not return when its context was cancelled")
+	}
+	// The dial's socket is closed: the peer reads the AMQP header, then EOF.
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Fatalf("the abandoned dial's socket is still open: %v", err)
+	}
+}
+
+// TestDialSilentPeerTimesOut: a peer that sends nothing before the deadline
+// is reported as such, not as one that speaks another protocol.
+func TestDialSilentPeerTimesOut(t *testing.T) {
+	addr, _ := testutil.SilentListener(t)
+	for _, d := range []time.Duration{time.Millisecond, 300 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		_, err := Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{"amqp://guest:guest@" + addr + "/"}}})
+		cancel()
+		if !errors.Is(err, ErrBrokerUnreachable) || strings.Contains(err.Error(), "not AMQP") {
+			t.Fatalf("timeout %v: want broker unreachable, not the not-AMQP hint, got %v", d, err)
+		}
+		if d > time.Millisecond && !strings.Contains(err.Error(), "the broker sent nothing within the time left (300ms)") {
+			t.Fatalf("timeout %v: got %v", d, err)
+		}
+		t.Logf("timeout %v: %v", d, err)
+	}
+}
