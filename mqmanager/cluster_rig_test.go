@@ -105,7 +105,8 @@ func (r *clusterRig) restore(t *testing.T) {
 // queues. A paused node's links are dead but not closed: the manager
 // notices within 1.5 heartbeats plus the one-second close, and its queue,
 // held by the frozen link, is freed when the broker has missed two of its
-// heartbeats (2 to 3 heartbeats after the pause): 3 heartbeats, plus the
+// heartbeats (2 to 3 heartbeats after the pause), meanwhile the manager
+// retries on the node that said the queue is held: 3 heartbeats, plus the
 // same cap and 2 s.
 func rehomeBound(kind faultKind, hb time.Duration) time.Duration {
 	if kind == nodePause {

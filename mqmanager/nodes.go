@@ -4,12 +4,15 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/url"
+	"slices"
 	"sync"
 )
 
 // A cluster's nodes are the Broker's URLs. A Server starts at a random one,
 // so that a floor's managers spread over the cluster instead of all homing
-// on the first node, and moves to the next on every loss. A Client starts at
+// on the first node, and moves to the next on every loss or failed attempt,
+// except that it stays on a node that answered that its queue is still held
+// (by its own previous link, not yet dropped: any node would say so). A Client starts at
 // the first (a controller may list its nearest node first) and, after a
 // loss, dials from the one after the node it lost. docs/cluster.md says what
 // a node's loss does to each kind of queue, and which outcome each becomes.
@@ -60,11 +63,18 @@ func (r *ring) order() []string {
 func (r *ring) used(rawURL string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i, u := range r.urls {
-		if u == rawURL {
-			r.next = (i + 1) % len(r.urls)
-			return
-		}
+	if i := slices.Index(r.urls, rawURL); i >= 0 {
+		r.next = (i + 1) % len(r.urls)
+	}
+}
+
+// again makes rawURL the one to try next: the node answered, and trying
+// the others (one of them perhaps the dead node) would only lose time.
+func (r *ring) again(rawURL string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.Index(r.urls, rawURL); i >= 0 {
+		r.next = i
 	}
 }
 

@@ -51,3 +51,14 @@ func TestRandomRingSpreads(t *testing.T) {
 		t.Fatalf("first nodes: %v", seen)
 	}
 }
+
+// TestRingAgain: again makes a URL the next one taken.
+func TestRingAgain(t *testing.T) {
+	r := newRing([]string{"a", "b", "c"}, 0)
+	r.take()
+	b := r.take()
+	r.again(b)
+	if got := r.take(); got != "b" {
+		t.Fatalf("after again(b): %q", got)
+	}
+}

@@ -164,6 +164,9 @@ func (s *Server) Run(ctx context.Context) error {
 		if !served && (errors.Is(err, ErrAlreadyServed) || isAccessRefused(err) || errors.Is(err, errVhostRefused)) {
 			return err
 		}
+		if errors.Is(err, ErrAlreadyServed) {
+			nodes.again(url)
+		}
 		if ready {
 			backoff = s.cfg.ReconnectMin
 			s.stats.reconnects.Add(1)
