@@ -136,4 +136,3 @@ func (r *clusterRig) wantOn(t *testing.T, what, node string, k int) {
 		t.Fatalf("%s on node %d (%q), want node %d", what, got, node, k)
 	}
 }
-
