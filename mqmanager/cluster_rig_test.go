@@ -136,3 +136,13 @@ func (r *clusterRig) wantOn(t *testing.T, what, node string, k int) {
 		t.Fatalf("%s on node %d (%q), want node %d", what, got, node, k)
 	}
 }
+
+// wantRunning fails the test unless node k sees want running members of
+// the cluster (a lost node's peers see it gone; a restarted one is back in).
+func (r *clusterRig) wantRunning(t *testing.T, k, want int) {
+	t.Helper()
+	got, err := r.nodes[k].RunningNodes()
+	if err != nil || len(got) != want {
+		t.Fatalf("node %d sees running nodes %v, %v; want %d", k, got, err, want)
+	}
+}

@@ -42,7 +42,8 @@ func TestClusterClientNodeKilled(t *testing.T) {
 	}
 }
 
-// TestClusterManagerNodeLost: the node of two managers is killed. One
+// TestClusterManagerNodeLost: the node of two managers is killed (its peers
+// see it gone, and back in the cluster once restarted). One
 // (roaming) has every node in its list: its requests in flight on the lost
 // node end as timeouts (they were routed, and went with it), it re-homes on
 // another node within the bound, and is answered there. The other (pinned)
@@ -62,6 +63,7 @@ func TestClusterManagerNodeLost(t *testing.T) {
 	if err := r.nodes[k].Kill(); err != nil {
 		t.Fatal(err)
 	}
+	r.wantRunning(t, (k+1)%3, 2)
 	at := awaitEvent(t, roaming.ready, 30*time.Second, "roaming manager re-homed")
 	checkRehome(t, "roaming manager", nodeKill, lost, at)
 	if got := r.index(roaming.Node()); got == k || got < 0 {
@@ -74,6 +76,7 @@ func TestClusterManagerNodeLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkBack(t, "pinned manager", time.Now(), awaitEvent(t, pinned.ready, 30*time.Second, "pinned manager back"))
+	r.wantRunning(t, (k+2)%3, 3)
 	wantAnswered(t, "pinned manager back", c, pinned.serial)
 }
 

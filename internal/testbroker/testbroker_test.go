@@ -3,7 +3,6 @@ package testbroker
 import (
 	"strings"
 	"testing"
-	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -56,35 +55,4 @@ func TestNodeLifecycle(t *testing.T) {
 		t.Fatalf("alice after restart: %v", err)
 	}
 	c.Close()
-}
-
-// TestClusterLifecycle: three nodes form one cluster; a node killed leaves
-// the others running and seeing it gone, and comes back as a member.
-func TestClusterLifecycle(t *testing.T) {
-	start := time.Now()
-	c, err := NewCluster(t.TempDir(), 3, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	t.Logf("cluster booted in %v", time.Since(start))
-	wantRunning(t, c.Nodes[0], 3)
-	start = time.Now()
-	if err := c.Nodes[1].Kill(); err != nil {
-		t.Fatal(err)
-	}
-	wantRunning(t, c.Nodes[0], 2)
-	if err := c.Nodes[1].Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("node killed and back in %v", time.Since(start))
-	wantRunning(t, c.Nodes[2], 3)
-}
-
-func wantRunning(t *testing.T, n *Node, want int) {
-	t.Helper()
-	got, err := n.RunningNodes()
-	if err != nil || len(got) != want {
-		t.Fatalf("running nodes %v, %v; want %d", got, err, want)
-	}
 }
