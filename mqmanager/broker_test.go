@@ -120,9 +120,14 @@ func dialNamed(t *testing.T, url string, mode ReplyMode, name string, hb time.Du
 // pending starts k requests that the server holds for 30 s, with a 20 s
 // deadline; their outcomes arrive on the returned channel.
 func pending(t *testing.T, c *Client, serial string, k int) <-chan error {
+	return pendingFor(t, c, serial, k, 20*time.Second)
+}
+
+// pendingFor is pending with the requests' deadline.
+func pendingFor(t *testing.T, c *Client, serial string, k int, deadline time.Duration) <-chan error {
 	out := make(chan error, k)
 	for i := 0; i < k; i++ {
-		ctx := ctxTimeout(t, 20*time.Second)
+		ctx := ctxTimeout(t, deadline)
 		go func() {
 			_, err := c.Request(ctx, serial, "Echo", echoArgs{Sleep: "30s"})
 			out <- err

@@ -81,6 +81,7 @@ type Client struct {
 	users map[string]string
 
 	dialing chan struct{} // a token held by the one caller dialling
+	nodes   *ring         // the URLs, walked from the one after the node last used
 
 	mu     sync.Mutex
 	closed bool
@@ -100,11 +101,21 @@ func Dial(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, log: log, done: make(chan struct{}), users: users, dialing: make(chan struct{}, 1)}
+	c := &Client{cfg: cfg, log: log, done: make(chan struct{}), users: users, dialing: make(chan struct{}, 1),
+		nodes: newRing(cfg.Broker.urls(), 0)}
 	if _, err := c.link(ctx); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// Node is the broker node (host:port, see NodeOf) of the client's live
+// connection, "" when it has none (it dials again on the next request).
+func (c *Client) Node() string {
+	if l, _ := c.live(); l != nil {
+		return l.node
+	}
+	return ""
 }
 
 // Discarded counts the replies dropped because no request was waiting for
@@ -150,7 +161,8 @@ func (c *Client) spawn(f func()) bool {
 	return true
 }
 
-// link returns the live connection, dialling a new one if there is none.
+// link returns the live connection, dialling a new one if there is none,
+// from the URL after the one last connected to (a lost node is tried last).
 // One caller dials at a time; the others wait for it only as long as their
 // contexts allow.
 func (c *Client) link(ctx context.Context) (*link, error) {
@@ -167,10 +179,11 @@ func (c *Client) link(ctx context.Context) (*link, error) {
 		return l, err // dialled by the caller we waited for
 	}
 	var errs []error
-	for _, url := range c.cfg.Broker.urls() {
+	for _, url := range c.nodes.order() {
 		conn, err := dial(ctx, url, c.cfg.Broker)
 		if err == nil {
-			return c.adopt(conn, c.users[url])
+			c.nodes.used(url)
+			return c.adopt(conn, url)
 		}
 		errs = append(errs, err)
 	}
@@ -195,14 +208,15 @@ func (c *Client) live() (*link, error) {
 
 // adopt makes conn the current link and starts its watcher, unless the
 // client was closed while it was being dialled.
-func (c *Client) adopt(conn *wire, user string) (*link, error) {
+func (c *Client) adopt(conn *wire, url string) (*link, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		conn.close()
 		return nil, ErrClosed
 	}
-	c.cur = newLink(conn, user)
+	c.cur = newLink(conn, c.users[url])
+	c.cur.node = NodeOf(url)
 	c.wg.Add(1)
 	go func(l *link) { defer c.wg.Done(); l.watch() }(c.cur)
 	return c.cur, nil
@@ -212,6 +226,7 @@ func (c *Client) adopt(conn *wire, user string) (*link, error) {
 type link struct {
 	conn   *wire
 	user   string // user_id of its publishes: the connection's user
+	node   string // the broker node it is connected to (NodeOf)
 	closed chan *amqp.Error
 	dead   chan struct{} // closed when the connection is gone
 

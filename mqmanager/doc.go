@@ -71,6 +71,12 @@
 // automatic recovery is not used. A Client reconnects on the next request
 // and fails the requests pending on a lost connection at once.
 //
+// On a cluster, Broker.URLs lists the nodes: a Server starts on a random
+// one and moves to the next on loss, a Client dials the first and, after a
+// loss, the one after the node it lost; Server.Node and Client.Node say
+// which. What a node's loss does to each kind of queue, and the outcome the
+// caller sees for it: docs/cluster.md.
+//
 // No caller waits past its context: amqp091-go's publish ignores its
 // context and blocks while the peer reads nothing (a frozen route), so
 // publishes run on goroutines the Client owns and the caller waits for them

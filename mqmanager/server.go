@@ -129,6 +129,7 @@ type Server struct {
 	// the users whose requests are served (nil: any).
 	users       map[string]string
 	controllers userSet
+	node        nodeName // the node served from now (Node)
 }
 
 // NewServer checks cfg and returns a Server with no handlers.
@@ -149,9 +150,14 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		controllers: newUserSet(cfg.ControllerUsers)}, nil
 }
 
+// Node is the broker node (host:port, see NodeOf) the server is serving
+// from now, "" while it is between links.
+func (s *Server) Node() string { return s.node.get() }
+
 // Run serves until ctx ends, then stops consuming, finishes the requests in
 // flight (up to ShutdownGrace) and returns nil. A lost broker link is
-// reconnected forever, over the URLs in turn, with capped jittered backoff.
+// reconnected forever, over the URLs in turn from a random first one (see
+// nodes.go), with capped jittered backoff.
 // Run returns an error only when the serial is already served by another
 // manager, or the broker refuses our credentials, our permissions, or the
 // URL's vhost (530 NOT_ALLOWED on connection.open: no permissions there, or
@@ -163,20 +169,24 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 // (a broker restart causes none: RabbitMQ opens its listeners only once
 // users and permissions are loaded).
 func (s *Server) Run(ctx context.Context) error {
-	urls := s.cfg.Broker.urls()
+	nodes := randomRing(s.cfg.Broker.urls())
 	log := s.cfg.Logger.With("serial", s.cfg.Serial)
 	served := false
 	backoff := s.cfg.ReconnectMin
-	for i := 0; ; i++ {
+	for {
 		s.stats.alive()
-		url := urls[i%len(urls)]
+		url := nodes.take()
 		ready, err := s.session(ctx, url, log)
+		s.node.set("")
 		served = served || ready
 		if ctx.Err() != nil {
 			return nil
 		}
 		if !served && (errors.Is(err, ErrAlreadyServed) || isAccessRefused(err) || errors.Is(err, errVhostRefused)) {
 			return err
+		}
+		if errors.Is(err, ErrAlreadyServed) {
+			nodes.again(url)
 		}
 		if ready {
 			backoff = s.cfg.ReconnectMin
@@ -204,10 +214,10 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) logRetry(log *slog.Logger, url string, err error, wait time.Duration) {
 	if errors.Is(err, ErrAlreadyServed) {
 		log.Warn("queue still held by another connection, retrying", "queue", QueueName(s.cfg.Serial),
-			"url", Redact(url), "in", wait)
+			"url", Redact(url), "node", NodeOf(url), "in", wait)
 		return
 	}
-	log.Warn("broker link down, reconnecting", "url", Redact(url), "err", err, "in", wait)
+	log.Warn("broker link down, reconnecting", "url", Redact(url), "node", NodeOf(url), "err", err, "in", wait)
 }
 
 func isAccessRefused(err error) bool {

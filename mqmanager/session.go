@@ -48,7 +48,8 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 	if err != nil {
 		return false, err
 	}
-	log.Info("serving", "url", Redact(url), "queue", QueueName(s.cfg.Serial), "tutorial_queue", s.cfg.TutorialQueue)
+	s.node.set(url)
+	log.Info("serving", "url", Redact(url), "node", NodeOf(url), "queue", QueueName(s.cfg.Serial), "tutorial_queue", s.cfg.TutorialQueue)
 	if s.cfg.OnReady != nil {
 		s.cfg.OnReady()
 	}

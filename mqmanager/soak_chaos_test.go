@@ -102,27 +102,35 @@ func plan(size soakSize) []fault {
 // run injects the planned faults, releasing the requests tranche by
 // tranche, and finally the rest of them.
 func (ch *chaos) run(ctx context.Context, size soakSize) {
-	total := int64(size.requests)
 	faults := plan(size)
-	defer ch.gate.release(total)
-	step := total / int64(len(faults)+1)
-	for k, f := range faults {
-		ch.gate.release(step * int64(k+1))
-		if !ch.awaitDone(ctx, step*int64(k)+step/2) {
-			ch.errs = append(ch.errs, fmt.Errorf("fault %d of %d: requests stalled: %v", k+1, len(faults), ctx.Err()))
-			return
+	ch.errs = append(ch.errs, tranches(ctx, ch.gate, ch.done, int64(size.requests), len(faults),
+		func(k int) error { return ch.inject(faults[k]) })...)
+}
+
+// tranches releases total requests through g in n+1 tranches, calling
+// inject(k) for each of n faults once half of the tranche before it is
+// done, and finally releases the rest. It returns the faults' errors.
+func tranches(ctx context.Context, g *gate, done *atomic.Int64, total int64, n int, inject func(k int) error) []error {
+	defer g.release(total)
+	step := total / int64(n+1)
+	var errs []error
+	for k := range n {
+		g.release(step * int64(k+1))
+		if !awaitDone(ctx, done, step*int64(k)+step/2) {
+			return append(errs, fmt.Errorf("fault %d of %d: requests stalled: %v", k+1, n, ctx.Err()))
 		}
-		if err := ch.inject(f); err != nil {
-			ch.errs = append(ch.errs, err)
+		if err := inject(k); err != nil {
+			errs = append(errs, err)
 		}
 	}
+	return errs
 }
 
 // awaitDone polls (the clients signal nothing) until n requests ended.
-func (ch *chaos) awaitDone(ctx context.Context, n int64) bool {
+func awaitDone(ctx context.Context, done *atomic.Int64, n int64) bool {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	for ch.done.Load() < n {
+	for done.Load() < n {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():

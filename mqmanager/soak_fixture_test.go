@@ -78,11 +78,11 @@ func (fx *soakFixture) read(st jig.Status) bool {
 	return st.Connected && st.Port == fx.port && st.Identity == fx.identity
 }
 
-// serveFixture runs soak manager i for fx on url; it answers SoakStatus by
-// reading fx's board.
-func serveFixture(t *testing.T, url string, i int, fx *soakFixture) *watched {
+// serveFixture runs soak manager i for fx on urls; it answers SoakStatus
+// by reading fx's board.
+func serveFixture(t *testing.T, urls []string, i int, fx *soakFixture) *watched {
 	t.Helper()
-	b := Broker{URLs: []string{url}, Heartbeat: 2 * time.Second, Name: fmt.Sprintf("soak-mgr-%d", i)}
+	b := Broker{URLs: urls, Heartbeat: soakHeartbeat, Name: fmt.Sprintf("soak-mgr-%d", i)}
 	return serveWith(t, b, func(c *ServerConfig) { c.Serial = fx.serial },
 		func(s *Server) { s.Handle("SoakStatus", HandlerFunc(fx.status)) })
 }

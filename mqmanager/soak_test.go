@@ -41,11 +41,11 @@ func (l *ledger) String() string {
 		l.lost.Load(), l.hung.Load(), l.misattributed.Load(), l.wrongBoard.Load())
 }
 
-// check fails the test unless every request ended, some ok, and none was
-// lost, hung or misattributed.
-func (l *ledger) check(t *testing.T, size soakSize) {
+// check fails the test unless every one of the total requests ended, some
+// ok, and none was lost, hung or misattributed.
+func (l *ledger) check(t *testing.T, total int) {
 	t.Helper()
-	if l.lost.Load()+l.hung.Load()+l.misattributed.Load() != 0 || l.ok.Load() == 0 || l.done.Load() != int64(size.requests) {
+	if l.lost.Load()+l.hung.Load()+l.misattributed.Load() != 0 || l.ok.Load() == 0 || l.done.Load() != int64(total) {
 		t.Fatalf("%v", l)
 	}
 }
@@ -68,7 +68,7 @@ func TestSoak(t *testing.T) {
 	fixtures := startFixtures(t, size.managers)
 	managers := make([]*watched, len(fixtures))
 	for i, fx := range fixtures {
-		managers[i] = serveFixture(t, proxyURL, i, fx)
+		managers[i] = serveFixture(t, []string{proxyURL}, i, fx)
 	}
 	clients := dialSoakClients(t, proxyURL, size.clients)
 	ctx, cancel := context.WithTimeout(context.Background(), size.limit)
@@ -82,7 +82,7 @@ func TestSoak(t *testing.T) {
 	<-chaosDone
 	t.Logf("%v; %v", &l, ch)
 	ch.check(t, size)
-	l.check(t, size)
+	l.check(t, size.requests)
 	checkExecutions(t, run, soakLate.Load()-lateBefore)
 	for _, m := range managers {
 		m.stop(t)
@@ -95,7 +95,7 @@ func TestSoak(t *testing.T) {
 func dialSoakClients(t *testing.T, url string, n int) []*Client {
 	clients := make([]*Client, n)
 	for i := range clients {
-		clients[i] = dialNamed(t, url, allModes[i%len(allModes)], fmt.Sprintf("soak-cli-%d", i), 2*time.Second)
+		clients[i] = dialNamed(t, url, allModes[i%len(allModes)], fmt.Sprintf("soak-cli-%d", i), soakHeartbeat)
 	}
 	return clients
 }

@@ -26,6 +26,7 @@ type ServerStats struct {
 	Rejected   uint64                 `json:"rejected"`   // not from a controller user (ControllerUsers)
 	Reconnects uint64                 `json:"reconnects"` // broker links lost and rebuilt
 	InFlight   int64                  `json:"in_flight"`  // handlers running now
+	Node       string                 `json:"node"`       // broker node served from now (host:port), "" between links
 }
 
 type methodBook struct {
@@ -80,7 +81,7 @@ func (s *Server) Stats() ServerStats {
 	b := s.stats
 	out := ServerStats{Since: b.since, Methods: map[string]MethodStats{}, Dropped: b.dropped.Load(),
 		Expired: b.expired.Load(), Rejected: b.rejected.Load(), Reconnects: b.reconnects.Load(),
-		InFlight: b.inflight.Load()}
+		InFlight: b.inflight.Load(), Node: s.Node()}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for name, m := range b.methods {

@@ -114,6 +114,7 @@ type PingResult struct {
 	Port      string  `json:"port"`
 	Connected bool    `json:"connected"`
 	Host      string  `json:"host"`
+	Node      string  `json:"node"` // the broker node served from (host:port), "" between links
 }
 
 func (h *handlers) ping(_ context.Context, r *mqmanager.Request) (any, error) {
@@ -121,7 +122,7 @@ func (h *handlers) ping(_ context.Context, r *mqmanager.Request) (any, error) {
 		return nil, err
 	}
 	return PingResult{Serial: h.serial, Version: h.version, UptimeS: time.Since(h.start).Seconds(),
-		Port: h.dev.Port(), Connected: h.dev.Connected(), Host: h.host}, nil
+		Port: h.dev.Port(), Connected: h.dev.Connected(), Host: h.host, Node: h.srv.Node()}, nil
 }
 
 // StatsResult is the Stats method's result.

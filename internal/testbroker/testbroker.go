@@ -63,6 +63,7 @@ type Node struct {
 	TLSPort int // amqps, 0 without Options.TLS
 	dist    int
 	opts    Options
+	cookie  string // the Erlang cookie; a cluster's nodes share one
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd  // nil while stopped
@@ -88,13 +89,40 @@ func Start(t testing.TB, opts Options) *Node {
 
 // New boots a node in dir. The caller must Close it.
 func New(dir string, opts Options) (*Node, error) {
+	cookie, err := newCookie()
+	if err != nil {
+		return nil, err
+	}
+	n, err := prepare(dir, opts, cookie)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.boot(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// newCookie is a random Erlang cookie.
+func newCookie() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return strings.ToUpper(hex.EncodeToString(b)), nil
+}
+
+// prepare names a node, picks its ports and writes its files in dir,
+// without booting it.
+func prepare(dir string, opts Options, cookie string) (*Node, error) {
 	if _, err := os.Stat(filepath.Join(Bin, "rabbitmq-server")); err != nil {
 		return nil, fmt.Errorf("rabbitmq-server not installed (apt-get install rabbitmq-server): %w", err)
 	}
 	n := &Node{
-		Name: fmt.Sprintf("jigt-%d-%d@localhost", os.Getpid(), seq.Add(1)),
-		Dir:  dir,
-		opts: opts,
+		Name:   fmt.Sprintf("jigt-%d-%d@localhost", os.Getpid(), seq.Add(1)),
+		Dir:    dir,
+		opts:   opts,
+		cookie: cookie,
 	}
 	var err error
 	if n.Port, err = freePort(); err != nil {
@@ -109,9 +137,6 @@ func New(dir string, opts Options) (*Node, error) {
 		}
 	}
 	if err := n.writeFiles(); err != nil {
-		return nil, err
-	}
-	if err := n.boot(); err != nil {
 		return nil, err
 	}
 	return n, nil
@@ -132,12 +157,8 @@ func (n *Node) Addr() string { return fmt.Sprintf("127.0.0.1:%d", n.Port) }
 func (n *Node) TLSAddr() string { return fmt.Sprintf("127.0.0.1:%d", n.TLSPort) }
 
 func (n *Node) writeFiles() error {
-	cookie := make([]byte, 16)
-	if _, err := rand.Read(cookie); err != nil {
-		return err
-	}
 	cookiePath := filepath.Join(n.Dir, ".erlang.cookie")
-	if err := os.WriteFile(cookiePath, []byte(strings.ToUpper(hex.EncodeToString(cookie))), 0o400); err != nil {
+	if err := os.WriteFile(cookiePath, []byte(n.cookie), 0o400); err != nil {
 		return err
 	}
 	conf := []string{
