@@ -14,15 +14,16 @@ import (
 	"go.bug.st/serial"
 )
 
-// Status is the result of one status read.
+// Status is the result of one status read. (Its form on the wire is
+// jigapi.Status.)
 type Status struct {
-	Port      string            `json:"port"`
-	Connected bool              `json:"connected"`
-	Identity  string            `json:"identity"` // answer of the "identity" query
-	State     string            `json:"state"`    // answer of the "state" query
-	Fields    map[string]string `json:"fields"`   // every query's answer, by name
-	ReadMS    float64           `json:"read_ms"`  // from the first query's write to the last answer
-	ReadAt    time.Time         `json:"read_at"`  // when the first query was written
+	Port      string
+	Connected bool
+	Identity  string            // answer of the "identity" query
+	State     string            // answer of the "state" query
+	Fields    map[string]string // every query's answer, by name
+	ReadMS    float64           // from the first query's write to the last answer
+	ReadAt    time.Time         // when the first query was written
 }
 
 // Device is one fixture's controller board on a serial port. It is safe for

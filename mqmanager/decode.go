@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/jigmq/jigmq/jigapi"
 )
 
 var byteOrderMark = []byte("\xef\xbb\xbf")
@@ -14,29 +16,29 @@ var byteOrderMark = []byte("\xef\xbb\xbf")
 // keys match v's field names exactly (encoding/json alone would take "N"
 // for "n"), a key given twice is an error (it would take the last), and so
 // are unknown fields, wrong types and trailing data. An empty body is taken
-// as {}. The error is an *Error with CodeBadRequest, ready to be returned
+// as {}. The error is an *jigapi.Error with jigapi.CodeBadRequest, ready to be returned
 // by a handler.
 func (r *Request) Decode(v any) error {
 	if bytes.HasPrefix(r.Body, byteOrderMark) {
-		return Errorf(CodeBadRequest, "body starts with a UTF-8 byte-order mark; send JSON without it")
+		return jigapi.Errorf(jigapi.CodeBadRequest, "body starts with a UTF-8 byte-order mark; send JSON without it")
 	}
 	body := bytes.TrimSpace(r.Body)
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
 	if body[0] != '{' {
-		return Errorf(CodeBadRequest, "body must be a JSON object")
+		return jigapi.Errorf(jigapi.CodeBadRequest, "body must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return Errorf(CodeBadRequest, "invalid JSON body: %v", err)
+		return jigapi.Errorf(jigapi.CodeBadRequest, "invalid JSON body: %v", err)
 	}
 	if dec.More() {
-		return Errorf(CodeBadRequest, "invalid JSON body: trailing data after the object")
+		return jigapi.Errorf(jigapi.CodeBadRequest, "invalid JSON body: trailing data after the object")
 	}
 	if err := checkKeys(json.NewDecoder(bytes.NewReader(body)), reflect.TypeOf(v)); err != nil {
-		return Errorf(CodeBadRequest, "invalid JSON body: %v", err)
+		return jigapi.Errorf(jigapi.CodeBadRequest, "invalid JSON body: %v", err)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/jigmq/jigmq/jigapi"
 )
 
 type decodeArgs struct {
@@ -29,8 +31,8 @@ func TestDecodeStrict(t *testing.T) {
 	for _, c := range cases {
 		var v decodeArgs
 		err := (&Request{Body: []byte(c.body)}).Decode(&v)
-		var e *Error
-		if !errors.As(err, &e) || e.Code != CodeBadRequest || e.Message != c.want {
+		var e *jigapi.Error
+		if !errors.As(err, &e) || e.Code != jigapi.CodeBadRequest || e.Message != c.want {
 			t.Errorf("body %q: got %v, want bad_request: %s", c.body, err, c.want)
 		}
 	}

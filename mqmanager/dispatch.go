@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -44,7 +45,7 @@ func (ss *session) accept(ctx, hctx context.Context, d amqp.Delivery) {
 }
 
 func (ss *session) busy(context.Context, *Request) (any, error) {
-	return nil, Errorf(CodeBusy, "compute queue full (%d running, %d waiting): ask again later",
+	return nil, jigapi.Errorf(jigapi.CodeBusy, "compute queue full (%d running, %d waiting): ask again later",
 		ss.s.cfg.ComputeSlots, ss.s.cfg.ComputeQueue)
 }
 
@@ -121,7 +122,7 @@ func (ss *session) invoke(ctx context.Context, req *Request, call callFunc) (res
 	defer func() {
 		if p := recover(); p != nil {
 			ss.log.Error("handler panic", "method", req.Method, "panic", p, "stack", string(debug.Stack()))
-			result, err = nil, Errorf(CodeInternal, "handler failed")
+			result, err = nil, jigapi.Errorf(jigapi.CodeInternal, "handler failed")
 		}
 	}()
 	return call(ctx, req)

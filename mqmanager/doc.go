@@ -58,7 +58,7 @@
 // the broker refuses any other. Any user with write on the default exchange
 // can publish into any queue it can name, so with ServerConfig.ControllerUsers
 // a manager serves only those users' requests (others are dropped unanswered
-// and counted in ServerStats.Rejected), and with ClientConfig.CheckReplyUser a
+// and counted in jigapi.ServerStats.Rejected), and with ClientConfig.CheckReplyUser a
 // client accepts a reply only from the broker user of the fixture it is from
 // (others are discarded and counted by Rejected). Unset, both accept anyone:
 // for development only. See deploy/rabbitmq/README.md for the threat model.

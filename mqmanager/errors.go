@@ -6,39 +6,12 @@ import (
 	"fmt"
 )
 
-// Stable, machine-readable codes of an error reply (the "code" field of the
-// envelope's "error" object). They are part of the wire contract.
-const (
-	CodeBadRequest        = "bad_request"        // malformed JSON, wrong types, out-of-range arguments
-	CodeUnknownMethod     = "unknown_method"     // no handler for the method in the routing key
-	CodeTooLarge          = "too_large"          // request body over the manager's size limit
-	CodeSerialUnavailable = "serial_unavailable" // the fixture's port is missing or unplugged
-	CodeSerialTimeout     = "serial_timeout"     // the board did not answer in time
-	CodeFixtureError      = "fixture_error"      // the board answered with an error
-	CodeBusy              = "busy"               // a compute-bound method's queue is full: ask again later
-	CodeInternal          = "internal"           // anything else; the message says what
-)
-
-// Error is returned by a Handler to send an error reply with a specific code.
-// Any other error a handler returns is sent as CodeInternal.
-type Error struct {
-	Code    string
-	Message string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Errorf builds an *Error with the given code and a formatted message.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
 // RemoteError is an error reply received by a Client: the manager answered,
 // and its answer is an error with a code.
 type RemoteError struct {
 	Serial  string // the fixture that answered
 	Method  string
-	Code    string // one of the Code* constants, or a newer manager's own
+	Code    string // one of jigapi's Code* constants, or a newer manager's own
 	Message string
 }
 

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/jigmq/jigmq/jigapi"
 )
 
 // FuzzRequestDecode: any body gives either a decoded object or a
-// bad_request *Error, never a panic or another error.
+// bad_request *jigapi.Error, never a panic or another error.
 func FuzzRequestDecode(f *testing.F) {
 	for _, s := range []string{``, `{}`, `{"n": 90}`, `{"n":`, `[1]`, `"x"`, `{"n": 1e400}`,
 		`{"n": -1}`, `{} {}`, `{"n": 5, "x": 1}`, "\x00\xff", `{"n":"5"}`, ` {"n": 1} `} {
@@ -21,8 +23,8 @@ func FuzzRequestDecode(f *testing.F) {
 		if err == nil {
 			return
 		}
-		var e *Error
-		if !errors.As(err, &e) || e.Code != CodeBadRequest || e.Message == "" {
+		var e *jigapi.Error
+		if !errors.As(err, &e) || e.Code != jigapi.CodeBadRequest || e.Message == "" {
 			t.Fatalf("body %q: error %v is not a bad_request", body, err)
 		}
 	})
@@ -65,18 +67,18 @@ func TestEncodeReplyRoundTrip(t *testing.T) {
 	if err != nil || r.Raw || r.Serial != "S" || string(r.Result) != `{"n":1}` {
 		t.Fatalf("ok round trip: %+v %v", r, err)
 	}
-	body = encodeReply("S", "Fib", nil, Errorf(CodeBadRequest, "n"), 0)
+	body = encodeReply("S", "Fib", nil, jigapi.Errorf(jigapi.CodeBadRequest, "n"), 0)
 	_, err = decodeReply("x", "y", body)
 	var re *RemoteError
-	if !errors.As(err, &re) || re.Code != CodeBadRequest || re.Serial != "S" || re.Method != "Fib" {
+	if !errors.As(err, &re) || re.Code != jigapi.CodeBadRequest || re.Serial != "S" || re.Method != "Fib" {
 		t.Fatalf("error round trip: %v", err)
 	}
 	body = encodeReply("S", "Fib", nil, errors.New("disk on fire"), 0)
-	if _, err = decodeReply("x", "y", body); !errors.As(err, &re) || re.Code != CodeInternal {
+	if _, err = decodeReply("x", "y", body); !errors.As(err, &re) || re.Code != jigapi.CodeInternal {
 		t.Fatalf("plain error: %v", err)
 	}
 	body = encodeReply("S", "Fib", func() {}, nil, 0)
-	if _, err = decodeReply("x", "y", body); !errors.As(err, &re) || re.Code != CodeInternal {
+	if _, err = decodeReply("x", "y", body); !errors.As(err, &re) || re.Code != jigapi.CodeInternal {
 		t.Fatalf("unencodable result: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jigmq/jigmq/internal/testutil"
+	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -40,7 +41,7 @@ func testHandlers(s *Server) {
 		if a.Sleep != "" {
 			d, err := time.ParseDuration(a.Sleep)
 			if err != nil {
-				return nil, Errorf(CodeBadRequest, "sleep: %v", err)
+				return nil, jigapi.Errorf(jigapi.CodeBadRequest, "sleep: %v", err)
 			}
 			select {
 			case <-time.After(d):

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -33,18 +34,18 @@ func TestOutcomes(t *testing.T) {
 			for name, tc := range map[string]struct {
 				method, body, code string
 			}{
-				"malformed":       {"Echo", `{"text":`, CodeBadRequest},
-				"not object":      {"Echo", `[1,2]`, CodeBadRequest},
-				"wrong type":      {"Echo", `{"text": 5}`, CodeBadRequest},
-				"unknown field":   {"Echo", `{"txt": "x"}`, CodeBadRequest},
-				"trailing":        {"Echo", `{} {}`, CodeBadRequest},
-				"unknown":         {"NoSuchMethod", `{}`, CodeUnknownMethod},
-				"key case":        {"Echo", `{"Text": "x"}`, CodeBadRequest},
-				"key twice":       {"Echo", `{"text": "a", "text": "b"}`, CodeBadRequest},
-				"byte-order mark": {"Echo", "\xef\xbb\xbf{}", CodeBadRequest},
-				"empty method":    {"", `{}`, CodeUnknownMethod},
-				"too large":       {"Echo", `{"text":"` + strings.Repeat("x", 2000) + `"}`, CodeTooLarge},
-				"panic":           {"Panic", `{}`, CodeInternal},
+				"malformed":       {"Echo", `{"text":`, jigapi.CodeBadRequest},
+				"not object":      {"Echo", `[1,2]`, jigapi.CodeBadRequest},
+				"wrong type":      {"Echo", `{"text": 5}`, jigapi.CodeBadRequest},
+				"unknown field":   {"Echo", `{"txt": "x"}`, jigapi.CodeBadRequest},
+				"trailing":        {"Echo", `{} {}`, jigapi.CodeBadRequest},
+				"unknown":         {"NoSuchMethod", `{}`, jigapi.CodeUnknownMethod},
+				"key case":        {"Echo", `{"Text": "x"}`, jigapi.CodeBadRequest},
+				"key twice":       {"Echo", `{"text": "a", "text": "b"}`, jigapi.CodeBadRequest},
+				"byte-order mark": {"Echo", "\xef\xbb\xbf{}", jigapi.CodeBadRequest},
+				"empty method":    {"", `{}`, jigapi.CodeUnknownMethod},
+				"too large":       {"Echo", `{"text":"` + strings.Repeat("x", 2000) + `"}`, jigapi.CodeTooLarge},
+				"panic":           {"Panic", `{}`, jigapi.CodeInternal},
 			} {
 				t.Run(name, func(t *testing.T) {
 					_, err := c.Request(ctxTimeout(t, 5*time.Second), srv.serial, tc.method, json.RawMessage(tc.body))

@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -23,7 +24,7 @@ const releaseAfter = time.Second
 // sizeRefusal is the too_large error of an oversized request, or nil.
 func (s *Server) sizeRefusal(req *Request) error {
 	if req.size > s.cfg.MaxBody {
-		return Errorf(CodeTooLarge, "body is %d bytes, the limit is %d", req.size, s.cfg.MaxBody)
+		return jigapi.Errorf(jigapi.CodeTooLarge, "body is %d bytes, the limit is %d", req.size, s.cfg.MaxBody)
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package mqmanager
 
-import "context"
+import (
+	"context"
+
+	"github.com/jigmq/jigmq/jigapi"
+)
 
 // route is a registered method: its handler and its options.
 type route struct {
@@ -49,10 +53,10 @@ func (s *Server) refusal(req *Request) error {
 	}
 	r, ok := s.routes[req.Method]
 	if !ok {
-		return Errorf(CodeUnknownMethod, "unknown method %q", req.Method)
+		return jigapi.Errorf(jigapi.CodeUnknownMethod, "unknown method %q", req.Method)
 	}
 	if r.noBroadcast && req.Serial == Broadcast {
-		return Errorf(CodeBadRequest, "%s is not served on the %s broadcast: ask one fixture (%s)",
+		return jigapi.Errorf(jigapi.CodeBadRequest, "%s is not served on the %s broadcast: ask one fixture (%s)",
 			req.Method, Broadcast, RoutingKey("<serial>", req.Method))
 	}
 	return nil
@@ -65,7 +69,7 @@ func (ss *session) call(ctx context.Context, req *Request) (any, error) {
 	if r.compute {
 		release, ok := ss.lanes.computeSlot(ctx)
 		if !ok {
-			return nil, Errorf(CodeBusy, "no compute slot free before the deadline (%d slots)", ss.s.cfg.ComputeSlots)
+			return nil, jigapi.Errorf(jigapi.CodeBusy, "no compute slot free before the deadline (%d slots)", ss.s.cfg.ComputeSlots)
 		}
 		defer release()
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // Handler answers one request. The result is marshalled to JSON as the
-// envelope's "result"; an *Error becomes an error reply with its code, any
+// envelope's "result"; an *jigapi.Error becomes an error reply with its code, any
 // other error an "internal" one. ctx ends at the caller's deadline.
 type Handler interface {
 	Handle(ctx context.Context, req *Request) (any, error)
@@ -63,7 +63,7 @@ type ServerConfig struct {
 	// ControllerUsers, when set, are the only broker users whose requests
 	// are served: a request whose user_id (validated by the broker) is
 	// missing or not one of them is acked and dropped without a reply,
-	// logged and counted (ServerStats.Rejected). Empty serves anyone: for
+	// logged and counted (jigapi.ServerStats.Rejected). Empty serves anyone: for
 	// development only (the demo's single guest user).
 	ControllerUsers []string
 	// Logger receives the server's logs; nil logs nothing.

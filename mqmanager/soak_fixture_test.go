@@ -13,6 +13,7 @@ import (
 
 	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/jig/sim"
+	"github.com/jigmq/jigmq/jigapi"
 )
 
 // The soak's server-side ledger: executions per request id, and executions
@@ -53,7 +54,7 @@ func startFixtures(t *testing.T, n int) []*soakFixture {
 			t.Fatal(err)
 		}
 		st, err := fx.dev.Status(ctxTimeout(t, 5*time.Second))
-		if err != nil || !fx.read(st) {
+		if err != nil || !fx.read(jigapi.StatusOf(st)) {
 			t.Fatalf("fixture %s: first read %+v, %v", serial, st, err)
 		}
 		fixtures[i] = fx
@@ -74,7 +75,7 @@ func (fx *soakFixture) close() error {
 }
 
 // read reports whether st was read from fx's board: its port and identity.
-func (fx *soakFixture) read(st jig.Status) bool {
+func (fx *soakFixture) read(st jigapi.Status) bool {
 	return st.Connected && st.Port == fx.port && st.Identity == fx.identity
 }
 
@@ -95,11 +96,11 @@ type soakArgs struct {
 // soakStatus is SoakStatus's result: a JigStatus result, with the id of the
 // request it answers.
 type soakStatus struct {
-	jig.Status
+	jigapi.Status
 	Request string `json:"request"`
 }
 
-// status is JigStatus that also books the request in the soak's ledger:
+// status is JigStatus (the manager's, from the same jigapi parts) that also books the request in the soak's ledger:
 // how often its id ran, and whether it started after its caller's
 // deadline. Concurrent requests share the board read in flight.
 func (fx *soakFixture) status(ctx context.Context, r *Request) (any, error) {
@@ -113,15 +114,10 @@ func (fx *soakFixture) status(ctx context.Context, r *Request) (any, error) {
 	n, _ := soakRuns.LoadOrStore(a.Request, new(atomic.Int32))
 	n.(*atomic.Int32).Add(1)
 	st, err := fx.dev.Status(ctx)
-	switch {
-	case errors.Is(err, jig.ErrUnavailable):
-		return nil, Errorf(CodeSerialUnavailable, "%v", err)
-	case errors.Is(err, jig.ErrTimeout):
-		return nil, Errorf(CodeSerialTimeout, "%v", err)
-	case err != nil:
-		return nil, Errorf(CodeFixtureError, "%v", err)
+	if err != nil {
+		return nil, jigapi.BoardError(err)
 	}
-	return soakStatus{Status: st, Request: a.Request}, nil
+	return soakStatus{Status: jigapi.StatusOf(st), Request: a.Request}, nil
 }
 
 // attribution checks that r answers request id, from fx's manager (right)

@@ -5,32 +5,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jigmq/jigmq/jigapi"
 )
 
-// MethodStats are one method's counters since the server started.
-type MethodStats struct {
-	Requests    uint64    `json:"requests"`
-	Errors      uint64    `json:"errors"`
-	LastError   string    `json:"last_error,omitempty"`
-	LastErrorAt time.Time `json:"last_error_at,omitzero"`
-	AvgMS       float64   `json:"avg_ms"`
-	MaxMS       float64   `json:"max_ms"`
-}
-
-// ServerStats are a server's counters since it started.
-type ServerStats struct {
-	Since      time.Time              `json:"since"`
-	Methods    map[string]MethodStats `json:"methods"`
-	Dropped    uint64                 `json:"dropped"`    // no reply_to, no correlation_id, bad key
-	Expired    uint64                 `json:"expired"`    // not answered: its deadline passed before it ran or finished
-	Rejected   uint64                 `json:"rejected"`   // not from a controller user (ControllerUsers)
-	Reconnects uint64                 `json:"reconnects"` // broker links lost and rebuilt
-	InFlight   int64                  `json:"in_flight"`  // handlers running now
-	Node       string                 `json:"node"`       // broker node served from now (host:port), "" between links
-}
-
 type methodBook struct {
-	MethodStats
+	jigapi.MethodStats
 	total time.Duration
 }
 
@@ -77,9 +57,9 @@ func (b *statsBook) record(method string, err error, d time.Duration) {
 }
 
 // Stats returns a snapshot of the server's counters.
-func (s *Server) Stats() ServerStats {
+func (s *Server) Stats() jigapi.ServerStats {
 	b := s.stats
-	out := ServerStats{Since: b.since, Methods: map[string]MethodStats{}, Dropped: b.dropped.Load(),
+	out := jigapi.ServerStats{Since: b.since, Methods: map[string]jigapi.MethodStats{}, Dropped: b.dropped.Load(),
 		Expired: b.expired.Load(), Rejected: b.rejected.Load(), Reconnects: b.reconnects.Load(),
 		InFlight: b.inflight.Load(), Node: s.Node()}
 	b.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -65,7 +66,7 @@ func (ss *session) tutorialAnswer(ctx context.Context, req *Request, placed bool
 	}
 	release, ok := ss.lanes.computeSlot(ctx)
 	if !ok {
-		return nil, Errorf(CodeBusy, "no compute slot free within %v", ss.s.cfg.HandlerTimeout)
+		return nil, jigapi.Errorf(jigapi.CodeBusy, "no compute slot free within %v", ss.s.cfg.HandlerTimeout)
 	}
 	defer release()
 	return ss.s.cfg.Tutorial(ctx, req.Body)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -83,7 +84,7 @@ func encodeReply(serial, method string, result any, err error, elapsed time.Dura
 		raw, merr := json.Marshal(result)
 		if merr != nil {
 			env.OK = false
-			env.Error = &wireError{Code: CodeInternal, Message: "encode result: " + merr.Error()}
+			env.Error = &wireError{Code: jigapi.CodeInternal, Message: "encode result: " + merr.Error()}
 		} else {
 			env.Result = raw
 		}
@@ -93,11 +94,11 @@ func encodeReply(serial, method string, result any, err error, elapsed time.Dura
 }
 
 func wireErrorOf(err error) *wireError {
-	var e *Error
+	var e *jigapi.Error
 	if errors.As(err, &e) {
 		return &wireError{Code: e.Code, Message: e.Message}
 	}
-	return &wireError{Code: CodeInternal, Message: err.Error()}
+	return &wireError{Code: jigapi.CodeInternal, Message: err.Error()}
 }
 
 // Reply is a manager's answer as a Client returns it.

@@ -7,19 +7,19 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
 // fixtureReads asks the manager's Stats for its board read counters.
-func fixtureReads(ctx context.Context, c *mqmanager.Client, serial string) (manager.FixtureStats, error) {
+func fixtureReads(ctx context.Context, c *mqmanager.Client, serial string) (jigapi.FixtureStats, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	r, err := c.Request(ctx, serial, "Stats", nil)
 	if err != nil {
-		return manager.FixtureStats{}, err
+		return jigapi.FixtureStats{}, err
 	}
-	var st manager.StatsResult
+	var st jigapi.StatsResult
 	if err := json.Unmarshal(r.Result, &st); err != nil {
 		return st.Fixture, fmt.Errorf("Stats result: %w", err)
 	}

@@ -12,8 +12,7 @@ import (
 	"time"
 
 	"github.com/jigmq/jigmq/internal/cli"
-	"github.com/jigmq/jigmq/internal/manager"
-	"github.com/jigmq/jigmq/mqmanager"
+	"github.com/jigmq/jigmq/jigapi"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -199,7 +198,7 @@ Stats object as each result.`
 
 // statsText renders one manager's Stats as a block of lines.
 func statsText(o outcome) string {
-	var st manager.StatsResult
+	var st jigapi.StatsResult
 	if o.Raw || json.Unmarshal(o.Result, &st) != nil {
 		return fmt.Sprintf("%s\t(raw reply)\t%s", o.Serial, o.Result)
 	}
@@ -219,7 +218,7 @@ func statsText(o outcome) string {
 }
 
 // methodTable prints the per-method counters, sorted by method.
-func methodTable(b *strings.Builder, methods map[string]mqmanager.MethodStats) {
+func methodTable(b *strings.Builder, methods map[string]jigapi.MethodStats) {
 	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  METHOD\tREQUESTS\tERRORS\tAVG_MS\tMAX_MS\tLAST ERROR")
 	names := make([]string, 0, len(methods))

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/jigapi"
 )
 
 func TestFibPingStatusOK(t *testing.T) {
@@ -130,9 +130,9 @@ func TestStatsCounts(t *testing.T) {
 	wantCode(t, exitOK, "ping", f.serial)
 	out, _ := wantCode(t, exitOK, "stats", "-o", "json", f.serial)
 	var outs []struct {
-		Serial  string              `json:"serial"`
-		Outcome string              `json:"outcome"`
-		Result  manager.StatsResult `json:"result"`
+		Serial  string             `json:"serial"`
+		Outcome string             `json:"outcome"`
+		Result  jigapi.StatsResult `json:"result"`
 	}
 	if err := json.Unmarshal([]byte(out), &outs); err != nil || len(outs) != 1 || outs[0].Outcome != "ok" {
 		t.Fatalf("stats -o json: %v\n%s", err, out)

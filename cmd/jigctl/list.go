@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/jigmq/jigmq/internal/cli"
-	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 	"github.com/spf13/cobra"
 )
@@ -128,7 +128,7 @@ func pingEntry(r *mqmanager.Reply, err error, elapsed float64) *listEntry {
 		e.Error = &outcomeError{Code: re.Code, Message: re.Message}
 		return e
 	}
-	var p manager.PingResult
+	var p jigapi.PingResult
 	if r.Raw || json.Unmarshal(r.Result, &p) != nil {
 		e.Raw, e.Result = true, r.Result
 		if r.Result == nil {
@@ -155,7 +155,7 @@ func (e *listEntry) fetchLastRead(ctx context.Context, c *mqmanager.Client) {
 	if err != nil {
 		return
 	}
-	var st manager.StatsResult
+	var st jigapi.StatsResult
 	if r.Raw || json.Unmarshal(r.Result, &st) != nil {
 		e.Stats = "failed"
 		return

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jigmq/jigmq/internal/testutil"
-	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/jig/sim"
+	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -92,12 +92,12 @@ func (f *fixture) ask(t *testing.T, method string, body any, timeout time.Durati
 	return f.client.Request(ctx, f.serial, method, body)
 }
 
-func (f *fixture) status(t *testing.T) (jig.Status, error) {
+func (f *fixture) status(t *testing.T) (jigapi.Status, error) {
 	r, err := f.ask(t, "JigStatus", nil, 5*time.Second)
 	if err != nil {
-		return jig.Status{}, err
+		return jigapi.Status{}, err
 	}
-	var st jig.Status
+	var st jigapi.Status
 	if err := json.Unmarshal(r.Result, &st); err != nil {
 		t.Fatalf("status result %s: %v", r.Result, err)
 	}
@@ -134,7 +134,7 @@ func TestFib(t *testing.T) {
 	}
 	for _, body := range []string{`{"n": 1001}`, `{"n": -1}`, `{}`, `{"n": "5"}`, `{"n": 1e40}`, `{"n": 1.5}`} {
 		_, err := f.ask(t, "Fib", json.RawMessage(body), 5*time.Second)
-		wantCode(t, err, mqmanager.CodeBadRequest)
+		wantCode(t, err, jigapi.CodeBadRequest)
 	}
 }
 
@@ -167,13 +167,13 @@ func TestSilentBoard(t *testing.T) {
 	if _, err := f.ask(t, "Fib", map[string]int{"n": 10}, 5*time.Second); err != nil {
 		t.Fatalf("fib during a silent read: %v", err)
 	}
-	wantCode(t, <-done, mqmanager.CodeSerialTimeout)
+	wantCode(t, <-done, jigapi.CodeSerialTimeout)
 	f.board.SetFault(sim.FaultError)
 	_, err := f.status(t)
-	wantCode(t, err, mqmanager.CodeFixtureError)
+	wantCode(t, err, jigapi.CodeFixtureError)
 	f.board.SetFault(sim.FaultGarbage)
 	_, err = f.status(t)
-	wantCode(t, err, mqmanager.CodeFixtureError)
+	wantCode(t, err, jigapi.CodeFixtureError)
 	f.board.SetFault(sim.FaultNone)
 	if _, err := f.status(t); err != nil {
 		t.Fatalf("after faults cleared: %v", err)
@@ -190,7 +190,7 @@ func TestUnplugReplug(t *testing.T) {
 	}
 	f.board.Close()
 	_, err := f.status(t)
-	wantCode(t, err, mqmanager.CodeSerialUnavailable)
+	wantCode(t, err, jigapi.CodeSerialUnavailable)
 	waitFor(t, func() bool { return !f.ping(t).Connected })
 	board, err := sim.Start(f.link, sim.Config{Identity: "again"}, nil)
 	if err != nil {
@@ -203,12 +203,12 @@ func TestUnplugReplug(t *testing.T) {
 	}
 }
 
-func (f *fixture) ping(t *testing.T) PingResult {
+func (f *fixture) ping(t *testing.T) jigapi.PingResult {
 	r, err := f.ask(t, "Ping", nil, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p PingResult
+	var p jigapi.PingResult
 	json.Unmarshal(r.Result, &p)
 	return p
 }

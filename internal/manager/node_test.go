@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
@@ -20,7 +21,7 @@ func TestPingStatsNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st StatsResult
+	var st jigapi.StatsResult
 	if err := json.Unmarshal(r.Result, &st); err != nil || st.Server.Node != want {
 		t.Fatalf("stats node %q (%v), want %q", st.Server.Node, err, want)
 	}

@@ -10,13 +10,13 @@ import (
 
 	"github.com/jigmq/jigmq/internal/testpki"
 	"github.com/jigmq/jigmq/internal/testutil"
-	"github.com/jigmq/jigmq/jig"
+	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
 // askStatus asks serial for its status over TLS with the good client
 // certificate.
-func askStatus(t *testing.T, b mqmanager.Broker, p *testpki.PKI, serial string) jig.Status {
+func askStatus(t *testing.T, b mqmanager.Broker, p *testpki.PKI, serial string) jigapi.Status {
 	t.Helper()
 	var err error
 	b.TLS, err = mqmanager.TLSFiles{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key}.Config()
@@ -34,7 +34,7 @@ func askStatus(t *testing.T, b mqmanager.Broker, p *testpki.PKI, serial string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st jig.Status
+	var st jigapi.Status
 	if err := json.Unmarshal(r.Result, &st); err != nil {
 		t.Fatalf("status %s: %v", r.Result, err)
 	}
