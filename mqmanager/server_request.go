@@ -3,28 +3,12 @@ package mqmanager
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
-
-// envelope is the JSON body of every reply from a manager of this contract.
-type envelope struct {
-	OK        bool            `json:"ok"`
-	Serial    string          `json:"serial"`
-	Method    string          `json:"method"`
-	Result    json.RawMessage `json:"result,omitempty"`
-	Error     *wireError      `json:"error,omitempty"`
-	ElapsedMS float64         `json:"elapsed_ms"`
-}
-
-type wireError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
 
 // Request is one request as a handler sees it.
 type Request struct {
@@ -99,55 +83,4 @@ func wireErrorOf(err error) *wireError {
 		return &wireError{Code: e.Code, Message: e.Message}
 	}
 	return &wireError{Code: jigapi.CodeInternal, Message: err.Error()}
-}
-
-// Reply is a manager's answer as a Client returns it.
-type Reply struct {
-	Serial    string          // who answered (from the envelope; for a raw reply, whom we asked)
-	Method    string          // the method asked
-	Result    json.RawMessage // the result object; for a raw reply, the body if it is JSON, else nil
-	ElapsedMS float64         // the manager's handling time
-	Raw       bool            // the body was not this contract's envelope (an older manager)
-	Body      []byte          // the body as received
-}
-
-// decodeReply turns a reply body into a Reply, or a *RemoteError for an error
-// envelope. A body that is not the envelope is passed through as Raw.
-func decodeReply(serial, method string, body []byte) (*Reply, error) {
-	var env struct {
-		OK        *bool           `json:"ok"`
-		Serial    string          `json:"serial"`
-		Method    string          `json:"method"`
-		Result    json.RawMessage `json:"result"`
-		Error     *wireError      `json:"error"`
-		ElapsedMS float64         `json:"elapsed_ms"`
-	}
-	if json.Unmarshal(body, &env) != nil || env.OK == nil || (!*env.OK && (env.Error == nil || env.Error.Code == "")) {
-		return rawReply(serial, method, body), nil
-	}
-	if env.Serial != "" {
-		serial = env.Serial
-	}
-	if env.Method != "" {
-		method = env.Method
-	}
-	if !*env.OK {
-		return nil, &RemoteError{Serial: serial, Method: method, Code: env.Error.Code, Message: env.Error.Message}
-	}
-	return &Reply{Serial: serial, Method: method, Result: env.Result, ElapsedMS: env.ElapsedMS, Body: body}, nil
-}
-
-func rawReply(serial, method string, body []byte) *Reply {
-	r := &Reply{Serial: serial, Method: method, Raw: true, Body: body}
-	if json.Valid(body) {
-		r.Result = json.RawMessage(body)
-	}
-	return r
-}
-
-func (r *Reply) String() string {
-	if r.Raw {
-		return fmt.Sprintf("%s %s (raw): %s", r.Serial, r.Method, r.Body)
-	}
-	return fmt.Sprintf("%s %s: %s", r.Serial, r.Method, r.Result)
 }
