@@ -66,15 +66,27 @@ func (c BrokerConfig) Validate(section string) error {
 	if err := c.dial("").CheckUser(); err != nil {
 		add("user", "%v", err)
 	}
-	for _, f := range []struct {
-		key      string
-		negative bool
-	}{{"heartbeat", c.Heartbeat < 0}, {"prefetch", c.Prefetch < 0}, {"reconnect_max", c.ReconnectMax < 0}} {
-		if f.negative {
-			add(f.key, "must not be negative (0: the default)")
+	errs = append(errs, notNegative(section, setting{"heartbeat", c.Heartbeat < 0},
+		setting{"prefetch", c.Prefetch < 0}, setting{"reconnect_max", c.ReconnectMax < 0})...)
+	return errors.Join(errs...)
+}
+
+// setting is a key and whether its value is negative.
+type setting struct {
+	key      string
+	negative bool
+}
+
+// notNegative reports each negative setting under section: in
+// configuration files, 0 takes the default and less is a mistake.
+func notNegative(section string, settings ...setting) []error {
+	var errs []error
+	for _, s := range settings {
+		if s.negative {
+			errs = append(errs, fmt.Errorf("%s.%s: must not be negative (0: the default)", section, s.key))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // Broker is what dialing takes: the URLs with the password filled in, the

@@ -97,20 +97,12 @@ func DefaultServerLimits() ServerLimits {
 // Validate reports every problem of l, joined, each with its key path
 // under section (e.g. "server": "server.max_body: ...").
 func (l ServerLimits) Validate(section string) error {
-	var errs []error
-	for _, f := range []struct {
-		key string
-		bad bool
-	}{{"concurrency", l.Concurrency < 0}, {"compute_slots", l.ComputeSlots < 0},
-		{"compute_queue", l.ComputeQueue < 0}, {"handler_timeout", l.HandlerTimeout < 0},
-		{"shutdown_grace", l.ShutdownGrace < 0}} {
-		if f.bad {
-			errs = append(errs, fmt.Errorf("%s.%s: must not be negative (0: the default)", section, f.key))
-		}
-	}
-	if l.MaxBody < 0 || l.MaxBody == 1 {
-		errs = append(errs, fmt.Errorf("%s.max_body: %d bytes cannot hold a request ({} is 2; 0: the default)",
-			section, l.MaxBody))
+	errs := notNegative(section, setting{"concurrency", l.Concurrency < 0},
+		setting{"compute_slots", l.ComputeSlots < 0}, setting{"compute_queue", l.ComputeQueue < 0},
+		setting{"max_body", l.MaxBody < 0}, setting{"handler_timeout", l.HandlerTimeout < 0},
+		setting{"shutdown_grace", l.ShutdownGrace < 0})
+	if l.MaxBody == 1 {
+		errs = append(errs, fmt.Errorf("%s.max_body: 1 byte cannot hold a request ({} is 2)", section))
 	}
 	return errors.Join(errs...)
 }

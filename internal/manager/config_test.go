@@ -74,7 +74,7 @@ func TestValidateJoinsEveryProblem(t *testing.T) {
 	}
 	want := []string{"serial: ", "broker.urls: ", "broker.prefetch: must not be negative",
 		"broker.reconnect_max: must not be negative", "server.concurrency: must not be negative",
-		"server.max_body: 1 bytes", "fixture: jig: port is required", "fixture: jig: data_bits 9",
+		"server.max_body: 1 byte", "fixture: jig: port is required", "fixture: jig: data_bits 9",
 		"fib.max_n: ", "log.format: "}
 	got := err.(interface{ Unwrap() []error }).Unwrap()
 	if len(got) != len(want) {
