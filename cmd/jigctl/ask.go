@@ -40,11 +40,21 @@ func ask[A, R any](g *globals, ctx context.Context, c *mqmanager.Client, serial 
 	return newOutcome(serial, m.Name(), r, err, ms(time.Since(start)))
 }
 
+// methodAnnotation names, on a command, the contract method it calls: a
+// test checks that every method has a command.
+const methodAnnotation = "jigmq-method"
+
+// calling marks cmd as the command that calls the contract's method name.
+func calling(cmd *cobra.Command, name string) *cobra.Command {
+	cmd.Annotations = map[string]string{methodAnnotation: name}
+	return cmd
+}
+
 // serialsCmd is a command that asks each SERIAL method m (without
 // arguments) and prints each result with line.
 func serialsCmd[R any](g *globals, use string, m jigapi.Method[jigapi.NoArgs, R], short, example string,
 	line func(outcome, R) string) *cobra.Command {
-	return &cobra.Command{
+	return calling(&cobra.Command{
 		Use:               use + " SERIAL...",
 		Short:             short,
 		Example:           example,
@@ -61,7 +71,7 @@ func serialsCmd[R any](g *globals, use string, m jigapi.Method[jigapi.NoArgs, R]
 			defer c.Close()
 			return g.report(askAll(g, cmd.Context(), c, args, m, jigapi.NoArgs{}), lineOf(line))
 		},
-	}
+	}, m.Name())
 }
 
 // lineOf prints an ok outcome with line, given its typed result; a raw

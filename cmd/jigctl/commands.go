@@ -47,6 +47,7 @@ a plain integer to QUEUE (e.g. rpc_queue) through the default exchange.`,
 	}
 	cmd.Flags().StringVar(&queue, "queue", "", "use the RPC tutorial's plain-text `QUEUE` (e.g. rpc_queue)")
 	cmd.Flags().SetInterspersed(false)
+	calling(cmd, jigapi.Fib.Name())
 	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 || queue != "" {
 			return nil, cobra.ShellCompDirectiveNoFileComp
