@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ type listEntry struct {
 	UptimeS   float64 `json:"uptime_s"`
 	Port      string  `json:"port"`
 	Connected bool    `json:"connected"`
+	Node      string  `json:"node,omitempty"` // the broker node the manager serves from
 	// LastReadAt is the fixture's last successful status read, from the
 	// manager's Stats; null when unknown (see Stats) or never read.
 	LastReadAt *time.Time `json:"last_read_at"`
@@ -103,8 +105,8 @@ func discover(ctx context.Context, c *mqmanager.Client, expect int) ([]*listEntr
 	var entries []*listEntry
 	var wg sync.WaitGroup
 	start := time.Now()
-	err := c.Broadcast(ctx, "Ping", nil, func(r *mqmanager.Reply, err error) bool {
-		e := pingEntry(r, err, ms(time.Since(start)))
+	err := c.Discover(ctx, func(serial string, p jigapi.PingResult, err error) bool {
+		e := pingEntry(serial, p, err, ms(time.Since(start)))
 		entries = append(entries, e)
 		if e.Serial != "" && e.Outcome == "ok" {
 			wg.Add(1)
@@ -119,45 +121,33 @@ func discover(ctx context.Context, c *mqmanager.Client, expect int) ([]*listEntr
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// pingEntry makes an entry of one reply to the broadcast Ping.
-func pingEntry(r *mqmanager.Reply, err error, elapsed float64) *listEntry {
+// pingEntry makes an entry of one answer to the broadcast Ping, from the
+// manager of serial.
+func pingEntry(serial string, p jigapi.PingResult, err error, elapsed float64) *listEntry {
 	e := &listEntry{Outcome: "ok", Stats: "not_asked", ElapsedMS: elapsed}
 	var re *mqmanager.RemoteError
-	if errors.As(err, &re) {
+	var raw *mqmanager.RawReplyError
+	switch {
+	case errors.As(err, &re):
 		e.Serial, e.Outcome = re.Serial, "error_reply"
 		e.Error = &outcomeError{Code: re.Code, Message: re.Message}
-		return e
+	case errors.As(err, &raw):
+		e.Raw, e.Result = true, rawResult(raw.Reply)
+	case err != nil:
+		e.Outcome = "failed"
+		e.Error = &outcomeError{Message: err.Error()}
+	default:
+		e.Serial, e.Host, e.Version, e.UptimeS, e.Port, e.Connected, e.Node =
+			cmp.Or(p.Serial, serial), p.Host, p.Version, p.UptimeS, p.Port, p.Connected, p.Node
 	}
-	var p jigapi.PingResult
-	if r.Raw || json.Unmarshal(r.Result, &p) != nil {
-		e.Raw, e.Result = true, r.Result
-		if r.Result == nil {
-			e.Result, _ = json.Marshal(string(r.Body))
-		}
-		return e
-	}
-	e.Serial, e.Host, e.Version, e.UptimeS, e.Port, e.Connected =
-		cmpOr(p.Serial, r.Serial), p.Host, p.Version, p.UptimeS, p.Port, p.Connected
 	return e
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // fetchLastRead asks the manager for its Stats within ctx.
 func (e *listEntry) fetchLastRead(ctx context.Context, c *mqmanager.Client) {
-	r, err := c.Request(ctx, e.Serial, "Stats", nil)
+	st, err := c.Stats(ctx, e.Serial)
 	e.Stats, _ = classify(err)
 	if err != nil {
-		return
-	}
-	var st jigapi.StatsResult
-	if r.Raw || json.Unmarshal(r.Result, &st) != nil {
-		e.Stats = "failed"
 		return
 	}
 	if !st.Fixture.LastReadAt.IsZero() {
@@ -229,8 +219,8 @@ func (g *globals) completeSerials(cmd *cobra.Command, args []string, toComplete 
 	}
 	defer c.Close()
 	var serials []string
-	c.Broadcast(ctx, "Ping", nil, func(r *mqmanager.Reply, err error) bool {
-		if e := pingEntry(r, err, 0); e.Serial != "" && strings.HasPrefix(e.Serial, toComplete) &&
+	c.Discover(ctx, func(serial string, p jigapi.PingResult, err error) bool {
+		if e := pingEntry(serial, p, err, 0); e.Serial != "" && strings.HasPrefix(e.Serial, toComplete) &&
 			!slices.Contains(args, e.Serial) {
 			serials = append(serials, e.Serial)
 		}
