@@ -7,30 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jigapi"
 )
 
-// clock is a settable clock for the table.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
+func newClock() *testutil.Clock {
+	return testutil.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
-func newClock() *clock { return &clock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newTable(t *testing.T, c *clock, path string) *Table {
+func newTable(t *testing.T, c *testutil.Clock, path string) *Table {
 	t.Helper()
 	return Open(Config{MaxTTL: time.Hour, Path: path, Now: c.Now})
 }

@@ -6,26 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jigapi"
 )
-
-// testClock is a settable clock for the manager's lease.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // TestLockRace: two stations race for the fixture, 100 rounds; exactly one
 // wins each, and the loser is told who holds it.
@@ -61,7 +44,7 @@ func TestLockRace(t *testing.T) {
 // TestLeaseExpiresByItself: with the clock past the expiry, another
 // station locks without anyone unlocking; renew moves the expiry.
 func TestLeaseExpiresByItself(t *testing.T) {
-	clk := &testClock{now: time.Now()}
+	clk := testutil.NewClock(time.Now())
 	f := startFixture(t, func(c *Config) { c.Lease.Clock = clk.Now })
 	l, err := call(t, f, jigapi.Lock, jigapi.LockArgs{Owner: "station-a", TTLS: 30})
 	if err != nil {
