@@ -31,6 +31,8 @@ type Config struct {
 	// Security says whose requests are served.
 	Security Security `yaml:"security"`
 	Log      Log      `yaml:"log"`
+	// Lease is the fixture's lease: see leaseconfig.go.
+	Lease Lease `yaml:"lease"`
 }
 
 // Broker is how the manager reaches RabbitMQ.
@@ -103,6 +105,10 @@ type Security struct {
 	// requests are served, which is for development only (the demo's one
 	// guest user): any fixture's user can publish into this manager's queue.
 	ControllerUsers []string `yaml:"controller_users"`
+	// AdminUsers may ForceUnlock a lease held by anyone. Default empty:
+	// anyone may (for development only). With controller_users set, each
+	// must be one of them too.
+	AdminUsers []string `yaml:"admin_users"`
 }
 
 // Log configures the logs on stderr.
@@ -119,8 +125,9 @@ func DefaultConfig() Config {
 		Fixture: jig.DefaultConfig(),
 		Server: Server{Concurrency: mqmanager.DefaultConcurrency, MaxBody: mqmanager.DefaultMaxBody,
 			HandlerTimeout: mqmanager.DefaultHandlerTimeout, ShutdownGrace: mqmanager.DefaultShutdownGrace},
-		Fib: Fib{MaxN: fib.DefaultMax},
-		Log: Log{Level: "info", Format: "text"},
+		Fib:   Fib{MaxN: fib.DefaultMax},
+		Log:   Log{Level: "info", Format: "text"},
+		Lease: Lease{MaxTTL: defaultMaxTTL},
 	}
 }
 

@@ -52,6 +52,7 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 		return nil, err
 	}
 	h := newHandlers(cfg.Serial, version, cfg.Fib.MaxN, dev)
+	h.leasing = newLeasing(cfg, log)
 	host, _ := os.Hostname()
 	srv, err := mqmanager.NewServer(mqmanager.ServerConfig{
 		Broker: mqmanager.Broker{URLs: cfg.Broker.urls(), Heartbeat: cfg.Broker.Heartbeat, TLS: tlsCfg,
