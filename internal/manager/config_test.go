@@ -116,9 +116,9 @@ func TestDefaultsAsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// What the example sets that is not a default: its fixture's and broker's own.
+	// What the example sets that is not a default (its header says which).
 	example.Serial, example.Fixture.Port, example.Broker.URLs, example.Broker.TLS = "", "", def.Broker.URLs, def.Broker.TLS
-	example.Security = def.Security
+	example.Security, example.Fixture.Commands = def.Security, def.Fixture.Commands
 	if !reflect.DeepEqual(example, def) {
 		t.Errorf("the example's defaults differ:\n%+v\nDefaultConfig:\n%+v", example, def)
 	}

@@ -50,6 +50,7 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 	}
 	dev := jig.OpenValidated(cfg.Fixture, log.With("component", "fixture"))
 	h := newHandlers(cfg.Serial, version, cfg.Fib.MaxN, dev)
+	h.leasing = newLeasing(cfg, log)
 	scfg.TutorialQueue, scfg.Tutorial, scfg.ControllerUsers = cfg.Compat.TutorialQueue, h.tutorial, cfg.Security.ControllerUsers
 	scfg.Logger, scfg.OnReady, scfg.OnDown, scfg.OnRetry = log.With("component", "server"), hooks.OnReady, hooks.OnDown, hooks.OnRetry
 	srv, err := mqmanager.NewServer(scfg)

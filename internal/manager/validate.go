@@ -23,6 +23,7 @@ func (c Config) Validate() error {
 	errs = append(errs, problems("", c.Server.Validate("server"))...)
 	errs = append(errs, problems("fixture: ", c.Fixture.Validate())...)
 	c.validateUsers(add)
+	c.validateLease(add)
 	if c.Fib.MaxN < 0 || c.Fib.MaxN > 10_000_000 {
 		add("fib.max_n: %d is not between 0 and 10000000", c.Fib.MaxN)
 	}
