@@ -70,7 +70,7 @@ the holder and expiry, or with --wait waits that long for it to be freed.`,
 		},
 	}
 	lf.register(cmd.Flags(), 10*time.Minute)
-	return cmd
+	return calling(cmd, jigapi.Lock.Name())
 }
 
 // lockWait locks, and while another owner holds the lease asks again
@@ -117,5 +117,5 @@ func newRenewCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&token, "token", os.Getenv("JIG_LOCK_TOKEN"), "the lease's `TOKEN` (env JIG_LOCK_TOKEN)")
-	return cmd
+	return calling(cmd, jigapi.Renew.Name())
 }

@@ -34,5 +34,5 @@ pass its token with --token (env JIG_LOCK_TOKEN, as with-lock sets it).`,
 		},
 	}
 	cmd.Flags().StringVar(&token, "token", "", "the fixture's lease `TOKEN`, for a command that changes the board")
-	return cmd
+	return calling(cmd, jigapi.Query.Name())
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"time"
 
 	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/jigapi"
@@ -36,14 +34,8 @@ func remoteExit(code string) int {
 // returns the typed result with its outcome.
 func callOne[A, R any](ctx context.Context, g *globals, c *mqmanager.Client, serial string,
 	m jigapi.Method[A, R], args A) (R, outcome) {
-	rctx, cancel := context.WithTimeout(ctx, g.timeout)
-	defer cancel()
-	start := time.Now()
-	r, err := mqmanager.Call(rctx, c, serial, m, args)
-	o := newOutcome(serial, m.Name(), nil, err, float64(time.Since(start).Microseconds())/1000)
-	if err == nil {
-		o.Result, _ = json.Marshal(r)
-	}
+	o := ask(g, ctx, c, serial, m, args)
+	r, _ := o.value.(R)
 	return r, o
 }
 

@@ -43,5 +43,5 @@ get forbidden).`,
 	}
 	cmd.Flags().StringVar(&token, "token", os.Getenv("JIG_LOCK_TOKEN"), "the lease's `TOKEN` (env JIG_LOCK_TOKEN)")
 	cmd.Flags().BoolVar(&force, "force", false, "release it whoever holds it (an administrator's)")
-	return cmd
+	return calling(cmd, jigapi.Unlock.Name(), jigapi.ForceUnlock.Name())
 }
