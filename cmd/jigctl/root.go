@@ -76,6 +76,7 @@ Shell completion (of commands, flags and, by a quick broadcast, serials):
 	g.envErr = applyEnv(pf, os.Getenv)
 	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g), newWatchCmd(g))
 	root.AddCommand(newQueryCmd(g), newLockCmd(g), newRenewCmd(g), newUnlockCmd(g), newWithLockCmd(g))
+	root.AddCommand(newEchoCmd(g))
 	return root
 }
 

@@ -45,6 +45,7 @@ func (h *handlers) register(s *mqmanager.Server) {
 	mqmanager.Handle(s, jigapi.Renew, h.renew)
 	mqmanager.Handle(s, jigapi.Unlock, h.unlock)
 	mqmanager.Handle(s, jigapi.ForceUnlock, h.forceUnlock)
+	mqmanager.Handle(s, jigapi.Echo, h.echo)
 }
 
 func (h *handlers) jigStatus(ctx context.Context, _ jigapi.NoArgs) (jigapi.Status, error) {
