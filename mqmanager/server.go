@@ -130,6 +130,7 @@ type Server struct {
 	users       map[string]string
 	controllers userSet
 	node        nodeName // the node served from now (Node)
+	events      eventLink // the live session's event channel (PublishEvent)
 }
 
 // NewServer checks cfg and returns a Server with no handlers.
