@@ -129,7 +129,7 @@ type Server struct {
 	// the users whose requests are served (nil: any).
 	users       map[string]string
 	controllers userSet
-	node        nodeName // the node served from now (Node)
+	node        nodeName  // the node served from now (Node)
 	events      eventLink // the live session's event channel (PublishEvent)
 }
 

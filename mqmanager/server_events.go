@@ -39,8 +39,8 @@ func (s *Server) PublishEvent(ctx context.Context, kind string, body []byte, ttl
 // publish is blocked on a frozen link never waits for it; pub serialises
 // publishers.
 type eventLink struct {
-	pub sync.Mutex
-	mu  sync.Mutex
+	pub    sync.Mutex
+	mu     sync.Mutex
 	gen    uint64 // bumped by each open and close
 	conn   *amqp.Connection
 	ch     *amqp.Channel
