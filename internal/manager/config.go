@@ -31,6 +31,8 @@ type Config struct {
 	// Security says whose requests are served.
 	Security Security `yaml:"security"`
 	Log      Log      `yaml:"log"`
+	// Events: see events_config.go.
+	Events Events `yaml:"events"`
 }
 
 // Broker is how the manager reaches RabbitMQ.
@@ -119,8 +121,9 @@ func DefaultConfig() Config {
 		Fixture: jig.DefaultConfig(),
 		Server: Server{Concurrency: mqmanager.DefaultConcurrency, MaxBody: mqmanager.DefaultMaxBody,
 			HandlerTimeout: mqmanager.DefaultHandlerTimeout, ShutdownGrace: mqmanager.DefaultShutdownGrace},
-		Fib: Fib{MaxN: fib.DefaultMax},
-		Log: Log{Level: "info", Format: "text"},
+		Fib:    Fib{MaxN: fib.DefaultMax},
+		Log:    Log{Level: "info", Format: "text"},
+		Events: DefaultEvents(),
 	}
 }
 

@@ -23,11 +23,14 @@ type handlers struct {
 	maxN    int
 	dev     *jig.Device
 	srv     *mqmanager.Server
+	// observe is told every status read's outcome (the events' state).
+	observe func(jig.Status, error)
 }
 
 func newHandlers(serial, version string, maxN int, dev *jig.Device) *handlers {
 	host, _ := os.Hostname()
-	return &handlers{serial: serial, version: version, host: host, start: time.Now(), maxN: maxN, dev: dev}
+	return &handlers{serial: serial, version: version, host: host, start: time.Now(), maxN: maxN, dev: dev,
+		observe: func(jig.Status, error) {}}
 }
 
 // register serves every method of the contract on s. Fib's contract
@@ -43,6 +46,7 @@ func (h *handlers) register(s *mqmanager.Server) {
 
 func (h *handlers) jigStatus(ctx context.Context, _ jigapi.NoArgs) (jigapi.Status, error) {
 	st, err := h.dev.Status(ctx)
+	h.observe(st, err)
 	if err != nil {
 		return jigapi.Status{}, jigapi.BoardError(err)
 	}
