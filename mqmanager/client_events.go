@@ -150,11 +150,11 @@ func followSetup(conn *amqp.Connection, cfg *FollowConfig) (*amqp.Channel, <-cha
 	}
 	q, err := ch.QueueDeclare("", false, true, true, false, amqp.Table{"x-max-length": int64(cfg.QueueLimit)})
 	if err != nil {
-		return nil, nil, refused("declare the event queue", err, declareHint)
+		return nil, nil, refused("declare the event queue", err, followHint)
 	}
 	for _, s := range cfg.Serials {
 		if err := ch.QueueBind(q.Name, jigapi.EventBinding(s), Exchange, false, nil); err != nil {
-			return nil, nil, refused(fmt.Sprintf("bind %s with %q", q.Name, jigapi.EventBinding(s)), err, bindHint)
+			return nil, nil, refused(fmt.Sprintf("bind %s with %q", q.Name, jigapi.EventBinding(s)), err, followHint)
 		}
 	}
 	d, err := ch.Consume(q.Name, "", false, true, false, false, nil)
@@ -183,3 +183,6 @@ func deliver(d amqp.Delivery, cfg *FollowConfig, fn func(jigapi.Event)) {
 	}
 	fn(e)
 }
+
+const followHint = "a controller's broker user may declare server-named queues and bind them with " +
+	"<serial>.Evt.* and *.Evt.*: see deploy/rabbitmq/add-controller.sh"
