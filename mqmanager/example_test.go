@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -111,4 +113,39 @@ func ExampleClient_Status() {
 	// Output:
 	// READY true <nil>
 	// no fixture EXAMPLE-NOT-THERE on the bus
+}
+
+// List the fleet: every manager answers the broadcast Ping once, with its
+// own serial. (Other managers on the same broker answer too; the example
+// shows its own two.)
+func ExampleClient_Discover() {
+	prefix := "EXAMPLE-" + uuid.NewString()[:8]
+	for _, serial := range []string{prefix + "-A", prefix + "-B"} {
+		ready := make(chan struct{}, 1)
+		srv, _ := mqmanager.NewServer(mqmanager.ServerConfig{Broker: exampleBroker(), Serial: serial,
+			OnReady: func() { ready <- struct{}{} }})
+		mqmanager.Handle(srv, jigapi.Ping, func(context.Context, jigapi.NoArgs) (jigapi.PingResult, error) {
+			return jigapi.PingResult{Serial: serial, Version: "example"}, nil
+		})
+		defer serve(srv, ready)()
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := mqmanager.Dial(ctx, mqmanager.ClientConfig{Broker: exampleBroker()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	var found []string
+	c.Discover(ctx, func(serial string, p jigapi.PingResult, err error) bool {
+		if strings.HasPrefix(serial, prefix) && err == nil {
+			found = append(found, strings.TrimPrefix(serial, prefix)+" "+p.Version)
+		}
+		return len(found) < 2 // stop once both answered
+	})
+	slices.Sort(found)
+	fmt.Println(found)
+	// Output: [-A example -B example]
 }

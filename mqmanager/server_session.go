@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,11 +17,17 @@ type session struct {
 	s       *Server
 	log     *slog.Logger
 	ch      *amqp.Channel // requests and replies
-	tch     *amqp.Channel // tutorial queue, or nil
 	tag     string
 	user    string // user_id of replies: the connection's user
 	lanes   *lanes
 	release *releaser // gives memory back after oversized bodies
+	// plugins are consumed beside the core queue (see plugin); each has a
+	// reader goroutine, counted in readers, that forwards its deliveries on
+	// plugged and reports their end on ended.
+	plugins []plugin
+	readers sync.WaitGroup
+	plugged chan plugged
+	ended   chan error
 }
 
 // session connects to url and serves; ready reports whether the consumer
@@ -36,11 +43,14 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 	ss := &session{s: s, log: log, tag: "jig-manager-" + uuid.NewString(),
 		lanes: newLanes(&s.cfg, &s.stats.inflight), release: newReleaser()}
 	ss.user = s.users[url]
+	ss.plugins = s.plugins(ss)
+	ss.plugged, ss.ended = make(chan plugged), make(chan error, len(ss.plugins))
 	probe := startProber(conn.Connection, s.heartbeat()/2)
 	// On the way out: close the link (a blocked call returns), then wait for
-	// the handlers and the prober.
+	// the plugins' readers, the handlers and the prober.
 	defer probe.stop()
 	defer ss.lanes.wg.Wait()
+	defer ss.readers.Wait()
 	defer conn.close()
 	stopGuard := guard(conn, s.setupLimit())
 	links, err := ss.setup(conn.Connection)
@@ -70,12 +80,11 @@ func (s *Server) heartbeat() time.Duration {
 // two heartbeats (at least 5 s) is not worth waiting on.
 func (s *Server) setupLimit() time.Duration { return max(2*s.heartbeat(), 5*time.Second) }
 
-// links are what a session's reader watches. A nil channel (no tutorial
-// queue) is never ready in a select.
+// links are what a session's reader watches.
 type links struct {
-	req, tut                        <-chan amqp.Delivery
-	connClosed, chClosed, tutClosed chan *amqp.Error
-	alive                           <-chan struct{} // a probe came back
+	req                  <-chan amqp.Delivery
+	connClosed, chClosed chan *amqp.Error
+	alive                <-chan struct{} // a probe came back
 }
 
 // setup opens the channels, declares the topology and starts the consumers.
@@ -96,24 +105,10 @@ func (ss *session) setup(conn *amqp.Connection) (l links, err error) {
 	if l.req, err = ss.ch.Consume(queue, ss.tag, false, true, false, false, nil); err != nil {
 		return l, fmt.Errorf("consume %s: %w", queue, err)
 	}
-	if cfg.TutorialQueue == "" {
-		return l, nil
-	}
-	if ss.tch, err = conn.Channel(); err != nil {
-		return l, fmt.Errorf("open tutorial channel: %w", err)
-	}
-	l.tutClosed = ss.tch.NotifyClose(make(chan *amqp.Error, 1))
-	// Prefetch 1 and ack after the reply, as the tutorial does, so that
-	// several managers share the queue's work fairly.
-	if err = ss.tch.Qos(1, 0, false); err != nil {
-		return l, fmt.Errorf("set tutorial prefetch: %w", err)
-	}
-	if err = declareTutorial(ss.tch, cfg.TutorialQueue); err != nil {
-		return l, err
-	}
-	l.tut, err = ss.tch.Consume(cfg.TutorialQueue, ss.tag+"-tutorial", false, false, false, false, nil)
-	if err != nil {
-		return l, fmt.Errorf("consume %s: %w", cfg.TutorialQueue, err)
+	for _, p := range ss.plugins {
+		if err = p.open(conn); err != nil {
+			return l, err
+		}
 	}
 	return l, nil
 }
@@ -127,6 +122,12 @@ func (ss *session) serve(ctx context.Context, l links) error {
 	watchdog := time.NewTimer(limit)
 	defer watchdog.Stop()
 	defer ss.release.stop()
+	quit := make(chan struct{})
+	defer close(quit)
+	for _, p := range ss.plugins {
+		ss.readers.Add(1)
+		go ss.forward(p, quit)
+	}
 	for {
 		select {
 		case <-ss.release.due():
@@ -143,18 +144,15 @@ func (ss *session) serve(ctx context.Context, l links) error {
 			return ss.lost(lostErr("connection", e), hcancel)
 		case e := <-l.chClosed:
 			return ss.lost(lostErr("channel", e), hcancel)
-		case e := <-l.tutClosed:
-			return ss.lost(lostErr("tutorial channel", e), hcancel)
+		case pd := <-ss.plugged:
+			pd.p.accept(ctx, hctx, pd.d)
+		case err := <-ss.ended:
+			return ss.lost(err, hcancel)
 		case d, ok := <-l.req:
 			if !ok {
 				return ss.lost(fmt.Errorf("consumer cancelled"), hcancel)
 			}
 			ss.accept(ctx, hctx, d)
-		case d, ok := <-l.tut:
-			if !ok {
-				return ss.lost(fmt.Errorf("tutorial consumer cancelled"), hcancel)
-			}
-			ss.acceptTutorial(ctx, hctx, d)
 		}
 	}
 }
@@ -165,8 +163,8 @@ func (ss *session) stop(cancel context.CancelFunc) {
 	ss.log.Info("stopping: finishing requests in flight")
 	// noWait: a cancel must not block on a link that may be dead.
 	ss.ch.Cancel(ss.tag, true)
-	if ss.tch != nil {
-		ss.tch.Cancel(ss.tag+"-tutorial", true)
+	for _, p := range ss.plugins {
+		p.cancel()
 	}
 	ss.lanes.wait(ss.s.cfg.ShutdownGrace, cancel)
 }

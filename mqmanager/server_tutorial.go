@@ -2,11 +2,57 @@ package mqmanager
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
+
+// tutorial consumes the classic RPC tutorial's shared queue: a plugin.
+type tutorial struct {
+	ss         *session
+	queue, tag string
+	ch         *amqp.Channel
+	closed     chan *amqp.Error
+	deliv      <-chan amqp.Delivery
+}
+
+func (t *tutorial) open(conn *amqp.Connection) (err error) {
+	if t.ch, err = conn.Channel(); err != nil {
+		return fmt.Errorf("open tutorial channel: %w", err)
+	}
+	t.closed = t.ch.NotifyClose(make(chan *amqp.Error, 1))
+	// Prefetch 1 and ack after the reply, as the tutorial does, so that
+	// several managers share the queue's work fairly.
+	if err = t.ch.Qos(1, 0, false); err != nil {
+		return fmt.Errorf("set tutorial prefetch: %w", err)
+	}
+	if err = declareTutorial(t.ch, t.queue); err != nil {
+		return err
+	}
+	if t.deliv, err = t.ch.Consume(t.queue, t.tag, false, false, false, false, nil); err != nil {
+		return fmt.Errorf("consume %s: %w", t.queue, err)
+	}
+	return nil
+}
+
+func (t *tutorial) deliveries() <-chan amqp.Delivery { return t.deliv }
+
+func (t *tutorial) why() error {
+	select {
+	case e := <-t.closed:
+		return lostErr("tutorial channel", e)
+	default:
+		return fmt.Errorf("tutorial consumer cancelled")
+	}
+}
+
+func (t *tutorial) accept(ctx, hctx context.Context, d amqp.Delivery) {
+	t.ss.acceptTutorial(ctx, hctx, d)
+}
+
+func (t *tutorial) cancel() { t.ch.Cancel(t.tag, true) }
 
 // acceptTutorial starts the handling of one request from the classic RPC
 // tutorial's queue: a plain-text body in, a plain-text body out. Unlike the

@@ -3,39 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jigmq/jigmq/mqmanager"
+	"github.com/jigmq/jigmq/internal/testutil"
 )
-
-// brokerUp reports whether something answers on AMQP_URL's host and port.
-func brokerUp() bool {
-	u, err := url.Parse(envOr("AMQP_URL", mqmanager.DefaultURL))
-	if err != nil {
-		return false
-	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "5672")
-	}
-	c, err := net.DialTimeout("tcp", host, time.Second)
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
-}
 
 // TestQuick runs the tool's cheapest broker section in --quick mode and
 // checks that it prints a table and benchstat lines. Numbers are never
 // asserted: they depend on the machine.
 func TestQuick(t *testing.T) {
-	if !brokerUp() && os.Getenv("CI") == "" {
+	if testutil.BrokerUp() != nil && os.Getenv("CI") == "" {
 		t.Skip("no broker on AMQP_URL")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

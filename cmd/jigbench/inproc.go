@@ -93,7 +93,7 @@ func noFixtureSection(ctx context.Context, b *bench) error {
 		}
 		serial := b.serial("NONE")
 		call := withTimeout(requestTimeout, func(ctx context.Context) error {
-			_, err := c.Request(ctx, serial, "JigStatus", nil)
+			_, err := c.Status(ctx, serial)
 			if errors.Is(err, mqmanager.ErrNoFixture) {
 				return nil
 			}

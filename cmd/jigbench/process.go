@@ -110,7 +110,7 @@ func (b *bench) rssUnderLoad(ctx context.Context, serial string, pid int) (peakK
 		}
 	}()
 	r, err := drive(ctx, b.iters(20000, 300), 64, withTimeout(requestTimeout, func(ctx context.Context) error {
-		_, err := c.Request(ctx, serial, "Ping", nil)
+		_, err := c.Ping(ctx, serial)
 		return err
 	}))
 	close(stop)

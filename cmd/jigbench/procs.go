@@ -103,7 +103,7 @@ func (b *bench) waitServed(ctx context.Context, serial string) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		rctx, cancel := context.WithTimeout(ctx, time.Second)
-		_, err := c.Request(rctx, serial, "Ping", nil)
+		_, err := c.Ping(rctx, serial)
 		cancel()
 		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
 			return err

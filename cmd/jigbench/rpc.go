@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
@@ -41,12 +42,12 @@ func rpcSection(mode mqmanager.ReplyMode) func(context.Context, *bench) error {
 		}
 		defer c.Close()
 		bare := func(serial string) func(context.Context) error {
-			key := mqmanager.RoutingKey(serial, "Ping")
+			key := mqmanager.RoutingKey(serial, jigapi.Ping.Name())
 			return withTimeout(requestTimeout, func(ctx context.Context) error { return raw.call(ctx, key, []byte("{}")) })
 		}
 		client := func(serial string) func(context.Context) error {
 			return withTimeout(requestTimeout, func(ctx context.Context) error {
-				_, err := c.Request(ctx, serial, "Ping", nil)
+				_, err := c.Ping(ctx, serial)
 				return err
 			})
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -15,22 +14,17 @@ import (
 func fixtureReads(ctx context.Context, c *mqmanager.Client, serial string) (jigapi.FixtureStats, error) {
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	r, err := c.Request(ctx, serial, "Stats", nil)
-	if err != nil {
-		return jigapi.FixtureStats{}, err
-	}
-	var st jigapi.StatsResult
-	if err := json.Unmarshal(r.Result, &st); err != nil {
-		return st.Fixture, fmt.Errorf("Stats result: %w", err)
-	}
-	return st.Fixture, nil
+	st, err := c.Stats(ctx, serial)
+	return st.Fixture, err
 }
 
 // statusCall asks for JigStatus; with sink set (sequential use only), it
-// also keeps the manager's handling time (elapsed_ms) of every reply.
+// also keeps the manager's handling time (elapsed_ms) of every reply, so
+// it reads the reply's envelope (Client.Request) rather than only its
+// result.
 func statusCall(c *mqmanager.Client, serial string, sink *[]time.Duration) func(context.Context) error {
 	return withTimeout(requestTimeout, func(ctx context.Context) error {
-		r, err := c.Request(ctx, serial, "JigStatus", nil)
+		r, err := c.Request(ctx, serial, jigapi.JigStatus.Name(), jigapi.NoArgs{})
 		if err == nil && sink != nil {
 			*sink = append(*sink, time.Duration(r.ElapsedMS*float64(time.Millisecond)))
 		}
@@ -100,7 +94,7 @@ func underFibSection(ctx context.Context, b *bench) error {
 	}
 	loadStart := time.Now()
 	fibs := background(ctx, 3, withTimeout(30*time.Second, func(ctx context.Context) error {
-		_, err := c.Request(ctx, f.serial, "Fib", map[string]int{"n": 1_000_000})
+		_, err := c.Fib(ctx, f.serial, 1_000_000)
 		return err
 	}))
 	time.Sleep(300 * time.Millisecond) // let the Fib load build up

@@ -12,18 +12,19 @@ import (
 	"time"
 
 	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/jigapi"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
 func newPingCmd(g *globals) *cobra.Command {
-	return serialsCmd(g, "ping", "Ping", "Check that fixtures' managers answer",
+	return serialsCmd(g, "ping", jigapi.Ping, "Check that fixtures' managers answer",
 		"  jigctl ping JIG-0001 JIG-0002\n  jigctl ping -o json JIG-0001", pingLine)
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
-	return serialsCmd(g, "status", "JigStatus", "Read fixtures' status from their controller boards",
+	return serialsCmd(g, "status", jigapi.JigStatus, "Read fixtures' status from their controller boards",
 		"  jigctl status JIG-0001\n  jigctl status --timeout 5s JIG-0001 JIG-0002 -o json", statusLine)
 }
 
@@ -46,6 +47,7 @@ a plain integer to QUEUE (e.g. rpc_queue) through the default exchange.`,
 	}
 	cmd.Flags().StringVar(&queue, "queue", "", "use the RPC tutorial's plain-text `QUEUE` (e.g. rpc_queue)")
 	cmd.Flags().SetInterspersed(false)
+	calling(cmd, jigapi.Fib.Name())
 	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 || queue != "" {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -107,8 +109,8 @@ func (g *globals) fib(cmd *cobra.Command, queue string, args []string) error {
 		return err
 	}
 	defer c.Close()
-	o := g.ask(cmd.Context(), c, args[0], "Fib", map[string]int{"n": n})
-	return g.report([]outcome{o}, fibLine)
+	o := ask(g, cmd.Context(), c, args[0], jigapi.Fib, jigapi.FibOf(n))
+	return g.report([]outcome{o}, lineOf(fibLine))
 }
 
 func (g *globals) fibQueue(cmd *cobra.Command, queue string, n int) error {
@@ -129,46 +131,18 @@ func (g *globals) fibQueue(cmd *cobra.Command, queue string, n int) error {
 	return g.report([]outcome{o}, func(o outcome) string { return string(body) })
 }
 
-func fibLine(o outcome) string {
-	var r struct {
-		Value string `json:"value"`
-	}
-	if json.Unmarshal(o.Result, &r) != nil || r.Value == "" {
-		return string(o.Result)
-	}
-	return r.Value
+func fibLine(_ outcome, r jigapi.FibResult) string { return r.Value }
+
+func pingLine(o outcome, r jigapi.PingResult) string {
+	return fmt.Sprintf("%s\tok\tversion=%s host=%s uptime=%s port=%s connected=%t node=%s\t%.1fms", o.Serial,
+		r.Version, r.Host, (time.Duration(r.UptimeS) * time.Second).String(), r.Port, r.Connected, r.Node, o.ElapsedMS)
 }
 
-func pingLine(o outcome) string {
-	var r struct {
-		Version   string  `json:"version"`
-		Host      string  `json:"host"`
-		UptimeS   float64 `json:"uptime_s"`
-		Port      string  `json:"port"`
-		Connected bool    `json:"connected"`
-	}
-	if o.Raw || json.Unmarshal(o.Result, &r) != nil {
-		return fmt.Sprintf("%s\tok (raw reply)\t%s", o.Serial, o.Result)
-	}
-	return fmt.Sprintf("%s\tok\tversion=%s host=%s uptime=%s port=%s connected=%t\t%.1fms", o.Serial,
-		r.Version, r.Host, (time.Duration(r.UptimeS) * time.Second).String(), r.Port, r.Connected, o.ElapsedMS)
-}
-
-func statusLine(o outcome) string {
-	var r struct {
-		Identity string            `json:"identity"`
-		State    string            `json:"state"`
-		Port     string            `json:"port"`
-		Fields   map[string]string `json:"fields"`
-		ReadMS   float64           `json:"read_ms"`
-	}
-	if o.Raw || json.Unmarshal(o.Result, &r) != nil {
-		return fmt.Sprintf("%s\t(raw reply)\t%s", o.Serial, o.Result)
-	}
+func statusLine(o outcome, r jigapi.Status) string {
 	var extra []string
 	keys := make([]string, 0, len(r.Fields))
 	for k := range r.Fields {
-		if k != "identity" && k != "state" {
+		if k != jig.QueryIdentity && k != jig.QueryState {
 			keys = append(keys, k)
 		}
 	}
@@ -181,7 +155,7 @@ func statusLine(o outcome) string {
 }
 
 func newStatsCmd(g *globals) *cobra.Command {
-	cmd := serialsCmd(g, "stats", "Stats", "Show managers' request and fixture counters",
+	cmd := serialsCmd(g, "stats", jigapi.Stats, "Show managers' request and fixture counters",
 		"  jigctl stats JIG-0001\n  jigctl stats -o json JIG-0001 JIG-0002", statsText)
 	cmd.Long = `Ask each manager for its counters since it started: per method, the
 requests, errors, average and maximum handling time and the last error;
@@ -197,11 +171,7 @@ Stats object as each result.`
 }
 
 // statsText renders one manager's Stats as a block of lines.
-func statsText(o outcome) string {
-	var st jigapi.StatsResult
-	if o.Raw || json.Unmarshal(o.Result, &st) != nil {
-		return fmt.Sprintf("%s\t(raw reply)\t%s", o.Serial, o.Result)
-	}
+func statsText(o outcome, st jigapi.StatsResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  uptime %s\n", o.Serial, (time.Duration(st.UptimeS) * time.Second).String())
 	methodTable(&b, st.Server.Methods)
@@ -212,8 +182,10 @@ func statsText(o outcome) string {
 	}
 	fmt.Fprintf(&b, "  fixture: connected=%t reads=%d coalesced_reads=%d serial_reconnects=%d read_errors=%d last_read=%s\n",
 		fx.Connected, fx.Reads, fx.CoalescedReads, fx.Reconnects, fx.Errors, lastRead)
-	fmt.Fprintf(&b, "  server: broker_reconnects=%d dropped=%d expired=%d rejected=%d in_flight=%d",
-		sv.Reconnects, sv.Dropped, sv.Expired, sv.Rejected, sv.InFlight)
+	fmt.Fprintf(&b, "  board: commands=%d unsolicited_lines=%d echoes_skipped=%d resyncs=%d resync_failures=%d pattern_mismatches=%d\n",
+		fx.Commands, fx.UnsolicitedLines, fx.EchoesSkipped, fx.Resyncs, fx.ResyncFailures, fx.PatternMismatches)
+	fmt.Fprintf(&b, "  server: node=%s broker_reconnects=%d dropped=%d expired=%d rejected=%d in_flight=%d",
+		sv.Node, sv.Reconnects, sv.Dropped, sv.Expired, sv.Rejected, sv.InFlight)
 	return b.String()
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,9 @@ type listEntry struct {
 	UptimeS   float64 `json:"uptime_s"`
 	Port      string  `json:"port"`
 	Connected bool    `json:"connected"`
+	Node      string  `json:"node,omitempty"` // the broker node the manager serves from
+	// Lease is who holds the fixture's lease; omitted if nobody.
+	Lease *jigapi.Holder `json:"lease,omitempty"`
 	// LastReadAt is the fixture's last successful status read, from the
 	// manager's Stats; null when unknown (see Stats) or never read.
 	LastReadAt *time.Time `json:"last_read_at"`
@@ -103,8 +107,8 @@ func discover(ctx context.Context, c *mqmanager.Client, expect int) ([]*listEntr
 	var entries []*listEntry
 	var wg sync.WaitGroup
 	start := time.Now()
-	err := c.Broadcast(ctx, "Ping", nil, func(r *mqmanager.Reply, err error) bool {
-		e := pingEntry(r, err, ms(time.Since(start)))
+	err := c.Discover(ctx, func(serial string, p jigapi.PingResult, err error) bool {
+		e := pingEntry(serial, p, err, ms(time.Since(start)))
 		entries = append(entries, e)
 		if e.Serial != "" && e.Outcome == "ok" {
 			wg.Add(1)
@@ -119,45 +123,33 @@ func discover(ctx context.Context, c *mqmanager.Client, expect int) ([]*listEntr
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// pingEntry makes an entry of one reply to the broadcast Ping.
-func pingEntry(r *mqmanager.Reply, err error, elapsed float64) *listEntry {
+// pingEntry makes an entry of one answer to the broadcast Ping, from the
+// manager of serial.
+func pingEntry(serial string, p jigapi.PingResult, err error, elapsed float64) *listEntry {
 	e := &listEntry{Outcome: "ok", Stats: "not_asked", ElapsedMS: elapsed}
 	var re *mqmanager.RemoteError
-	if errors.As(err, &re) {
+	var raw *mqmanager.RawReplyError
+	switch {
+	case errors.As(err, &re):
 		e.Serial, e.Outcome = re.Serial, "error_reply"
 		e.Error = &outcomeError{Code: re.Code, Message: re.Message}
-		return e
+	case errors.As(err, &raw):
+		e.Raw, e.Result = true, rawResult(raw.Reply)
+	case err != nil:
+		e.Outcome = "failed"
+		e.Error = &outcomeError{Message: err.Error()}
+	default:
+		e.Serial, e.Host, e.Version, e.UptimeS, e.Port, e.Connected, e.Node, e.Lease =
+			cmp.Or(p.Serial, serial), p.Host, p.Version, p.UptimeS, p.Port, p.Connected, p.Node, p.Lease
 	}
-	var p jigapi.PingResult
-	if r.Raw || json.Unmarshal(r.Result, &p) != nil {
-		e.Raw, e.Result = true, r.Result
-		if r.Result == nil {
-			e.Result, _ = json.Marshal(string(r.Body))
-		}
-		return e
-	}
-	e.Serial, e.Host, e.Version, e.UptimeS, e.Port, e.Connected =
-		cmpOr(p.Serial, r.Serial), p.Host, p.Version, p.UptimeS, p.Port, p.Connected
 	return e
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // fetchLastRead asks the manager for its Stats within ctx.
 func (e *listEntry) fetchLastRead(ctx context.Context, c *mqmanager.Client) {
-	r, err := c.Request(ctx, e.Serial, "Stats", nil)
+	st, err := c.Stats(ctx, e.Serial)
 	e.Stats, _ = classify(err)
 	if err != nil {
-		return
-	}
-	var st jigapi.StatsResult
-	if r.Raw || json.Unmarshal(r.Result, &st) != nil {
-		e.Stats = "failed"
 		return
 	}
 	if !st.Fixture.LastReadAt.IsZero() {
@@ -178,7 +170,7 @@ func (g *globals) printList(entries []*listEntry) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERIAL\tHOST\tVERSION\tUPTIME\tPORT\tCONNECTED\tLAST-READ")
+	fmt.Fprintln(tw, "SERIAL\tHOST\tVERSION\tUPTIME\tPORT\tCONNECTED\tLAST-READ\tHELD-BY")
 	for _, e := range entries {
 		switch {
 		case e.Raw:
@@ -186,8 +178,8 @@ func (g *globals) printList(entries []*listEntry) error {
 		case e.Error != nil:
 			fmt.Fprintf(tw, "%s\t(error reply: %s: %s)\t\t\t\t\t\n", e.Serial, e.Error.Code, e.Error.Message)
 		default:
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%t\t%s\n", e.Serial, e.Host, e.Version,
-				(time.Duration(e.UptimeS) * time.Second).String(), e.Port, e.Connected, e.lastRead(time.Now()))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%t\t%s\t%s\n", e.Serial, e.Host, e.Version,
+				(time.Duration(e.UptimeS) * time.Second).String(), e.Port, e.Connected, e.lastRead(time.Now()), e.heldBy())
 		}
 	}
 	return tw.Flush()
@@ -203,6 +195,14 @@ func (e *listEntry) lastRead(now time.Time) string {
 		return "never"
 	}
 	return now.Sub(*e.LastReadAt).Round(time.Second).String() + " ago"
+}
+
+// heldBy is the HELD-BY column: the lease's owner, or "-".
+func (e *listEntry) heldBy() string {
+	if e.Lease == nil {
+		return "-"
+	}
+	return e.Lease.Owner
 }
 
 // completionTimeout bounds the broadcast that completes serials: a shell
@@ -229,8 +229,8 @@ func (g *globals) completeSerials(cmd *cobra.Command, args []string, toComplete 
 	}
 	defer c.Close()
 	var serials []string
-	c.Broadcast(ctx, "Ping", nil, func(r *mqmanager.Reply, err error) bool {
-		if e := pingEntry(r, err, 0); e.Serial != "" && strings.HasPrefix(e.Serial, toComplete) &&
+	c.Discover(ctx, func(serial string, p jigapi.PingResult, err error) bool {
+		if e := pingEntry(serial, p, err, 0); e.Serial != "" && strings.HasPrefix(e.Serial, toComplete) &&
 			!slices.Contains(args, e.Serial) {
 			serials = append(serials, e.Serial)
 		}

@@ -39,6 +39,7 @@ type outcome struct {
 	Error     *outcomeError   `json:"error,omitempty"`
 	ElapsedMS float64         `json:"elapsed_ms"` // round trip seen by jigctl
 	err       error
+	value     any // the typed result of an ok, non-raw outcome
 }
 
 type outcomeError struct {
@@ -53,7 +54,7 @@ func classify(err error) (string, int) {
 	case err == nil:
 		return "ok", exitOK
 	case errors.As(err, &re):
-		return "error_reply", exitFailed
+		return "error_reply", remoteExit(re.Code)
 	case errors.Is(err, mqmanager.ErrNoFixture):
 		return "no_fixture", exitNoFixture
 	case errors.Is(err, mqmanager.ErrTimeout):
@@ -66,15 +67,21 @@ func classify(err error) (string, int) {
 	return "failed", exitFailed
 }
 
-func newOutcome(serial, method string, r *mqmanager.Reply, err error, ms float64) outcome {
-	o := outcome{Serial: serial, Method: method, ElapsedMS: ms, err: err}
-	o.Outcome, _ = classify(err)
-	if r != nil {
-		o.Result, o.Raw = r.Result, r.Raw
-		if r.Raw && r.Result == nil {
-			o.Result, _ = json.Marshal(string(r.Body))
-		}
+// newOutcome is the outcome of a call that returned result and err. A raw
+// reply (*mqmanager.RawReplyError: an older manager) is an ok outcome,
+// marked raw, with the reply's body as its result.
+func newOutcome(serial, method string, result any, err error, ms float64) outcome {
+	o := outcome{Serial: serial, Method: method, ElapsedMS: ms}
+	var raw *mqmanager.RawReplyError
+	switch {
+	case errors.As(err, &raw):
+		o.Raw, o.Result = true, rawResult(raw.Reply)
+	case err == nil:
+		o.value = result
+		o.Result, err = json.Marshal(result)
 	}
+	o.err = err
+	o.Outcome, _ = classify(err)
 	var re *mqmanager.RemoteError
 	if errors.As(err, &re) {
 		o.Error = &outcomeError{Code: re.Code, Message: re.Message}
@@ -82,6 +89,16 @@ func newOutcome(serial, method string, r *mqmanager.Reply, err error, ms float64
 		o.Error = &outcomeError{Message: err.Error()}
 	}
 	return o
+}
+
+// rawResult is a raw reply's body as JSON: itself if it is JSON, else as a
+// string.
+func rawResult(r *mqmanager.Reply) json.RawMessage {
+	if r.Result != nil {
+		return r.Result
+	}
+	b, _ := json.Marshal(string(r.Body))
+	return b
 }
 
 // label names a failed outcome for people: the outcome, and an error

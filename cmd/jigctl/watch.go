@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -121,7 +121,7 @@ type watchEvent struct {
 func (w *watcher) run(ctx context.Context, c *mqmanager.Client, count int) error {
 	for count == 0 || w.round < count {
 		start := time.Now()
-		outs := w.g.askAll(ctx, c, w.serials, "JigStatus", nil)
+		outs := askAll(w.g, ctx, c, w.serials, jigapi.JigStatus, jigapi.NoArgs{})
 		if ctx.Err() != nil {
 			return nil // Ctrl-C: the round's outcomes are the cancellation's
 		}
@@ -147,13 +147,10 @@ func (w *watcher) run(ctx context.Context, c *mqmanager.Client, count int) error
 func stateOf(o outcome) string {
 	switch {
 	case o.Outcome == "ok":
-		var st struct {
-			State string `json:"state"`
+		if st, ok := o.value.(jigapi.Status); ok && st.State != "" {
+			return st.State
 		}
-		if o.Raw || json.Unmarshal(o.Result, &st) != nil || st.State == "" {
-			return "ok"
-		}
-		return st.State
+		return "ok"
 	case o.Error != nil && o.Error.Code != "":
 		return o.Error.Code
 	}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -132,4 +133,39 @@ func TestFleetStaleAndMissing(t *testing.T) {
 	if st := g.get(t, "GET", "/api/v1/fixtures", "", &list); st != 200 || len(list.Fixtures) < 2 {
 		t.Fatalf("fixtures: %d %+v", st, list)
 	}
+}
+
+// TestAPIWritesNeedToken: Lock (and a Query that writes) is refused
+// without a configured token, needs the bearer token with one, and then
+// reaches the manager.
+func TestAPIWritesNeedToken(t *testing.T) {
+	f := startFixture(t)
+	open := startGateway(t, nil)
+	guarded := startGateway(t, func(c *Config) { c.API.Token = "s3cret" })
+	lock := `{"owner": "station-1", "ttl_s": 30}`
+	var a struct {
+		Outcome string
+		Error   *apiError
+	}
+	if st := open.get(t, "POST", "/api/v1/fixtures/"+f.serial+"/lock", lock, &a); st != 403 || a.Error.Code != "writes_disabled" {
+		t.Errorf("lock with no token configured: %d %+v", st, a.Error)
+	}
+	if st := open.get(t, "POST", "/api/v1/fixtures/"+f.serial+"/query", `{"command": "CONF:X 1"}`, &a); st != 403 {
+		t.Errorf("writing query with no token configured: %d %+v", st, a.Error)
+	}
+	if st := guarded.get(t, "POST", "/api/v1/fixtures/"+f.serial+"/lock", lock, &a); st != 401 {
+		t.Errorf("lock without the bearer token: %d %+v", st, a.Error)
+	}
+	req, _ := http.NewRequest("POST", guarded.base+"/api/v1/fixtures/"+f.serial+"/lock", strings.NewReader(lock))
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("lock with the token: %d", resp.StatusCode)
+	}
+	g := guarded.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Summary.Holder == "station-1" })
+	t.Logf("holder shown: %q", g.Summary.Holder)
 }

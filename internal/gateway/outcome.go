@@ -31,9 +31,9 @@ var codeStatus = map[string]int{
 	jigapi.CodeUnknownMethod: http.StatusNotImplemented,
 	jigapi.CodeTooLarge:      http.StatusRequestEntityTooLarge,
 	jigapi.CodeBusy:          http.StatusTooManyRequests,
-	"forbidden":              http.StatusForbidden,
-	"locked":                 http.StatusConflict,
-	"not_locked":             http.StatusConflict,
+	jigapi.CodeForbidden:     http.StatusForbidden,
+	jigapi.CodeLocked:        http.StatusConflict,
+	jigapi.CodeNotLocked:     http.StatusConflict,
 }
 
 // answer is the body of every answer of a fixture method.

@@ -31,6 +31,8 @@ type Config struct {
 	// Security says whose requests are served.
 	Security Security `yaml:"security"`
 	Log      Log      `yaml:"log"`
+	// Lease is the fixture's lease: see leaseconfig.go.
+	Lease Lease `yaml:"lease"`
 	// Events: see events_config.go.
 	Events Events `yaml:"events"`
 }
@@ -105,6 +107,10 @@ type Security struct {
 	// requests are served, which is for development only (the demo's one
 	// guest user): any fixture's user can publish into this manager's queue.
 	ControllerUsers []string `yaml:"controller_users"`
+	// AdminUsers may ForceUnlock a lease held by anyone. Default empty:
+	// anyone may (for development only). With controller_users set, each
+	// must be one of them too.
+	AdminUsers []string `yaml:"admin_users"`
 }
 
 // Log configures the logs on stderr.
@@ -123,6 +129,7 @@ func DefaultConfig() Config {
 			HandlerTimeout: mqmanager.DefaultHandlerTimeout, ShutdownGrace: mqmanager.DefaultShutdownGrace},
 		Fib:    Fib{MaxN: fib.DefaultMax},
 		Log:    Log{Level: "info", Format: "text"},
+		Lease:  Lease{MaxTTL: defaultMaxTTL},
 		Events: DefaultEvents(),
 	}
 }

@@ -29,8 +29,8 @@ type events struct {
 	dev     *jig.Device
 	pub     publisher
 	log     *slog.Logger
-	// Holder is the fixture's lease holder, "" when unlocked. Leases
-	// (issue 13) set it; a change publishes jigapi.EvtHolder.
+	// Holder is the fixture's lease holder, "" when unlocked (the lease
+	// table's, handlers.holder); a change publishes jigapi.EvtHolder.
 	Holder func() string
 
 	mu   sync.Mutex
@@ -168,4 +168,12 @@ func latest(ts ...time.Time) time.Time {
 		}
 	}
 	return l
+}
+
+// holder is the lease's owner now, "" if none: the events' Holder.
+func (h *handlers) holder() string {
+	if hd := h.leases.Holder(); hd != nil {
+		return hd.Owner
+	}
+	return ""
 }

@@ -124,3 +124,25 @@ func TestEventsConfigValidate(t *testing.T) {
 		t.Errorf("defaults: %v", err)
 	}
 }
+
+// TestEventsHolder: taking the lease publishes a Holder event naming its
+// owner, and releasing it one with no holder.
+func TestEventsHolder(t *testing.T) {
+	f := startFixture(t, withEvents)
+	evs := follow(t, f.serial)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	l, err := mqmanager.Call(ctx, f.client, f.serial, jigapi.Lock, jigapi.LockArgs{Owner: "station-7", TTLS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := awaitEvent(t, evs, f.serial, jigapi.EvtHolder); e.Summary.Holder != "station-7" {
+		t.Fatalf("holder %q, want station-7", e.Summary.Holder)
+	}
+	if _, err := mqmanager.Call(ctx, f.client, f.serial, jigapi.Unlock, jigapi.TokenArgs{Token: l.Token}); err != nil {
+		t.Fatal(err)
+	}
+	if e := awaitEvent(t, evs, f.serial, jigapi.EvtHolder); e.Summary.Holder != "" {
+		t.Fatalf("holder %q after unlock, want none", e.Summary.Holder)
+	}
+}

@@ -57,6 +57,7 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 		return nil, err
 	}
 	h := newHandlers(cfg.Serial, version, cfg.Fib.MaxN, dev)
+	h.leasing = newLeasing(cfg, log)
 	d := &Daemon{dev: dev, h: h, ready: make(chan struct{}, 1)}
 	hooks.OnReady = d.onReady(hooks.OnReady)
 	host, _ := os.Hostname()
@@ -82,6 +83,7 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 	if !cfg.Events.Off {
 		d.ev = newEvents(cfg.Events, cfg.Serial, version, dev, log.With("component", "events"))
 		d.ev.pub, h.observe = srv, d.ev.observe
+		d.ev.Holder = h.holder
 	}
 	return d, nil
 }

@@ -29,6 +29,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Broker.validateTLS()...)
 	c.validateUsers(add)
+	c.validateLease(add)
 	if c.Broker.Heartbeat < 0 || c.Broker.Prefetch < 0 || c.Broker.ReconnectMax < 0 {
 		add("broker: heartbeat, prefetch and reconnect_max must not be negative")
 	}

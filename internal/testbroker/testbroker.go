@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -364,10 +365,13 @@ func (l *Lazy) Close() error {
 	return err
 }
 
-// Main is a package's TestMain with shared nodes: it runs the tests, then
-// closes nodes (Lazy ones, or anything else that stops a node), and exits
-// non-zero if a test failed or a node did not stop.
+// Main is a package's TestMain with shared nodes: it ends at once, with
+// one message, when nothing answers on AMQP_URL (testutil.RequireBroker);
+// else it runs the tests, then closes nodes (Lazy ones, or anything else
+// that stops a node), and exits non-zero if a test failed or a node did not
+// stop.
 func Main(m *testing.M, nodes ...io.Closer) {
+	testutil.RequireBroker()
 	code := m.Run()
 	for _, n := range nodes {
 		if err := n.Close(); err != nil {

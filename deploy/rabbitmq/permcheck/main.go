@@ -22,6 +22,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -165,7 +166,7 @@ func main() {
 				ContentType:   "application/json",
 				CorrelationId: d.CorrelationId,
 				UserId:        fixUser,
-				Body:          []byte(`{"ok":true,"serial":"` + *serial + `","method":"Ping","result":{}}`),
+				Body:          []byte(`{"ok":true,"serial":"` + *serial + `","method":"` + jigapi.Ping.Name() + `","result":{}}`),
 			})
 		}
 	}()
