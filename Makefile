@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 export AMQP_URL
 
-.PHONY: all build test test-short vet fmt-check demo broker bench clean package deploy-tools deploy-check
+.PHONY: all build test test-short vet fmt-check demo broker bench clean package deploy-tools deploy-check browser
 
 all: build
 
@@ -26,8 +26,14 @@ fmt-check:
 # The deployment tests (./deploy: the unit's verify and exposure, the .deb's
 # contents and maintainer scripts) get their tools installed first and fail,
 # rather than skip, without them.
-test: broker deploy-tools fmt-check vet
-	JIGMQ_DEPLOY_CHECKS=require $(GO) test -race -count=1 -timeout 8m ./...
+# The gateway's browser test drives Debian's chromium (installed if
+# missing) and writes its screenshots to artifacts/.
+test: broker deploy-tools browser fmt-check vet
+	JIGMQ_DEPLOY_CHECKS=require JIGMQ_BROWSER=require JIGMQ_ARTIFACTS=$(CURDIR)/artifacts \
+		$(GO) test -race -count=1 -timeout 8m ./...
+
+browser:
+	scripts/ensure-chromium.sh
 
 # systemd-analyze, dpkg-deb, readelf, unshare: installed from Debian if missing.
 deploy-tools:
@@ -52,4 +58,4 @@ package:
 	deploy/package/build-deb.sh dist $(VERSION)
 
 clean:
-	rm -rf bin dist
+	rm -rf bin dist artifacts

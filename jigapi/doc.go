@@ -8,7 +8,8 @@
 // against this package by its tests.
 //
 // The package holds data and rules only; it does no I/O and imports no
-// transport. Adding a method is: its Method value and types here, one
+// transport. Events (Event, Summary and the Evt* kinds, events.go) are part of the
+// contract too. Adding a method is: its Method value and types here, one
 // handler function in the manager, one jigctl command.
 //
 // # Methods

@@ -33,6 +33,18 @@ type BrokerConfig struct {
 	TLS TLSSettings `yaml:"tls"`
 }
 
+// ApplyEnv applies the environment, as the daemons' units set it to keep
+// secrets out of files: AMQP_URL replaces URLs with one URL,
+// JIG_AMQP_PASSWORD sets Password.
+func (c *BrokerConfig) ApplyEnv(getenv func(string) string) {
+	if u := getenv("AMQP_URL"); u != "" {
+		c.URLs = []string{u}
+	}
+	if pw := getenv("JIG_AMQP_PASSWORD"); pw != "" {
+		c.Password = pw
+	}
+}
+
 // DefaultBrokerConfig is BrokerConfig with every default filled in.
 func DefaultBrokerConfig() BrokerConfig {
 	return BrokerConfig{URLs: []string{DefaultURL}, Heartbeat: DefaultHeartbeat,

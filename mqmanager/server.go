@@ -36,7 +36,8 @@ type Server struct {
 	// the users whose requests are served (nil: any).
 	users       map[string]string
 	controllers userSet
-	node        nodeName // the node served from now (Node)
+	node        nodeName  // the node served from now (Node)
+	events      eventLink // the live session's event channel (PublishEvent)
 }
 
 // NewServer checks cfg and returns a Server with no handlers.

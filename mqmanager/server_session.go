@@ -59,6 +59,8 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 		return false, err
 	}
 	s.node.set(url)
+	s.events.open(conn.Connection, ss.user, s.cfg.AppID, log)
+	defer s.events.close()
 	log.Info("serving", "url", Redact(url), "node", NodeOf(url), "queue", QueueName(s.cfg.Serial), "tutorial_queue", s.cfg.TutorialQueue)
 	if s.cfg.OnReady != nil {
 		s.cfg.OnReady()

@@ -3,7 +3,10 @@
 # fixture PCs with nothing but go and dpkg-deb.
 #
 # Contents:
-#   /usr/bin/jig-manager, /usr/bin/jigsim      static (CGO_ENABLED=0) builds
+#   /usr/bin/jig-manager, /usr/bin/jigsim,
+#   /usr/bin/jig-gateway                       static (CGO_ENABLED=0) builds
+#   /lib/systemd/system/jig-gateway.service    the floor's HTTP gateway (not enabled)
+#   /etc/jig-manager/gateway.example.yaml      conffile, from configs/
 #   /lib/systemd/system/jig-manager@.service   the hardened template unit
 #   /usr/lib/modules-load.d/jig-manager.conf   usbserial, cdc_acm at boot
 #   /etc/jig-manager/example.yaml              conffile, from configs/
@@ -98,7 +101,7 @@ umask 022
 
 # 1. Binaries: static, stripped of paths, version stamped.
 mkdir -p "$root/usr/bin"
-for cmd in jig-manager jigsim; do
+for cmd in jig-manager jigsim jig-gateway; do
 	[ -d "$repo/cmd/$cmd" ] || die "$repo/cmd/$cmd does not exist (yet?): cannot package it"
 	echo "$prog: go build ./cmd/$cmd (GOARCH=$goarch)" >&2
 	if ! (cd "$repo" && CGO_ENABLED=0 GOARCH=$goarch go build -trimpath \
@@ -119,6 +122,8 @@ fi
 install -D -m 0644 "$repo/deploy/systemd/jig-manager@.service" "$root/lib/systemd/system/jig-manager@.service"
 install -D -m 0644 "$repo/deploy/systemd/jig-manager.modules-load.conf" "$root/usr/lib/modules-load.d/jig-manager.conf"
 install -D -m 0644 "$example" "$root/etc/jig-manager/example.yaml"
+install -D -m 0644 "$repo/deploy/systemd/jig-gateway.service" "$root/lib/systemd/system/jig-gateway.service"
+install -D -m 0644 "$repo/configs/jig-gateway.example.yaml" "$root/etc/jig-manager/gateway.example.yaml"
 doc=$root/usr/share/doc/$pkg
 install -D -m 0644 "$repo/deploy/README.md" "$doc/README.md"
 install -D -m 0644 "$repo/deploy/udev/99-jig-fixture.rules" "$doc/examples/99-jig-fixture.rules"
@@ -129,7 +134,7 @@ mkdir -p "$root/DEBIAN"
 for s in postinst prerm postrm; do
 	install -m 0755 "$here/debian/$s" "$root/DEBIAN/$s"
 done
-printf '%s\n' /etc/jig-manager/example.yaml >"$root/DEBIAN/conffiles"
+printf '%s\n' /etc/jig-manager/example.yaml /etc/jig-manager/gateway.example.yaml >"$root/DEBIAN/conffiles"
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 cat >"$root/DEBIAN/control" <<EOF
 Package: $pkg

@@ -83,12 +83,15 @@ drwxr-xr-x root/root ./
 drwxr-xr-x root/root ./etc/
 drwxr-xr-x root/root ./etc/jig-manager/
 -rw-r--r-- root/root ./etc/jig-manager/example.yaml
+-rw-r--r-- root/root ./etc/jig-manager/gateway.example.yaml
 drwxr-xr-x root/root ./lib/
 drwxr-xr-x root/root ./lib/systemd/
 drwxr-xr-x root/root ./lib/systemd/system/
+-rw-r--r-- root/root ./lib/systemd/system/jig-gateway.service
 -rw-r--r-- root/root ./lib/systemd/system/jig-manager@.service
 drwxr-xr-x root/root ./usr/
 drwxr-xr-x root/root ./usr/bin/
+-rwxr-xr-x root/root ./usr/bin/jig-gateway
 -rwxr-xr-x root/root ./usr/bin/jig-manager
 -rwxr-xr-x root/root ./usr/bin/jigsim
 drwxr-xr-x root/root ./usr/lib/
@@ -112,8 +115,8 @@ fi
 echo "== contents"
 x=$tmp/x
 dpkg-deb -R "$deb" "$x" || bad "dpkg-deb -R failed"
-check "conffiles lists exactly /etc/jig-manager/example.yaml" \
-	test "$(cat "$x/DEBIAN/conffiles")" = /etc/jig-manager/example.yaml
+check "conffiles lists exactly the two example configs" \
+	test "$(cat "$x/DEBIAN/conffiles")" = "$(printf '%s\n' /etc/jig-manager/example.yaml /etc/jig-manager/gateway.example.yaml)"
 check "example.yaml is not empty" test -s "$x/etc/jig-manager/example.yaml"
 if [ -f "$repo/deploy/systemd/jig-manager@.service" ]; then
 	check "the unit is deploy/systemd/jig-manager@.service" \
@@ -122,7 +125,7 @@ fi
 check "the unit runs /usr/bin/jig-manager" grep -q '^ExecStart=/usr/bin/jig-manager ' "$x/lib/systemd/system/jig-manager@.service"
 check "modules-load.d lists usbserial and cdc_acm" \
 	sh -c 'grep -qx usbserial "$1" && grep -qx cdc_acm "$1"' _ "$x/usr/lib/modules-load.d/jig-manager.conf"
-for b in jig-manager jigsim; do
+for b in jig-manager jigsim jig-gateway; do
 	f=$x/usr/bin/$b
 	check "$b is an ELF executable" sh -c 'head -c 4 "$1" | grep -q "ELF"' _ "$f"
 	if command -v readelf >/dev/null 2>&1; then

@@ -6,12 +6,18 @@
 # nothing else:
 #
 #   configure  ^amq\.gen-.*$    declare server-named reply queues
-#   write      ^amq\.topic$     publish requests
-#   read       ^amq\.gen-.*$    consume its reply queues
+#   write      ^(amq\.topic|amq\.gen-.*)$
+#                               publish requests; bind its own server-named
+#                               queue (bind = write on the queue)
+#   read       ^(amq\.gen-.*|amq\.topic)$
+#                               consume its reply queues; bind its own
+#                               server-named queue from amq.topic (events)
 #   topic permissions on amq.topic:
 #     write    ^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\.Req\.[A-Za-z0-9_]+$
 #              requests only: <serial>.Req.<Method> or _all.Req.<Method>
-#     read     ^$               binds nothing (cannot eavesdrop on requests)
+#     read     ^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|\*)\.Evt\.([A-Za-z0-9_]+|\*)$
+#              binds events only (<serial>.Evt.*, *.Evt.*: jig-gateway,
+#              jigctl watch), never requests (cannot eavesdrop on them)
 #
 # Direct reply-to (amq.rabbitmq.reply-to) needs no extra permission. The
 # classic tutorial client (rpc_queue on the default exchange) is not covered:
@@ -33,10 +39,10 @@ upsert_user "$name" "$password"
 # Topic permissions before vhost permissions: see set_and_verify in lib.sh.
 set_and_verify "$name" \
 	'^amq\.gen-.*$' \
-	'^amq\.topic$' \
-	'^amq\.gen-.*$' \
+	'^(amq\.topic|amq\.gen-.*)$' \
+	'^(amq\.gen-.*|amq\.topic)$' \
 	'^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\.Req\.[A-Za-z0-9_]+$' \
-	'^$'
+	'^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|\*)\.Evt\.([A-Za-z0-9_]+|\*)$'
 
 if [ "$generated" = 1 ]; then
 	printf '%s\n' "$password"

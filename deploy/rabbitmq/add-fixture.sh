@@ -5,11 +5,14 @@
 # jig-SERIAL, with exactly the rights the wire contract needs:
 #
 #   configure  ^jig\.SERIAL$                      declare its own queue
-#   write      ^(amq\.default|jig\.SERIAL)$       replies via the default
-#                                                 exchange; bind its queue
+#   write      ^(amq\.default|amq\.topic|jig\.SERIAL)$
+#                                                 replies via the default
+#                                                 exchange; events on
+#                                                 amq.topic; bind its queue
 #   read       ^(amq\.topic|jig\.SERIAL)$         bind from amq.topic; consume
 #   topic permissions on amq.topic:
-#     write    ^$                                 publishes no requests
+#     write    ^SERIAL\.Evt\.[A-Za-z0-9_]+$       its own events only: no
+#                                                 requests, no one else's
 #     read     ^(SERIAL|_all)\.Req\.              binds only its own and the
 #                                                 broadcast request keys
 #   limits     max-connections 4, max-channels 64
@@ -37,9 +40,9 @@ upsert_user "$user" "$password"
 # Topic permissions before vhost permissions: see set_and_verify in lib.sh.
 set_and_verify "$user" \
 	"^jig\\.$serial\$" \
-	"^(amq\\.default|jig\\.$serial)\$" \
+	"^(amq\\.default|amq\\.topic|jig\\.$serial)\$" \
 	"^(amq\\.topic|jig\\.$serial)\$" \
-	'^$' \
+	"^$serial\\.Evt\\.[A-Za-z0-9_]+\$" \
 	"^($serial|_all)\\.Req\\."
 ctl set_user_limits "$user" '{"max-connections": 4, "max-channels": 64}' ||
 	die "set_user_limits $user failed"

@@ -98,10 +98,10 @@ else
 fi
 if printf '%s' "$pw" | grep -Eqx '[A-Za-z0-9]{32}'; then ok "generated password printed once (32 alphanumerics)"; else bad "stdout was not one password: '$pw'"; fi
 if auth "$fixture" "$pw"; then ok "$fixture authenticates with it"; else bad "$fixture cannot authenticate"; fi
-topic_want="/${tab}amq.topic${tab}^\$${tab}^($serial|_all)\\.Req\\."
-perm_want="/${tab}^jig\\.$serial\$${tab}^(amq\\.default|jig\\.$serial)\$${tab}^(amq\\.topic|jig\\.$serial)\$"
+topic_want="/${tab}amq.topic${tab}^$serial\\.Evt\\.[A-Za-z0-9_]+\$${tab}^($serial|_all)\\.Req\\."
+perm_want="/${tab}^jig\\.$serial\$${tab}^(amq\\.default|amq\\.topic|jig\\.$serial)\$${tab}^(amq\\.topic|jig\\.$serial)\$"
 expect_line "topic permissions record for $fixture" "$(rmq list_topic_permissions --no-table-headers -p /)" \
-	"$fixture${tab}amq.topic${tab}^\$${tab}^($serial|_all)\\.Req\\."
+	"$fixture${tab}amq.topic${tab}^$serial\\.Evt\\.[A-Za-z0-9_]+\$${tab}^($serial|_all)\\.Req\\."
 expect_line "permissions record for $fixture" "$(rmq list_user_permissions --no-table-headers "$fixture")" "$perm_want"
 expect_line "connection limits for $fixture" "$(rmq list_user_limits --user "$fixture")" '{"max-channels":64,"max-connections":4}'
 expect_line "no tags on $fixture" "$(rmq list_users --no-table-headers)" "$fixture${tab}[]"
@@ -118,9 +118,9 @@ echo "== add-controller.sh $controller"
 if cpw=$("$here/add-controller.sh" "$controller" 2>"$tmp/err"); then ok "add-controller.sh exited 0"; else bad "add-controller.sh failed: $(cat "$tmp/err")"; fi
 if auth "$controller" "$cpw"; then ok "$controller authenticates"; else bad "$controller cannot authenticate"; fi
 expect_line "topic permissions record for $controller" "$(rmq list_user_topic_permissions --no-table-headers "$controller")" \
-	"/${tab}amq.topic${tab}^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\\.Req\\.[A-Za-z0-9_]+\$${tab}^\$"
+	"/${tab}amq.topic${tab}^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\\.Req\\.[A-Za-z0-9_]+\$${tab}^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|\\*)\\.Evt\\.([A-Za-z0-9_]+|\\*)\$"
 expect_line "permissions record for $controller" "$(rmq list_user_permissions --no-table-headers "$controller")" \
-	"/${tab}^amq\\.gen-.*\$${tab}^amq\\.topic\$${tab}^amq\\.gen-.*\$"
+	"/${tab}^amq\\.gen-.*\$${tab}^(amq\\.topic|amq\\.gen-.*)\$${tab}^(amq\\.gen-.*|amq\\.topic)\$"
 if "$here/add-controller.sh" "$controller" "$cpw" >/dev/null 2>&1; then ok "add-controller.sh re-run is idempotent"; else bad "add-controller.sh re-run failed"; fi
 
 echo "== a user with tags is left alone"
@@ -204,13 +204,13 @@ EOF
 	done
 	expect_line "imported topic permissions of jig-$defserial" \
 		"$(rmq list_user_topic_permissions --no-table-headers "jig-$defserial")" \
-		"$defvhost${tab}amq.topic${tab}^\$${tab}^($defserial|_all)\\.Req\\."
+		"$defvhost${tab}amq.topic${tab}^$defserial\\.Evt\\.[A-Za-z0-9_]+\$${tab}^($defserial|_all)\\.Req\\."
 	expect_line "imported permissions of jig-$defserial" \
 		"$(rmq list_user_permissions --no-table-headers "jig-$defserial")" \
-		"$defvhost${tab}^jig\\.$defserial\$${tab}^(amq\\.default|jig\\.$defserial)\$${tab}^(amq\\.topic|jig\\.$defserial)\$"
+		"$defvhost${tab}^jig\\.$defserial\$${tab}^(amq\\.default|amq\\.topic|jig\\.$defserial)\$${tab}^(amq\\.topic|jig\\.$defserial)\$"
 	expect_line "imported topic permissions of jig-ctl-$defserial" \
 		"$(rmq list_user_topic_permissions --no-table-headers "jig-ctl-$defserial")" \
-		"$defvhost${tab}amq.topic${tab}^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\\.Req\\.[A-Za-z0-9_]+\$${tab}^\$"
+		"$defvhost${tab}amq.topic${tab}^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\\.Req\\.[A-Za-z0-9_]+\$${tab}^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|\\*)\\.Evt\\.([A-Za-z0-9_]+|\\*)\$"
 	if auth "jig-$defserial" ''; then bad "imported user logs in with a blank password"; else ok "imported users have no usable password until one is set"; fi
 	printf '%s\n' 'def-Fixture-pw-1' | rmq change_password "jig-$defserial" >/dev/null 2>&1
 	printf '%s\n' 'def-Controller-pw-1' | rmq change_password "jig-ctl-$defserial" >/dev/null 2>&1

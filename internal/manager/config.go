@@ -35,6 +35,8 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	// Lease is the fixture's lease: see leaseconfig.go.
 	Lease Lease `yaml:"lease"`
+	// Events: see events_config.go.
+	Events Events `yaml:"events"`
 }
 
 // Fib bounds the Fib method.
@@ -80,6 +82,7 @@ func DefaultConfig() Config {
 		Fib:     Fib{MaxN: fib.DefaultMax},
 		Log:     Log{Level: "info", Format: "text"},
 		Lease:   Lease{MaxTTL: defaultMaxTTL},
+		Events:  DefaultEvents(),
 	}
 }
 
@@ -108,11 +111,6 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			return cfg, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	if u := getenv("AMQP_URL"); u != "" {
-		cfg.Broker.URLs = []string{u}
-	}
-	if pw := getenv("JIG_AMQP_PASSWORD"); pw != "" {
-		cfg.Broker.Password = pw
-	}
+	cfg.Broker.ApplyEnv(getenv)
 	return cfg, nil
 }

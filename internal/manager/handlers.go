@@ -24,11 +24,14 @@ type handlers struct {
 	dev     *jig.Device
 	srv     *mqmanager.Server
 	leasing // Query and the lease methods: query.go, lease.go
+	// observe is told every status read's outcome (the events' state).
+	observe func(jig.Status, error)
 }
 
 func newHandlers(serial, version string, maxN int, dev *jig.Device) *handlers {
 	host, _ := os.Hostname()
-	return &handlers{serial: serial, version: version, host: host, start: time.Now(), maxN: maxN, dev: dev}
+	return &handlers{serial: serial, version: version, host: host, start: time.Now(), maxN: maxN, dev: dev,
+		observe: func(jig.Status, error) {}}
 }
 
 // register serves every method of the contract on s. Fib's contract
@@ -50,6 +53,7 @@ func (h *handlers) register(s *mqmanager.Server) {
 
 func (h *handlers) jigStatus(ctx context.Context, _ jigapi.NoArgs) (jigapi.Status, error) {
 	st, err := h.dev.Status(ctx)
+	h.observe(st, err)
 	if err != nil {
 		return jigapi.Status{}, jigapi.BoardError(err)
 	}

@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/jigmq/jigmq/jig"
+	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
@@ -23,8 +25,11 @@ type Hooks struct {
 // Daemon is one fixture's manager: its serial device and its request
 // server.
 type Daemon struct {
-	dev *jig.Device
-	srv *mqmanager.Server
+	dev   *jig.Device
+	srv   *mqmanager.Server
+	h     *handlers
+	ev    *events // nil with events.off
+	ready chan struct{}
 }
 
 // Run serves cfg's fixture until ctx ends; cfg must be valid. It returns an
@@ -51,6 +56,8 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 	dev := jig.OpenValidated(cfg.Fixture, log.With("component", "fixture"))
 	h := newHandlers(cfg.Serial, version, cfg.Fib.MaxN, dev)
 	h.leasing = newLeasing(cfg, log)
+	d := &Daemon{dev: dev, h: h, ready: make(chan struct{}, 1)}
+	hooks.OnReady = d.onReady(hooks.OnReady)
 	scfg.TutorialQueue, scfg.Tutorial, scfg.ControllerUsers = cfg.Compat.TutorialQueue, h.tutorial, cfg.Security.ControllerUsers
 	scfg.Logger, scfg.OnReady, scfg.OnDown, scfg.OnRetry = log.With("component", "server"), hooks.OnReady, hooks.OnDown, hooks.OnRetry
 	srv, err := mqmanager.NewServer(scfg)
@@ -63,14 +70,49 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 		log.Warn("security.controller_users is empty: requests from any broker user are served " +
 			"(for development only)")
 	}
-	return &Daemon{dev: dev, srv: srv}, nil
+	d.srv = srv
+	if !cfg.Events.Off {
+		d.ev = newEvents(cfg.Events, cfg.Serial, version, dev, log.With("component", "events"))
+		d.ev.pub, h.observe = srv, d.ev.observe
+		d.ev.Holder = h.holder
+	}
+	return d, nil
 }
 
-// Run serves until ctx ends (see the package-level Run), then closes the
-// fixture's port.
+// Run serves until ctx ends (see the package-level Run), then stops the
+// events and closes the fixture's port.
 func (d *Daemon) Run(ctx context.Context) error {
 	defer d.dev.Close()
-	return d.srv.Run(ctx)
+	ectx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if d.ev != nil {
+		wg.Go(func() { d.ev.run(ectx, d.ready) })
+		wg.Go(func() { d.ev.readLoop(ectx, d.readStatus) })
+	}
+	// The server's session owns the event channel: once Run returns, a
+	// publish blocked on a frozen link has returned too.
+	err := d.srv.Run(ctx)
+	stop()
+	wg.Wait()
+	return err
+}
+
+// onReady chains the events' heartbeat on (re)connecting before next.
+func (d *Daemon) onReady(next func()) func() {
+	return func() {
+		select {
+		case d.ready <- struct{}{}:
+		default:
+		}
+		if next != nil {
+			next()
+		}
+	}
+}
+
+// readStatus is the events' own status read (events.read_every).
+func (d *Daemon) readStatus(ctx context.Context) {
+	_, _ = d.h.jigStatus(ctx, jigapi.NoArgs{})
 }
 
 // Liveness reports an error when one of the daemon's own loops is stuck:

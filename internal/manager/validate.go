@@ -33,6 +33,7 @@ func (c Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format: %q is not text or json", c.Log.Format)
 	}
+	errs = append(errs, c.Events.Validate())
 	return errors.Join(errs...)
 }
 

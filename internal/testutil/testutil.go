@@ -4,9 +4,11 @@ package testutil
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,4 +81,18 @@ func NextDatagram(t testing.TB, conn *net.UnixConn, d time.Duration) string {
 		t.Fatal(err)
 	}
 	return string(buf[:n])
+}
+
+// Logger is a slog.Logger writing to t.Log, for a component's logs in a
+// failing test's output.
+func Logger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type logWriter struct{ t testing.TB }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

@@ -99,6 +99,15 @@ func publish(ch *amqp.Channel, exchange, key string, p amqp.Publishing) error {
 	return ch.Publish(exchange, key, false, false, p)
 }
 
+// bindOwn declares a server-named queue and binds it to amq.topic with key.
+func bindOwn(ch *amqp.Channel, key string) error {
+	q, err := ch.QueueDeclare("", false, true, true, false, nil)
+	if err != nil {
+		return err
+	}
+	return ch.QueueBind(q.Name, key, "amq.topic", false, nil)
+}
+
 func main() {
 	base := flag.String("url", "amqp://127.0.0.1:5672/", "broker URL without credentials (the vhost is its path)")
 	serial := flag.String("serial", "", "fixture serial; the fixture user is jig-<serial>")
@@ -185,6 +194,17 @@ func main() {
 		fix.try(func(ch *amqp.Channel) error {
 			return publish(ch, "amq.topic", *other+".Req.Ping", amqp.Publishing{Body: []byte("{}")})
 		}))
+	// Events: a fixture publishes its own <serial>.Evt.<Kind>, nothing else.
+	expect("fixture publishes its own event "+*serial+".Evt.Heartbeat", true,
+		fix.try(func(ch *amqp.Channel) error {
+			return publish(ch, "amq.topic", *serial+".Evt.Heartbeat", amqp.Publishing{UserId: fixUser, Body: []byte("{}")})
+		}))
+	for _, key := range []string{*other + ".Evt.Heartbeat", *serial + ".Evt.Heartbeat.x", "_all.Evt.Heartbeat", *serial + ".Req.Ping"} {
+		expect("fixture publishes on amq.topic with "+key, false,
+			fix.try(func(ch *amqp.Channel) error {
+				return publish(ch, "amq.topic", key, amqp.Publishing{UserId: fixUser, Body: []byte("{}")})
+			}))
+	}
 	expect("fixture publishes via the default exchange with its own user_id", true,
 		fix.try(func(ch *amqp.Channel) error {
 			return publish(ch, "", "no-such-queue", amqp.Publishing{UserId: fixUser, Body: []byte("{}")})
@@ -283,6 +303,18 @@ func main() {
 				return publish(ch, "amq.topic", key, amqp.Publishing{Body: []byte("{}")})
 			}))
 	}
+	for _, key := range []string{"*.Evt.*", *serial + ".Evt.*"} {
+		expect("controller binds its own queue to amq.topic to follow events ("+key+")", true,
+			ctl.try(func(ch *amqp.Channel) error { return bindOwn(ch, key) }))
+	}
+	for _, key := range []string{"#", "*.*.*", *serial + ".#"} {
+		expect("controller binds its own queue to amq.topic with "+key, false,
+			ctl.try(func(ch *amqp.Channel) error { return bindOwn(ch, key) }))
+	}
+	expect("controller publishes an event "+*serial+".Evt.Heartbeat", false,
+		ctl.try(func(ch *amqp.Channel) error {
+			return publish(ch, "amq.topic", *serial+".Evt.Heartbeat", amqp.Publishing{Body: []byte("{}")})
+		}))
 	expect("controller publishes to "+queue+" through the default exchange", false,
 		ctl.try(func(ch *amqp.Channel) error {
 			return publish(ch, "", queue, amqp.Publishing{Body: []byte("{}")})

@@ -1,0 +1,189 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jigmq/jigmq/jigapi"
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// mutating names the methods that change a fixture: they need the bearer
+// token, and are refused when none is configured. Query does too when its
+// command changes the board (jigapi.IsWrite).
+var mutating = map[string]bool{jigapi.Lock.Name(): true, jigapi.Renew.Name(): true,
+	jigapi.Unlock.Name(): true, jigapi.ForceUnlock.Name(): true}
+
+// changes reports whether a call changes the fixture.
+func changes(m jigapi.Info, args json.RawMessage) bool {
+	if m.Name == jigapi.Query.Name() {
+		var q jigapi.QueryArgs
+		return json.Unmarshal(args, &q) != nil || jigapi.IsWrite(q.Command)
+	}
+	return mutating[m.Name]
+}
+
+// maxArgs bounds a request body.
+const maxArgs = 64 << 10
+
+// routes registers the API under /api/v1.
+func (g *Gateway) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/fixtures", g.listFixtures)
+	mux.HandleFunc("GET /api/v1/fixtures/{serial}", g.getFixture)
+	mux.HandleFunc("GET /api/v1/fixtures/{serial}/{method}", g.callMethod)
+	mux.HandleFunc("POST /api/v1/fixtures/{serial}/{method}", g.callMethod)
+	mux.HandleFunc("GET /api/v1/events", g.serveEvents)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpError(w, http.StatusNotFound, "no_route", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+}
+
+func (g *Gateway) listFixtures(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"fixtures": g.fleet.List(), "at": time.Now()})
+}
+
+func (g *Gateway) getFixture(w http.ResponseWriter, r *http.Request) {
+	serial := r.PathValue("serial")
+	if err := mqmanager.CheckSerial(serial); err != nil {
+		httpError(w, http.StatusBadRequest, "bad_serial", err.Error())
+		return
+	}
+	f, ok := g.fleet.Get(serial)
+	if !ok {
+		httpError(w, http.StatusNotFound, "unknown_fixture",
+			serial+" has sent no event and is not in the inventory (GET .../"+serial+"/ping asks it)")
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
+// methodOf finds the contract's method for a path segment: its name in
+// lower case, "status" for JigStatus.
+func methodOf(seg string) (jigapi.Info, bool) {
+	for _, m := range jigapi.Methods() {
+		if strings.EqualFold(seg, m.Name) || (seg == "status" && m.Name == jigapi.JigStatus.Name()) {
+			return m, true
+		}
+	}
+	return jigapi.Info{}, false
+}
+
+// callMethod asks a fixture: GET for methods without arguments, POST with
+// the arguments as a JSON object for any. ?timeout= bounds it.
+func (g *Gateway) callMethod(w http.ResponseWriter, r *http.Request) {
+	serial, m, args, timeout, ok := g.parseCall(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	start := time.Now()
+	a := answer{Serial: serial, Method: m.Name}
+	var err error
+	a.Result, err = g.ask(ctx, serial, m, args)
+	status := classify(err, &a)
+	g.metrics.observe(m.Name, a.Outcome, time.Since(start))
+	if st, ok := a.Result.(jigapi.Status); ok && err == nil {
+		if f, ok := g.fleet.SetStatus(serial, st); ok {
+			g.hub.publish(f)
+		}
+	}
+	writeJSON(w, status, a)
+}
+
+// ask runs one method: typed for those the gateway keeps (JigStatus),
+// passing the result through for the others.
+func (g *Gateway) ask(ctx context.Context, serial string, m jigapi.Info, args json.RawMessage) (any, error) {
+	c, err := g.client()
+	if err != nil {
+		return nil, err
+	}
+	if m.Name == jigapi.JigStatus.Name() {
+		return c.Status(ctx, serial)
+	}
+	rep, err := c.Request(ctx, serial, m.Name, args)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Raw {
+		return nil, &mqmanager.RawReplyError{Reply: rep}
+	}
+	return rep.Result, nil
+}
+
+// parseCall checks everything about a call the gateway can check itself.
+func (g *Gateway) parseCall(w http.ResponseWriter, r *http.Request) (string, jigapi.Info, json.RawMessage, time.Duration, bool) {
+	serial := r.PathValue("serial")
+	fail := func(status int, code, msg string) (string, jigapi.Info, json.RawMessage, time.Duration, bool) {
+		httpError(w, status, code, msg)
+		return "", jigapi.Info{}, nil, 0, false
+	}
+	if err := mqmanager.CheckSerial(serial); err != nil {
+		return fail(http.StatusBadRequest, "bad_serial", err.Error())
+	}
+	m, ok := methodOf(r.PathValue("method"))
+	if !ok {
+		return fail(http.StatusNotFound, "unknown_method", fmt.Sprintf("no method %q in the contract", r.PathValue("method")))
+	}
+	timeout, err := g.timeoutOf(r)
+	if err != nil {
+		return fail(http.StatusBadRequest, "bad_timeout", err.Error())
+	}
+	args, err := argsOf(r, m)
+	if err != nil {
+		return fail(http.StatusBadRequest, "bad_arguments", err.Error())
+	}
+	if changes(m, args) {
+		if err := g.authorize(r); err != nil {
+			return fail(err.status, err.code, err.msg)
+		}
+	}
+	return serial, m, args, timeout, true
+}
+
+// timeoutOf reads ?timeout= (a Go duration, e.g. 500ms or 2s): default
+// api.timeout, at most api.max_timeout; out of range is an error, never
+// silently clamped.
+func (g *Gateway) timeoutOf(r *http.Request) (time.Duration, error) {
+	v := r.URL.Query().Get("timeout")
+	if v == "" {
+		return g.cfg.API.Timeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("timeout %q: want a duration such as 500ms or 2s", v)
+	}
+	if d < time.Millisecond || d > g.cfg.API.MaxTimeout {
+		return 0, fmt.Errorf("timeout %v: must be between 1ms and %v", d, g.cfg.API.MaxTimeout)
+	}
+	return d, nil
+}
+
+// argsOf is the request's arguments: none for GET (only methods without
+// arguments), a JSON object for POST.
+func argsOf(r *http.Request, m jigapi.Info) (json.RawMessage, error) {
+	if r.Method == http.MethodGet {
+		if m.Args.NumField() > 0 {
+			return nil, fmt.Errorf("%s takes arguments: POST them as a JSON object", m.Name)
+		}
+		return json.RawMessage("{}"), nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxArgs))
+	if err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return json.RawMessage("{}"), nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return nil, errors.New("body must be a JSON object: " + err.Error())
+	}
+	return body, nil
+}

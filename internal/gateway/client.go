@@ -1,0 +1,60 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// dialLoop dials the gateway's one long-lived client (direct reply-to)
+// until it succeeds or ctx ends; after that the client reconnects by
+// itself on the next request.
+func (g *Gateway) dialLoop(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		c, err := mqmanager.Dial(dctx, mqmanager.ClientConfig{Broker: g.mq, ReplyMode: mqmanager.ReplyDirect,
+			AppID: "jig-gateway", Logger: g.log.With("component", "client")})
+		cancel()
+		if err == nil {
+			g.mu.Lock()
+			g.c = c
+			g.mu.Unlock()
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		g.log.Warn("broker unreachable, dialling again", "err", err, "in", backoff)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// client is the live client, or ErrBrokerUnreachable before the first
+// dial succeeded.
+func (g *Gateway) client() (*mqmanager.Client, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.c == nil {
+		return nil, fmt.Errorf("%w: the gateway has not reached the broker yet", mqmanager.ErrBrokerUnreachable)
+	}
+	return g.c, nil
+}
+
+func (g *Gateway) closeClient() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.c != nil {
+		g.c.Close()
+		g.c = nil
+	}
+}

@@ -1,0 +1,135 @@
+// Package gateway is jig-gateway: it follows the fixtures' events into a
+// fleet table, and serves it over HTTP: a JSON API under /api/v1 mirroring
+// jigctl, server-sent events, a live dashboard and Prometheus metrics.
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/mqmanager"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is jig-gateway's configuration file. Every field has a default.
+type Config struct {
+	// Listen is the HTTP address. Default 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// Broker: as jig-manager's (urls, password, user, heartbeat, tls; its
+	// prefetch bounds the events delivered ahead).
+	Broker mqmanager.BrokerConfig `yaml:"broker"`
+	// CheckUser accepts an event only from the fixture's broker user
+	// (jig-<serial>, or UserFormat). Default false.
+	CheckUser  bool        `yaml:"check_user"`
+	UserFormat string      `yaml:"user_format"`
+	API        API         `yaml:"api"`
+	Fleet      FleetConfig `yaml:"fleet"`
+	Log        manager.Log `yaml:"log"`
+	// TLS serves HTTPS when both are set. Default "": plain HTTP.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+}
+
+// API bounds the requests passed to fixtures.
+type API struct {
+	// Timeout is a request's deadline without ?timeout=. Default 2s.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxTimeout is the largest ?timeout= accepted. Default 30s.
+	MaxTimeout time.Duration `yaml:"max_timeout"`
+	// Token, if set, is the bearer token that endpoints changing a
+	// fixture (lock, unlock...) require; without it they are refused.
+	// Set it with env JIG_GATEWAY_TOKEN rather than here.
+	Token string `yaml:"token"`
+}
+
+// FleetConfig bounds the fleet table.
+type FleetConfig struct {
+	// Inventory is a file of the serials expected on the floor, one a
+	// line; they show as missing until seen. Default "": none.
+	Inventory string `yaml:"inventory"`
+	// MaxFixtures bounds the table. Default 10000.
+	MaxFixtures int `yaml:"max_fixtures"`
+	// RecentEvents kept per fixture. Default 50.
+	RecentEvents int `yaml:"recent_events"`
+	// MaxStreams bounds the open event streams. Default 100.
+	MaxStreams int `yaml:"max_streams"`
+}
+
+// DefaultConfig is the configuration with every default.
+func DefaultConfig() Config {
+	return Config{Listen: "127.0.0.1:8080",
+		Broker: mqmanager.DefaultBrokerConfig(),
+		API:    API{Timeout: 2 * time.Second, MaxTimeout: 30 * time.Second},
+		Fleet:  FleetConfig{MaxFixtures: 10000, RecentEvents: 50, MaxStreams: 100},
+		Log:    manager.Log{Level: "info", Format: "text"}}
+}
+
+// Load reads the file at path (none if "") strictly over the defaults,
+// then the environment: AMQP_URL, JIG_AMQP_PASSWORD, JIG_GATEWAY_TOKEN.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, err
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	cfg.Broker.ApplyEnv(getenv)
+	if tok := getenv("JIG_GATEWAY_TOKEN"); tok != "" {
+		cfg.API.Token = tok
+	}
+	return cfg, nil
+}
+
+// Validate reports every problem at once, with its key path.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		add("listen: %v", err)
+	}
+	errs = append(errs, c.Broker.Validate("broker"))
+	if _, err := mqmanager.ReplyUserFormat(orDefault(c.UserFormat, mqmanager.DefaultReplyUserFormat)); err != nil {
+		add("user_format: %v", err)
+	}
+	if c.API.MaxTimeout < time.Millisecond || c.API.MaxTimeout > 10*time.Minute {
+		add("api.max_timeout: %v is not between 1ms and 10m", c.API.MaxTimeout)
+	}
+	if c.API.Timeout < time.Millisecond || c.API.Timeout > c.API.MaxTimeout {
+		add("api.timeout: %v is not between 1ms and api.max_timeout", c.API.Timeout)
+	}
+	if c.Fleet.MaxFixtures < 1 || c.Fleet.MaxFixtures > 1_000_000 {
+		add("fleet.max_fixtures: %d is not between 1 and 1000000", c.Fleet.MaxFixtures)
+	}
+	if c.Fleet.RecentEvents < 0 || c.Fleet.RecentEvents > 1000 {
+		add("fleet.recent_events: %d is not between 0 and 1000", c.Fleet.RecentEvents)
+	}
+	if c.Fleet.MaxStreams < 1 || c.Fleet.MaxStreams > 10000 {
+		add("fleet.max_streams: %d is not between 1 and 10000", c.Fleet.MaxStreams)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		add("tls_cert, tls_key: set both for HTTPS, or neither")
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		add("log.format: %q is not text or json", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,150 @@
+package gateway
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jigmq/jigmq/jigapi"
+)
+
+// Fixture is one row of the fleet table, as the API and the dashboard
+// show it.
+type Fixture struct {
+	Serial   string         `json:"serial"`
+	Expected bool           `json:"expected"`           // listed in the inventory
+	Seen     bool           `json:"seen"`               // an event came from it since the gateway started
+	Missing  bool           `json:"missing"`            // expected, never seen
+	Stale    bool           `json:"stale"`              // seen, but no event for three heartbeats
+	LastSeen time.Time      `json:"last_seen,omitzero"` // its last event's arrival
+	Summary  jigapi.Summary `json:"summary"`            // from its last event
+	Status   *jigapi.Status `json:"status,omitempty"`   // the last live status read through the gateway
+	StatusAt time.Time      `json:"status_at,omitzero"` // when that read was answered
+	Events   []jigapi.Event `json:"events,omitempty"`   // recent events, oldest first (single fixture only)
+}
+
+type entry struct {
+	expected bool
+	lastSeen time.Time
+	summary  jigapi.Summary
+	status   *jigapi.Status
+	statusAt time.Time
+	recent   []jigapi.Event // at most fleet.recent, oldest first
+	stale    bool           // as last reported (Sweep)
+}
+
+// Fleet is the table of fixtures: every one seen in the events, and every
+// one the inventory expects. It holds at most maxFixtures entries (events
+// from more serials are refused, counted, and never grow it) and
+// recentEvents events per entry: its memory is bounded whatever the events.
+type Fleet struct {
+	mu          sync.Mutex
+	m           map[string]*entry
+	maxFixtures int
+	recent      int
+	now         func() time.Time
+}
+
+// NewFleet makes a table expecting the inventory's serials.
+func NewFleet(inventory []string, maxFixtures, recentEvents int) *Fleet {
+	f := &Fleet{m: map[string]*entry{}, maxFixtures: max(maxFixtures, len(inventory)),
+		recent: recentEvents, now: time.Now}
+	for _, s := range inventory {
+		f.m[s] = &entry{expected: true}
+	}
+	return f
+}
+
+// Apply records an event; it reports false when the table is full and the
+// serial new to it.
+func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	en, ok := f.m[e.Serial]
+	if !ok {
+		if len(f.m) >= f.maxFixtures {
+			return Fixture{}, false
+		}
+		en = &entry{}
+		f.m[e.Serial] = en
+	}
+	en.lastSeen, en.summary, en.stale = f.now(), e.Summary, false
+	if len(en.recent) == f.recent {
+		en.recent = slices.Delete(en.recent, 0, 1)
+	}
+	if f.recent > 0 {
+		en.recent = append(en.recent, e)
+	}
+	return f.view(e.Serial, en, false), true
+}
+
+// SetStatus records a live status read of a fixture already in the table.
+func (f *Fleet) SetStatus(serial string, st jigapi.Status) (Fixture, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	en, ok := f.m[serial]
+	if !ok {
+		return Fixture{}, false
+	}
+	en.status, en.statusAt = &st, f.now()
+	return f.view(serial, en, false), true
+}
+
+// Sweep returns the fixtures that turned stale since the last sweep.
+func (f *Fleet) Sweep() []Fixture {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Fixture
+	for s, en := range f.m {
+		if v := f.view(s, en, false); v.Stale && !en.stale {
+			en.stale = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// List is every fixture, by serial.
+func (f *Fleet) List() []Fixture {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Fixture, 0, len(f.m))
+	for s, en := range f.m {
+		out = append(out, f.view(s, en, false))
+	}
+	slices.SortFunc(out, func(a, b Fixture) int { return cmpString(a.Serial, b.Serial) })
+	return out
+}
+
+// Get is one fixture with its recent events.
+func (f *Fleet) Get(serial string) (Fixture, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	en, ok := f.m[serial]
+	if !ok {
+		return Fixture{}, false
+	}
+	return f.view(serial, en, true), true
+}
+
+func (f *Fleet) view(serial string, en *entry, events bool) Fixture {
+	v := Fixture{Serial: serial, Expected: en.expected, Seen: !en.lastSeen.IsZero(), LastSeen: en.lastSeen,
+		Summary: en.summary, Status: en.status, StatusAt: en.statusAt}
+	v.Missing = en.expected && !v.Seen
+	hb := time.Duration(en.summary.HeartbeatS * float64(time.Second))
+	v.Stale = v.Seen && hb > 0 && f.now().Sub(en.lastSeen) > 3*hb
+	if events {
+		v.Events = slices.Clone(en.recent)
+	}
+	return v
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,140 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/inventory"
+	"github.com/jigmq/jigmq/jigapi"
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// Gateway is one jig-gateway: its fleet table, its broker client and its
+// HTTP handlers.
+type Gateway struct {
+	cfg     Config
+	log     *slog.Logger
+	mq      mqmanager.Broker
+	fleet   *Fleet
+	hub     *hub
+	metrics *metrics
+	done    chan struct{} // closed when Run stops: ends the event streams
+
+	mu sync.Mutex
+	c  *mqmanager.Client // nil until the first dial succeeds
+}
+
+// sweepEvery is how often the table is looked at for fixtures gone stale.
+const sweepEvery = 250 * time.Millisecond
+
+// New builds a gateway; cfg must be valid. It reads the inventory.
+func New(cfg Config, version string, log *slog.Logger) (*Gateway, error) {
+	var inv []string
+	if cfg.Fleet.Inventory != "" {
+		var err error
+		if inv, err = inventory.Load(cfg.Fleet.Inventory); err != nil {
+			return nil, fmt.Errorf("fleet.inventory: %w", err)
+		}
+	}
+	mq, err := cfg.Broker.Broker("jig-gateway")
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{cfg: cfg, log: log, mq: mq, done: make(chan struct{}),
+		fleet: NewFleet(inv, cfg.Fleet.MaxFixtures, cfg.Fleet.RecentEvents)}
+	g.metrics = newMetrics(version, g.fleet)
+	g.hub = newHub(cfg.Fleet.MaxStreams, func(n int) { g.metrics.streams.Set(float64(n)) })
+	return g, nil
+}
+
+// Handler is the gateway's HTTP surface: the API, /metrics, the dashboard.
+func (g *Gateway) Handler() http.Handler {
+	mux := http.NewServeMux()
+	g.routes(mux)
+	mux.Handle("GET /metrics", g.metrics.handler())
+	g.dashboard(mux)
+	return mux
+}
+
+// Run serves HTTP on ln and follows the events until ctx ends, then stops
+// every goroutine it started and returns.
+func (g *Gateway) Run(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srv := &http.Server{Handler: g.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	wg.Go(func() { g.dialLoop(ctx) })
+	wg.Go(func() { g.follow(ctx) })
+	wg.Go(func() { g.sweep(ctx) })
+	served := make(chan error, 1)
+	wg.Go(func() { served <- g.serve(srv, ln) })
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+		cancel()
+	}
+	close(g.done)
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	srv.Shutdown(sctx)
+	wg.Wait()
+	g.closeClient()
+	return err
+}
+
+func (g *Gateway) serve(srv *http.Server, ln net.Listener) error {
+	var err error
+	if g.cfg.TLSCert != "" {
+		err = srv.ServeTLS(ln, g.cfg.TLSCert, g.cfg.TLSKey)
+	} else {
+		err = srv.Serve(ln)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// follow keeps the fleet table from the events.
+func (g *Gateway) follow(ctx context.Context) {
+	err := mqmanager.FollowEvents(ctx, mqmanager.FollowConfig{Broker: g.mq, CheckUser: g.cfg.CheckUser,
+		UserFormat: g.cfg.UserFormat, Logger: g.log.With("component", "events"),
+		OnReady: func() { g.log.Info("following events", "binding", jigapi.EventBinding("*")) }}, g.apply)
+	if err != nil {
+		g.log.Error("cannot follow events", "err", err)
+	}
+}
+
+func (g *Gateway) apply(e jigapi.Event) {
+	g.metrics.events.WithLabelValues(e.Kind).Inc()
+	f, ok := g.fleet.Apply(e)
+	if !ok {
+		g.metrics.refused.Inc()
+		g.log.Debug("fleet table full: event refused", "serial", e.Serial, "max_fixtures", g.cfg.Fleet.MaxFixtures)
+		return
+	}
+	g.hub.publish(f)
+}
+
+// sweep tells the streams about fixtures that went stale.
+func (g *Gateway) sweep(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, f := range g.fleet.Sweep() {
+				g.hub.publish(f)
+			}
+		}
+	}
+}

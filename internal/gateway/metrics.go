@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the gateway's Prometheus metrics, on a registry of its own.
+// The per-fixture series are read from the fleet table at each scrape, so
+// a fixture's old state never lingers as a series of its own.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	events   *prometheus.CounterVec
+	refused  prometheus.Counter
+	streams  prometheus.Gauge
+}
+
+func newMetrics(version string, fleet *Fleet) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jig_gateway_requests_total",
+			Help: "Requests to fixtures through the gateway, by method and outcome."}, []string{"method", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "jig_gateway_request_duration_seconds",
+			Help:    "Time from a request to its outcome, by method and outcome.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, []string{"method", "outcome"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jig_gateway_events_total",
+			Help: "Events received from managers, by kind."}, []string{"kind"}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "jig_gateway_events_refused_total",
+			Help: "Events from new serials refused because the fleet table is full (fleet.max_fixtures)."}),
+		streams: prometheus.NewGauge(prometheus.GaugeOpts{Name: "jig_gateway_event_streams",
+			Help: "Server-sent event streams open now."}),
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "jig_gateway_build_info",
+		Help: "The gateway's build: always 1.", ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()}})
+	build.Set(1)
+	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, build, fleetCollector{fleet},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observe(method, outcome string, d time.Duration) {
+	m.requests.WithLabelValues(method, outcome).Inc()
+	m.latency.WithLabelValues(method, outcome).Observe(d.Seconds())
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+var (
+	upDesc = prometheus.NewDesc("jig_fixture_up",
+		"1 if the fixture's manager is heard (seen, not stale), else 0 (stale or missing).", []string{"serial"}, nil)
+	connDesc = prometheus.NewDesc("jig_fixture_connected",
+		"1 if the fixture's board port is open, as its manager last said.", []string{"serial"}, nil)
+	stateDesc = prometheus.NewDesc("jig_fixture_state",
+		"1 for the fixture's last state read from its board (the state label).", []string{"serial", "state"}, nil)
+	expectedDesc = prometheus.NewDesc("jig_fixture_expected",
+		"1 if the fixture is listed in the inventory.", []string{"serial"}, nil)
+	lastSeenDesc = prometheus.NewDesc("jig_fixture_last_seen_timestamp_seconds",
+		"When the fixture's last event arrived (Unix time); absent if never.", []string{"serial"}, nil)
+)
+
+// fleetCollector reports the fleet table at each scrape.
+type fleetCollector struct{ fleet *Fleet }
+
+func (c fleetCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{upDesc, connDesc, stateDesc, expectedDesc, lastSeenDesc} {
+		ch <- d
+	}
+}
+
+func (c fleetCollector) Collect(ch chan<- prometheus.Metric) {
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	for _, f := range c.fleet.List() {
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, b(f.Seen && !f.Stale), f.Serial)
+		ch <- prometheus.MustNewConstMetric(connDesc, prometheus.GaugeValue, b(f.Seen && f.Summary.Connected), f.Serial)
+		ch <- prometheus.MustNewConstMetric(expectedDesc, prometheus.GaugeValue, b(f.Expected), f.Serial)
+		if f.Seen {
+			ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, 1, f.Serial, f.Summary.State)
+			ch <- prometheus.MustNewConstMetric(lastSeenDesc, prometheus.GaugeValue,
+				float64(f.LastSeen.UnixMilli())/1000, f.Serial)
+		}
+	}
+}

@@ -1,0 +1,112 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// hub fans the fleet's changes out to the server-sent event streams. Each
+// subscriber has a buffer of subBuffer messages; one that falls that far
+// behind is disconnected (its browser reconnects and gets a fresh
+// snapshot), so a slow reader never holds memory or the others up. At
+// most maxSubs streams are open at once.
+type hub struct {
+	mu      sync.Mutex
+	subs    map[chan []byte]struct{}
+	maxSubs int
+	onCount func(int)
+}
+
+const subBuffer = 256
+
+func newHub(maxSubs int, onCount func(int)) *hub {
+	return &hub{subs: map[chan []byte]struct{}{}, maxSubs: maxSubs, onCount: onCount}
+}
+
+func (h *hub) subscribe() (chan []byte, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.subs) >= h.maxSubs {
+		return nil, false
+	}
+	c := make(chan []byte, subBuffer)
+	h.subs[c] = struct{}{}
+	h.onCount(len(h.subs))
+	return c, true
+}
+
+func (h *hub) unsubscribe(c chan []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[c]; ok {
+		delete(h.subs, c)
+		close(c)
+		h.onCount(len(h.subs))
+	}
+}
+
+// publish sends a fixture's new view to every stream, dropping streams
+// whose buffer is full.
+func (h *hub) publish(f Fixture) {
+	msg := sseMessage("fixture", f)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.subs {
+		select {
+		case c <- msg:
+		default:
+			delete(h.subs, c)
+			close(c)
+		}
+	}
+	h.onCount(len(h.subs))
+}
+
+func sseMessage(event string, v any) []byte {
+	data, _ := json.Marshal(v)
+	return fmt.Appendf(nil, "event: %s\ndata: %s\n\n", event, data)
+}
+
+// serveEvents is GET /api/v1/events: a "fixture" event per fixture at
+// once (the snapshot), then one per change, and a comment every 15 s so
+// that proxies keep the stream open.
+func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		httpError(w, http.StatusInternalServerError, "internal", "streaming unsupported")
+		return
+	}
+	c, ok := g.hub.subscribe()
+	if !ok {
+		httpError(w, http.StatusServiceUnavailable, "too_many_streams", "too many event streams open")
+		return
+	}
+	defer g.hub.unsubscribe(c)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	for _, f := range g.fleet.List() {
+		w.Write(sseMessage("fixture", f))
+	}
+	fl.Flush()
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-g.done:
+			return
+		case <-ping.C:
+			w.Write([]byte(": keep-alive\n\n"))
+		case msg, ok := <-c:
+			if !ok {
+				return // too slow: dropped
+			}
+			w.Write(msg)
+		}
+		fl.Flush()
+	}
+}

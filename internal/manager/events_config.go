@@ -1,0 +1,51 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Events configures the events the manager publishes (<serial>.Evt.<Kind>,
+// see jigapi): a change event when the board connects or disconnects, its
+// state or its lease holder changes, and a heartbeat with its summary.
+// Kept apart from Config's other sections so that it merges as one piece.
+type Events struct {
+	// Heartbeat is how often a heartbeat is published; followers call a
+	// manager stale after three missed. Default 10s, 100ms to 1h.
+	Heartbeat time.Duration `yaml:"heartbeat"`
+	// Poll is how often the board's connection and the lease holder are
+	// looked at (no board traffic: the port's own probe notices an
+	// unplug). Default 250ms, 10ms up to heartbeat.
+	Poll time.Duration `yaml:"poll"`
+	// ReadEvery, if set, makes the manager read its board's status itself
+	// when no one has for that long, so that followers see its state.
+	// Default 0: off (the state is that of the last read asked for).
+	ReadEvery time.Duration `yaml:"read_every"`
+	// Off disables events altogether. Default false.
+	Off bool `yaml:"off"`
+}
+
+// DefaultEvents are Events' defaults.
+func DefaultEvents() Events {
+	return Events{Heartbeat: 10 * time.Second, Poll: 250 * time.Millisecond}
+}
+
+// TTL is the expiration events are published with: three heartbeats, after
+// which a follower calls the manager stale anyway.
+func (e Events) TTL() time.Duration { return 3 * e.Heartbeat }
+
+// Validate reports every problem, with its key path.
+func (e Events) Validate() error {
+	var errs []error
+	if e.Heartbeat < 100*time.Millisecond || e.Heartbeat > time.Hour {
+		errs = append(errs, fmt.Errorf("events.heartbeat: %v is not between 100ms and 1h", e.Heartbeat))
+	}
+	if e.Poll < 10*time.Millisecond || e.Poll > e.Heartbeat {
+		errs = append(errs, fmt.Errorf("events.poll: %v is not between 10ms and events.heartbeat", e.Poll))
+	}
+	if e.ReadEvery != 0 && (e.ReadEvery < 100*time.Millisecond || e.ReadEvery > 24*time.Hour) {
+		errs = append(errs, fmt.Errorf("events.read_every: %v is not 0 (off) or between 100ms and 24h", e.ReadEvery))
+	}
+	return errors.Join(errs...)
+}

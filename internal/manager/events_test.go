@@ -1,0 +1,148 @@
+package manager
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/jig/sim"
+	"github.com/jigmq/jigmq/jigapi"
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// follow follows serial's events on the test broker until the test ends;
+// it returns once the follower's queue is bound.
+func follow(t *testing.T, serial string) <-chan jigapi.Event {
+	t.Helper()
+	out := make(chan jigapi.Event, 256)
+	ready := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		err := mqmanager.FollowEvents(ctx, mqmanager.FollowConfig{
+			Broker: mqmanager.Broker{URLs: []string{testURL()}}, Serials: []string{serial},
+			OnReady: func() { ready <- struct{}{} },
+		}, func(e jigapi.Event) {
+			select {
+			case out <- e:
+			default:
+				t.Errorf("event channel full: %+v", e)
+			}
+		})
+		if err != nil {
+			t.Errorf("FollowEvents: %v", err)
+		}
+	})
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("follower not ready within 10s")
+	}
+	return out
+}
+
+// awaitEvent waits up to 5 s for an event of kind, skipping others, and
+// checks its key fields.
+func awaitEvent(t *testing.T, evs <-chan jigapi.Event, serial, kind string) jigapi.Event {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-evs:
+			if e.Serial != serial {
+				t.Fatalf("event for %s on %s's follower", e.Serial, serial)
+			}
+			if e.Kind == kind {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("no %s event from %s within 5s", kind, serial)
+		}
+	}
+}
+
+func withEvents(c *Config) {
+	c.Events.Heartbeat, c.Events.Poll = 200*time.Millisecond, 20*time.Millisecond
+}
+
+// TestEventsFollowTheBoard: a heartbeat with the summary at once, a State
+// event when a read finds a new state, Disconnected when the board is
+// unplugged, Connected when it is back; sequence numbers increase.
+func TestEventsFollowTheBoard(t *testing.T) {
+	f := startFixture(t, withEvents)
+	evs := follow(t, f.serial)
+	hb := awaitEvent(t, evs, f.serial, jigapi.EvtHeartbeat)
+	if !hb.Summary.Connected || hb.Summary.Version != "test" || hb.Summary.HeartbeatS != 0.2 {
+		t.Fatalf("heartbeat summary %+v", hb.Summary)
+	}
+	f.board.SetState("BUSY")
+	if _, err := f.status(t); err != nil {
+		t.Fatal(err)
+	}
+	st := awaitEvent(t, evs, f.serial, jigapi.EvtState)
+	if st.Summary.State != "BUSY" || st.Summary.LastReadAt.IsZero() || st.Seq <= hb.Seq {
+		t.Fatalf("state event %+v after heartbeat seq %d", st, hb.Seq)
+	}
+	f.board.Close()
+	if e := awaitEvent(t, evs, f.serial, jigapi.EvtDisconnected); e.Summary.Connected {
+		t.Fatalf("Disconnected event says connected: %+v", e)
+	}
+	b, err := sim.Start(f.link, sim.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	if e := awaitEvent(t, evs, f.serial, jigapi.EvtConnected); !e.Summary.Connected {
+		t.Fatalf("Connected event says disconnected: %+v", e)
+	}
+}
+
+// TestEventsReadEvery: with events.read_every the manager reads its board
+// itself, and the state shows in a State event without anyone asking.
+func TestEventsReadEvery(t *testing.T) {
+	f := startFixture(t, func(c *Config) { withEvents(c); c.Events.ReadEvery = 200 * time.Millisecond })
+	evs := follow(t, f.serial)
+	awaitEvent(t, evs, f.serial, jigapi.EvtHeartbeat)
+	f.board.SetState("TESTING")
+	for {
+		if e := awaitEvent(t, evs, f.serial, jigapi.EvtState); e.Summary.State == "TESTING" {
+			return
+		}
+	}
+}
+
+func TestEventsConfigValidate(t *testing.T) {
+	for _, e := range []Events{{Heartbeat: time.Millisecond, Poll: time.Millisecond},
+		{Heartbeat: time.Second, Poll: 2 * time.Second}, {Heartbeat: time.Second, Poll: 50 * time.Millisecond, ReadEvery: time.Millisecond}} {
+		if e.Validate() == nil {
+			t.Errorf("%+v: no error", e)
+		}
+	}
+	if err := DefaultEvents().Validate(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+}
+
+// TestEventsHolder: taking the lease publishes a Holder event naming its
+// owner, and releasing it one with no holder.
+func TestEventsHolder(t *testing.T) {
+	f := startFixture(t, withEvents)
+	evs := follow(t, f.serial)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	l, err := mqmanager.Call(ctx, f.client, f.serial, jigapi.Lock, jigapi.LockArgs{Owner: "station-7", TTLS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := awaitEvent(t, evs, f.serial, jigapi.EvtHolder); e.Summary.Holder != "station-7" {
+		t.Fatalf("holder %q, want station-7", e.Summary.Holder)
+	}
+	if _, err := mqmanager.Call(ctx, f.client, f.serial, jigapi.Unlock, jigapi.TokenArgs{Token: l.Token}); err != nil {
+		t.Fatal(err)
+	}
+	if e := awaitEvent(t, evs, f.serial, jigapi.EvtHolder); e.Summary.Holder != "" {
+		t.Fatalf("holder %q after unlock, want none", e.Summary.Holder)
+	}
+}
