@@ -31,6 +31,9 @@ type fixture struct {
 	link   string
 	mu     sync.Mutex
 	board  *sim.Board
+	// stop stops the manager and waits (bounded) until it has; the
+	// cleanup calls it too.
+	stop func()
 }
 
 // startFixture starts a board and a manager for it, and waits until the
@@ -62,7 +65,7 @@ func startFixtureWith(t testing.TB, serial string, mod func(*manager.Config)) *f
 		done <- manager.Run(ctx, cfg, "test", slog.New(slog.DiscardHandler),
 			manager.Hooks{OnReady: func() { ready <- struct{}{} }})
 	}()
-	t.Cleanup(func() {
+	f.stop = sync.OnceFunc(func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -72,6 +75,9 @@ func startFixtureWith(t testing.TB, serial string, mod func(*manager.Config)) *f
 		case <-time.After(15 * time.Second):
 			t.Errorf("manager %s did not stop within 15s", f.serial)
 		}
+	})
+	t.Cleanup(func() {
+		f.stop()
 		f.unplug(t)
 	})
 	select {

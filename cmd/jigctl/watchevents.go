@@ -32,6 +32,7 @@ func (w *watcher) onEvent(e jigapi.Event, now time.Time) []string {
 	if every <= 0 {
 		every = defaultHeartbeat
 	}
+	w.dirty = w.dirty || !r.push.on // the display's VIA column changes
 	r.push = pushState{on: true, last: now, every: every}
 	o, state := eventOutcome(e)
 	if state == "" || e.Kind == jigapi.EvtConnected {
@@ -68,7 +69,7 @@ func (w *watcher) sweep(now time.Time) []string {
 		if !r.push.on || now.Before(r.push.staleAt()) {
 			continue
 		}
-		r.push.on = false
+		r.push.on = false // set marks the display dirty
 		silent := now.Sub(r.push.last).Round(time.Millisecond)
 		o := outcome{Serial: s, Method: jigapi.EventSegment + "." + jigapi.EvtHeartbeat, Outcome: "stale",
 			Error: &outcomeError{Message: fmt.Sprintf("no event for %v (%d heartbeats of %v): polling", silent,
