@@ -16,14 +16,7 @@ func TestList(t *testing.T) {
 	fs := []*fixture{startFixture(t), startFixture(t), startFixture(t)}
 	wantCode(t, exitOK, "status", fs[0].serial) // so that one has a last read
 	out, _ := wantCode(t, exitOK, "list", "--timeout", "2s", "-o", "json")
-	var entries []listEntry
-	if err := json.Unmarshal([]byte(out), &entries); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	found := map[string]listEntry{}
-	for _, e := range entries {
-		found[e.Serial] = e
-	}
+	found := entriesBySerial(t, out)
 	for i, f := range fs {
 		e, ok := found[f.serial]
 		if !ok {
@@ -119,14 +112,7 @@ func TestListExpectedMissing(t *testing.T) {
 	ghost := uniqueSerial()
 	inv := writeInventory(t, fs[0].serial, ghost, fs[1].serial)
 	out, errOut := wantCode(t, exitTimeout, "list", "--expected", inv, "--timeout", "2s", "-o", "json")
-	var entries []listEntry
-	if err := json.Unmarshal([]byte(out), &entries); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	got := map[string]listEntry{}
-	for _, e := range entries {
-		got[e.Serial] = e
-	}
+	got := entriesBySerial(t, out)
 	if e := got[ghost]; e.Outcome != "missing" || e.Stats != "not_asked" || e.Connected {
 		t.Errorf("ghost's entry %+v, want outcome missing", e)
 	}
@@ -167,4 +153,18 @@ func TestListExpectedBadFile(t *testing.T) {
 	if !strings.Contains(errOut, "line 4") {
 		t.Errorf("stderr: %q", errOut)
 	}
+}
+
+// entriesBySerial decodes list -o json's output, by serial.
+func entriesBySerial(t *testing.T, out string) map[string]listEntry {
+	t.Helper()
+	var entries []listEntry
+	if err := json.Unmarshal([]byte(out), &entries); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	by := map[string]listEntry{}
+	for _, e := range entries {
+		by[e.Serial] = e
+	}
+	return by
 }

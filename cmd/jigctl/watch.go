@@ -38,7 +38,8 @@ docs/protocol.md) and updates a fixture's row as soon as one arrives: its
 board disconnected (shown as serial_unavailable), a new state, a new lease
 holder. A manager reports the state its last status read saw, so when a
 board connects, or its manager has not read it yet, watch reads its status
-at once.
+at once. A broker user that may not bind <serial>.Evt.* gets a warning on
+stderr, and every fixture is polled.
 
 Polling: every --interval a round asks JigStatus (each request bounded by
 --timeout) of the fixtures that send no events: every fixture until its

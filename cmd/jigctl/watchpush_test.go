@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -28,22 +29,17 @@ type watchLine struct {
 // accepts, and returns it.
 func waitLine(t *testing.T, w *syncBuffer, done <-chan error, what string, match func(watchLine) bool) watchLine {
 	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		for _, s := range strings.Split(strings.TrimSpace(w.String()), "\n") {
-			var l watchLine
-			if json.Unmarshal([]byte(s), &l) == nil && match(l) {
-				return l
+	var got watchLine
+	waitFor(t, w, done, what, func(out string) bool {
+		for _, s := range strings.Split(strings.TrimSpace(out), "\n") {
+			if json.Unmarshal([]byte(s), &got) == nil && match(got) {
+				return true
 			}
+			got = watchLine{}
 		}
-		select {
-		case err := <-done:
-			t.Fatalf("ended (%v) before printing %s; output:\n%s", err, what, w.String())
-		case <-deadline:
-			t.Fatalf("no %s within 20s; output:\n%s", what, w.String())
-		case <-w.wrote():
-		}
-	}
+		return false
+	})
+	return got
 }
 
 // fastEvents makes a manager publish a heartbeat every 200ms.
@@ -113,21 +109,10 @@ func TestWatchPollsEventsOff(t *testing.T) {
 // of want.
 func waitScreen(t *testing.T, out *tty, done <-chan error, want ...string) {
 	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		s := out.String()
+	waitFor(t, &out.syncBuffer, done, fmt.Sprintf("screen with %q", want), func(s string) bool {
 		last := s[max(0, strings.LastIndex(s, clearScreen)):]
-		if !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(last, w) }) {
-			return
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("ended (%v) before showing %q; output:\n%s", err, want, s)
-		case <-deadline:
-			t.Fatalf("no screen with %q within 20s; output:\n%s", want, s)
-		case <-out.wrote():
-		}
-	}
+		return !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(last, w) })
+	})
 }
 
 // rowOf is the cells of serial's row in a terminal display.
