@@ -16,6 +16,10 @@ const (
 	Broadcast = "_all"
 	// DirectReplyQueue is RabbitMQ's pseudo-queue for direct reply-to.
 	DirectReplyQueue = "amq.rabbitmq.reply-to"
+	// ReplyQueuePrefix starts the name of a per-request reply queue, which
+	// the client names: the prefix and the request's correlation id. A
+	// controller's broker user needs configure and read on such names.
+	ReplyQueuePrefix = "jigmq.reply."
 	// ContentType of requests and replies.
 	ContentType = "application/json"
 	// DeadlineHeader carries the caller's absolute deadline in Unix
@@ -23,6 +27,10 @@ const (
 	// this header is what lets a manager refuse work its caller gave up on.
 	DeadlineHeader = "x-deadline-ms"
 )
+
+// replyQueuePattern matches the per-request reply queues' names, as a
+// permission's regular expression.
+const replyQueuePattern = `jigmq\.reply\..*`
 
 var serialRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 

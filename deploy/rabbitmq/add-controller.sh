@@ -5,9 +5,12 @@
 # MES): it may ask any fixture for anything and receive the answers, and
 # nothing else:
 #
-#   configure  ^amq\.gen-.*$    declare server-named reply queues
+#   configure  ^(amq\.gen-.*|jigmq\.reply\..*)$
+#                               declare reply queues: server-named (shared
+#                               mode), client-named (per-request mode)
 #   write      ^amq\.topic$     publish requests
-#   read       ^amq\.gen-.*$    consume its reply queues
+#   read       ^(amq\.gen-.*|jigmq\.reply\..*)$
+#                               consume its reply queues
 #   topic permissions on amq.topic:
 #     write    ^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\.Req\.[A-Za-z0-9_]+$
 #              requests only: <serial>.Req.<Method> or _all.Req.<Method>
@@ -32,9 +35,9 @@ read_password "${2-}"
 upsert_user "$name" "$password"
 # Topic permissions before vhost permissions: see set_and_verify in lib.sh.
 set_and_verify "$name" \
-	'^amq\.gen-.*$' \
+	'^(amq\.gen-.*|jigmq\.reply\..*)$' \
 	'^amq\.topic$' \
-	'^amq\.gen-.*$' \
+	'^(amq\.gen-.*|jigmq\.reply\..*)$' \
 	'^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\.Req\.[A-Za-z0-9_]+$' \
 	'^$'
 
