@@ -2,7 +2,6 @@ package mqmanager
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -32,16 +31,29 @@ const (
 // permission's regular expression.
 const replyQueuePattern = `jigmq\.reply\..*`
 
-var serialRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+// serialPattern is what ValidSerial accepts, as a regular expression (it
+// is checked by hand: a compiled {0,63} costs every process start).
+const serialPattern = `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`
 
 // ValidSerial reports whether s is a fixture serial: letters, digits, '_'
 // and '-', starting with a letter or digit, at most 64 characters.
-func ValidSerial(s string) bool { return serialRE.MatchString(s) }
+func ValidSerial(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '_' || s[0] == '-' {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckSerial returns a clear error for an invalid serial.
 func CheckSerial(s string) error {
 	if !ValidSerial(s) {
-		return fmt.Errorf("invalid fixture serial %q: want %s", s, serialRE)
+		return fmt.Errorf("invalid fixture serial %q: want %s", s, serialPattern)
 	}
 	return nil
 }
