@@ -8,8 +8,8 @@ import (
 	"net"
 	"net/url"
 	"regexp"
-	"sync"
 	"strings"
+	"sync"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
