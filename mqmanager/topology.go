@@ -72,11 +72,11 @@ func BindingKeys(serial string) []string {
 // ParseRoutingKey splits "<serial>.Req.<Method>". The method may be empty
 // ("<serial>.Req."): that is a request, for an unknown method.
 func ParseRoutingKey(key string) (serial, method string, ok bool) {
-	parts := strings.Split(key, ".")
-	if len(parts) != 3 || parts[1] != "Req" || parts[0] == "" {
+	serial, rest, ok := strings.Cut(key, ".Req.")
+	if !ok || serial == "" || strings.Contains(serial, ".") || strings.Contains(rest, ".") {
 		return "", "", false
 	}
-	return parts[0], parts[2], true
+	return serial, rest, true
 }
 
 // declareServer declares the manager's exclusive, auto-delete queue and binds
