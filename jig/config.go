@@ -74,6 +74,8 @@ type Config struct {
 	// Queries make up one status read, in order. Names must be unique.
 	// Default: identity "*IDN?", state "STAT?".
 	Queries []Query `yaml:"queries" json:"queries"`
+	// Commands says which commands callers may send through (Allows).
+	Commands Commands `yaml:"commands" json:"commands"`
 	// ReconnectMin and ReconnectMax bound the backoff between attempts to
 	// reopen a port that is gone; it doubles from min to max. Defaults
 	// 100ms and 1s.

@@ -83,6 +83,13 @@ func Open(cfg Config, logger *slog.Logger) (*Device, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	return OpenValidated(cfg, logger), nil
+}
+
+// OpenValidated is Open for a cfg its caller has validated already, as a
+// daemon does that reports the problems of its whole configuration at
+// once: Validate runs once. An invalid cfg may panic.
+func OpenValidated(cfg Config, logger *slog.Logger) *Device {
 	cfg = cfg.withDefaults()
 	cfg.Queries = slices.Clone(cfg.Queries) // the caller may reuse its slice
 	if logger == nil {
@@ -103,7 +110,7 @@ func Open(cfg Config, logger *slog.Logger) (*Device, error) {
 	d.round.Store(time.Now().UnixNano())
 	d.wg.Add(1)
 	go d.supervise()
-	return d, nil
+	return d
 }
 
 // Port is the configured port path.

@@ -2,7 +2,6 @@ package jig_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -49,28 +48,6 @@ func TestStatusGood(t *testing.T) {
 	}
 	if !d.Connected() || d.Port() != link {
 		t.Errorf("Connected %v Port %q", d.Connected(), d.Port())
-	}
-}
-
-func TestStatusJSON(t *testing.T) {
-	link := newLink(t)
-	startBoard(t, link, sim.Config{})
-	d := openDevice(t, testConfig(link))
-	b, err := json.Marshal(mustStatus(t, d))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"port", "connected", "identity", "state", "fields", "read_ms", "read_at"} {
-		if _, ok := m[k]; !ok {
-			t.Errorf("JSON %s lacks %q", b, k)
-		}
-	}
-	if m["identity"] != sim.DefaultIdentity || m["state"] != sim.DefaultState {
-		t.Errorf("JSON %s", b)
 	}
 }
 

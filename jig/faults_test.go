@@ -115,14 +115,14 @@ func TestUnknownCommand(t *testing.T) {
 	link := newLink(t)
 	startBoard(t, link, sim.Config{})
 	cfg := testConfig(link)
-	cfg.Queries = []jig.Query{{Name: "volt", Command: "MEAS:VOLT?"}}
+	cfg.Queries = []jig.Query{{Name: "curr", Command: "MEAS:CURR?"}}
 	d := openDevice(t, cfg)
 	_, err := status(t, d)
 	var fe *jig.FixtureError
 	if !errors.As(err, &fe) || !strings.HasPrefix(fe.Answer, "ERR -113") {
 		t.Fatalf("err = %v", err)
 	}
-	if !strings.Contains(err.Error(), "MEAS:VOLT?") || !strings.Contains(err.Error(), "Undefined header") {
+	if !strings.Contains(err.Error(), "MEAS:CURR?") || !strings.Contains(err.Error(), "Undefined header") {
 		t.Errorf("message %q lacks command or answer", err)
 	}
 }

@@ -73,6 +73,7 @@ func (c Config) Validate() error {
 	errs = append(errs, checkPattern("banner", c.Banner)...)
 	errs = append(errs, c.Resync.validate()...)
 	errs = append(errs, validateQueries(c.Queries)...)
+	errs = append(errs, c.Commands.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -21,13 +21,14 @@ type NoArgs struct{}
 
 // Status is JigStatus's result: one status read of the board.
 type Status struct {
-	Port      string            `json:"port"`      // the serial port's path
-	Connected bool              `json:"connected"` // the port is open
-	Identity  string            `json:"identity"`  // the answer of the "identity" query
-	State     string            `json:"state"`     // the answer of the "state" query
-	Fields    map[string]string `json:"fields"`    // every query's answer, by query name
-	ReadMS    float64           `json:"read_ms"`   // how long the read that produced the fields took
-	ReadAt    time.Time         `json:"read_at"`   // when that read started (RFC 3339)
+	Port      string            `json:"port"`            // the serial port's path
+	Connected bool              `json:"connected"`       // the port is open
+	Identity  string            `json:"identity"`        // the answer of the "identity" query
+	State     string            `json:"state"`           // the answer of the "state" query
+	Fields    map[string]string `json:"fields"`          // every query's answer, by query name
+	ReadMS    float64           `json:"read_ms"`         // how long the read that produced the fields took
+	ReadAt    time.Time         `json:"read_at"`         // when that read started (RFC 3339)
+	Lease     *Holder           `json:"lease,omitempty"` // who holds the fixture's lease; omitted if nobody
 }
 
 // FibArgs is Fib's argument. N is required: a pointer, so that a missing
@@ -47,11 +48,12 @@ type FibResult struct {
 
 // PingResult is Ping's result.
 type PingResult struct {
-	Serial    string  `json:"serial"`    // the fixture served
-	Version   string  `json:"version"`   // the manager's version
-	UptimeS   float64 `json:"uptime_s"`  // seconds since the manager started
-	Port      string  `json:"port"`      // the fixture's serial port
-	Connected bool    `json:"connected"` // the port is open
-	Host      string  `json:"host"`      // the fixture PC's host name
-	Node      string  `json:"node"`      // the broker node the manager serves from (host:port), "" between links
+	Serial    string  `json:"serial"`          // the fixture served
+	Version   string  `json:"version"`         // the manager's version
+	UptimeS   float64 `json:"uptime_s"`        // seconds since the manager started
+	Port      string  `json:"port"`            // the fixture's serial port
+	Connected bool    `json:"connected"`       // the port is open
+	Host      string  `json:"host"`            // the fixture PC's host name
+	Node      string  `json:"node"`            // the broker node the manager serves from (host:port), "" between links
+	Lease     *Holder `json:"lease,omitempty"` // who holds the fixture's lease; omitted if nobody
 }

@@ -88,16 +88,17 @@
 // # Layout
 //
 // The package's files each serve one role, named for it. The server, what
-// a fixture's manager runs: server*.go (its config and supervisor in
-// server.go; a connection's life in server_session.go; a request from
+// a fixture's manager runs: server*.go (its config and limits in
+// server_config.go, its supervisor in server.go; a connection's life in server_session.go; a request from
 // delivery to reply in server_request.go, server_decode.go,
 // server_dispatch.go, server_routes.go and server_lanes.go; typed
 // registration in server_typed.go). The client, what jigctl and controller
 // programs use: client*.go (connections in client.go, one request in
 // client_call.go, the reply modes in client_replypath.go, typed calls in
 // client_typed.go). Shared by both: the broker's addresses and dialing with
-// its diagnostics (dial.go, dialerr.go, tlsdial.go, tlsfiles.go,
-// handshake.go, nodes.go), users (users.go), topology names (topology.go),
+// its diagnostics (dial.go, dialerr.go, tlsdial.go, handshake.go,
+// nodes.go), a configuration file's broker section (brokerconfig.go) and
+// the TLS settings with their rules (tlsfiles.go), users (users.go), topology names (topology.go),
 // the reply envelope (envelope.go) and the outcomes (errors.go). The
 // contract itself, methods and codes, is package jigapi.
 package mqmanager

@@ -75,7 +75,7 @@ func blockingServer(t *testing.T, hb time.Duration) (s *Server, started chan str
 	ready, release := make(chan struct{}, 8), make(chan struct{})
 	started = make(chan struct{}, 2)
 	s, err := NewServer(ServerConfig{Broker: Broker{URLs: []string{testURL()}, Heartbeat: hb},
-		Serial: uniqueSerial(t), Concurrency: 1, OnReady: func() { notifyNB(ready) }})
+		Serial: uniqueSerial(t), ServerLimits: ServerLimits{Concurrency: 1}, OnReady: func() { notifyNB(ready) }})
 	if err != nil {
 		t.Fatal(err)
 	}

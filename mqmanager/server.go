@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"runtime"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -27,98 +26,6 @@ func (f HandlerFunc) Handle(ctx context.Context, req *Request) (any, error) { re
 
 // TutorialFunc answers the classic RPC tutorial's plain-text requests.
 type TutorialFunc func(ctx context.Context, body []byte) ([]byte, error)
-
-// ServerConfig configures a Server. Zero fields take the documented defaults.
-type ServerConfig struct {
-	Broker Broker
-	Serial string // the fixture served; required
-	// Prefetch is how many requests the broker sends ahead; default
-	// DefaultPrefetch. It bounds the request bodies a server holds: at
-	// most Prefetch+1, each up to the broker's max_message_size.
-	Prefetch int
-	// Concurrency is how many handlers of general methods run at once;
-	// default DefaultConcurrency.
-	Concurrency int
-	// ComputeSlots is how many handlers of Compute methods run at once,
-	// apart from Concurrency; default DefaultComputeSlots(). ComputeQueue
-	// is how many more may wait for a slot; default DefaultComputeQueue.
-	ComputeSlots, ComputeQueue int
-	// MaxBody is the largest request body in bytes; default DefaultMaxBody.
-	MaxBody int
-	// HandlerTimeout bounds a request that carries no deadline; default
-	// DefaultHandlerTimeout.
-	HandlerTimeout time.Duration
-	// ShutdownGrace is how long a stop waits for handlers in flight;
-	// default DefaultShutdownGrace.
-	ShutdownGrace time.Duration
-	// ReconnectMin and ReconnectMax bound the jittered, doubling backoff
-	// between connection attempts; defaults 100 ms and 5 s.
-	ReconnectMin, ReconnectMax time.Duration
-	// TutorialQueue, if set, is also consumed (RabbitMQ's RPC tutorial
-	// queue, e.g. "rpc_queue") and answered by Tutorial.
-	TutorialQueue string
-	Tutorial      TutorialFunc
-	// AppID is set on replies; default "jig-manager".
-	AppID string
-	// ControllerUsers, when set, are the only broker users whose requests
-	// are served: a request whose user_id (validated by the broker) is
-	// missing or not one of them is acked and dropped without a reply,
-	// logged and counted (jigapi.ServerStats.Rejected). Empty serves anyone: for
-	// development only (the demo's single guest user).
-	ControllerUsers []string
-	// Logger receives the server's logs; nil logs nothing.
-	Logger *slog.Logger
-	// OnReady, if set, is called each time the consumer is live (after
-	// every connect); OnDown each time the broker link is lost; OnRetry
-	// before each wait to connect again, with why: a failed attempt's
-	// error, or the lost link's (after OnDown). They are called from Run's
-	// goroutine, one at a time, and must not block.
-	OnReady func()
-	OnDown  func(err error)
-	OnRetry func(err error)
-}
-
-// The defaults of ServerConfig.
-const (
-	DefaultPrefetch       = 8
-	DefaultConcurrency    = 16
-	DefaultComputeQueue   = 32
-	DefaultMaxBody        = 64 << 10
-	DefaultHandlerTimeout = 30 * time.Second
-	DefaultShutdownGrace  = 5 * time.Second
-)
-
-// DefaultComputeSlots is one fewer than the machine's CPUs (at least one),
-// so that compute-bound methods always leave a CPU to the others.
-func DefaultComputeSlots() int { return max(1, runtime.NumCPU()-1) }
-
-func (c *ServerConfig) setDefaults() {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	defDur := func(v *time.Duration, d time.Duration) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&c.Prefetch, DefaultPrefetch)
-	def(&c.Concurrency, DefaultConcurrency)
-	def(&c.ComputeSlots, DefaultComputeSlots())
-	def(&c.ComputeQueue, DefaultComputeQueue)
-	def(&c.MaxBody, DefaultMaxBody)
-	defDur(&c.HandlerTimeout, DefaultHandlerTimeout)
-	defDur(&c.ShutdownGrace, DefaultShutdownGrace)
-	defDur(&c.ReconnectMin, 100*time.Millisecond)
-	defDur(&c.ReconnectMax, 5*time.Second)
-	if c.AppID == "" {
-		c.AppID = "jig-manager"
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-}
 
 // Server answers the requests for one fixture serial.
 type Server struct {

@@ -5,15 +5,21 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 )
 
 // TLSFiles name the PEM files of a TLS setup, as jig-manager's broker.tls
 // and jigctl's --tls-* flags give them.
 type TLSFiles struct {
-	CA         string // the CAs to trust for the broker's certificate; empty: the system's
-	Cert, Key  string // the client certificate and its key; both or neither
-	ServerName string // the name to verify the broker's certificate for; empty: the URL's host
+	// CA is the CAs to trust for the broker's certificate; empty: the system's.
+	CA string `yaml:"ca"`
+	// Cert and Key are the client certificate and its key; both or neither.
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// ServerName is the name to verify the broker's certificate for;
+	// empty: the URL's host.
+	ServerName string `yaml:"server_name"`
 }
 
 // IsZero reports whether nothing is set.
@@ -49,4 +55,80 @@ func (f TLSFiles) Config() (*tls.Config, error) {
 		cfg.Certificates = []tls.Certificate{pair}
 	}
 	return cfg, nil
+}
+
+// TLSSettings are the TLS settings of a broker connection: jig-manager's
+// broker.tls section, jigctl's --tls-* flags.
+type TLSSettings struct {
+	TLSFiles `yaml:",inline"`
+	// External logs in with the client certificate (SASL EXTERNAL)
+	// instead of a password. Default false.
+	External bool `yaml:"external"`
+}
+
+// IsZero reports whether nothing is set.
+func (s TLSSettings) IsZero() bool { return s.TLSFiles.IsZero() && !s.External }
+
+// TLSNames name the settings in the errors of TLSSettings.Check: a
+// configuration file's key paths, or a command line's flags.
+type TLSNames struct {
+	URLs     string // the broker URLs, e.g. "broker.urls" or "--url"
+	TLS      string // the TLS settings, subject of "need": "broker.tls", "--tls-* flags"
+	Files    string // what gave the files, before why one does not load: "broker.tls", "TLS flags"
+	Cert     string // "broker.tls.cert", "--tls-cert"
+	Key      string // "broker.tls.key", "--tls-key"
+	External string // "broker.tls.external", "--tls-external"
+	Sep      string // after a setting's name, before its problem: ": " after a key path, " " after a flag
+}
+
+// KeyPaths names the settings by their keys under section, e.g. "broker".
+func KeyPaths(section string) TLSNames {
+	p := section + "."
+	return TLSNames{URLs: p + "urls", TLS: p + "tls", Files: p + "tls", Cert: p + "tls.cert",
+		Key: p + "tls.key", External: p + "tls.external", Sep: ": "}
+}
+
+// Check reports every problem of s for a connection to urls, joined, each
+// naming its setting by n: TLS set with a URL that is not amqps:// (it
+// would silently go without TLS), External without a client certificate
+// (it is the login), a key file everyone may read, and files that do not
+// load. It returns the loaded configuration (nil when s sets no files).
+func (s TLSSettings) Check(urls []string, n TLSNames) (*tls.Config, error) {
+	var errs []error
+	cfg, err := s.Config()
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", n.Files, err))
+	}
+	if s.External && s.Cert == "" {
+		errs = append(errs, fmt.Errorf("%s%sneeds %s and %s (the certificate is the login)", n.External, n.Sep, n.Cert, n.Key))
+	}
+	if err := keyPrivate(s.Key); err != nil {
+		errs = append(errs, fmt.Errorf("%s%s%w", n.Key, n.Sep, err))
+	}
+	if s.IsZero() {
+		return cfg, errors.Join(errs...)
+	}
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err == nil && u.Scheme != "amqps" {
+			errs = append(errs, fmt.Errorf("%s%sneed an amqps:// %s; %s would not use TLS", n.TLS, n.Sep, n.URLs, Redact(raw)))
+		}
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// keyPrivate refuses a client key file that everyone may read. A file
+// that cannot be read is TLSFiles.Config's to report.
+func keyPrivate(path string) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	if fi.Mode().Perm()&0o004 != 0 {
+		return fmt.Errorf("%s is readable by everyone (mode %04o): make it 0600, or 0640 for a group "+
+			"(root:jig-manager on a fixture PC)", path, fi.Mode().Perm())
+	}
+	return nil
 }

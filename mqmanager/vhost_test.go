@@ -115,7 +115,7 @@ func startRetrying(t *testing.T, url string) *retrying {
 		retries: make(chan error, 256)}
 	serial := uniqueSerial(t)
 	s, err := NewServer(ServerConfig{Broker: Broker{URLs: []string{url}, Name: "mqtest-mgr-" + serial}, Serial: serial,
-		ReconnectMin: 50 * time.Millisecond, ReconnectMax: faultCap, ShutdownGrace: 50 * time.Millisecond,
+		ReconnectMin: 50 * time.Millisecond, ReconnectMax: faultCap, ServerLimits: ServerLimits{ShutdownGrace: 50 * time.Millisecond},
 		OnReady: func() { sendTime(r.ready) }, OnDown: func(error) { sendTime(r.down) },
 		OnRetry: func(err error) {
 			select {

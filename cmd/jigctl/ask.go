@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,9 +45,10 @@ func ask[A, R any](g *globals, ctx context.Context, c *mqmanager.Client, serial 
 // test checks that every method has a command.
 const methodAnnotation = "jigmq-method"
 
-// calling marks cmd as the command that calls the contract's method name.
-func calling(cmd *cobra.Command, name string) *cobra.Command {
-	cmd.Annotations = map[string]string{methodAnnotation: name}
+// calling marks cmd as the command that calls the contract's methods
+// names, the i-th as the i-th line of cmd's Example shows.
+func calling(cmd *cobra.Command, names ...string) *cobra.Command {
+	cmd.Annotations = map[string]string{methodAnnotation: strings.Join(names, ",")}
 	return cmd
 }
 

@@ -30,6 +30,8 @@ type listEntry struct {
 	Port      string  `json:"port"`
 	Connected bool    `json:"connected"`
 	Node      string  `json:"node,omitempty"` // the broker node the manager serves from
+	// Lease is who holds the fixture's lease; omitted if nobody.
+	Lease *jigapi.Holder `json:"lease,omitempty"`
 	// LastReadAt is the fixture's last successful status read, from the
 	// manager's Stats; null when unknown (see Stats) or never read.
 	LastReadAt *time.Time `json:"last_read_at"`
@@ -137,8 +139,8 @@ func pingEntry(serial string, p jigapi.PingResult, err error, elapsed float64) *
 		e.Outcome = "failed"
 		e.Error = &outcomeError{Message: err.Error()}
 	default:
-		e.Serial, e.Host, e.Version, e.UptimeS, e.Port, e.Connected, e.Node =
-			cmp.Or(p.Serial, serial), p.Host, p.Version, p.UptimeS, p.Port, p.Connected, p.Node
+		e.Serial, e.Host, e.Version, e.UptimeS, e.Port, e.Connected, e.Node, e.Lease =
+			cmp.Or(p.Serial, serial), p.Host, p.Version, p.UptimeS, p.Port, p.Connected, p.Node, p.Lease
 	}
 	return e
 }
@@ -168,7 +170,7 @@ func (g *globals) printList(entries []*listEntry) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERIAL\tHOST\tVERSION\tUPTIME\tPORT\tCONNECTED\tLAST-READ")
+	fmt.Fprintln(tw, "SERIAL\tHOST\tVERSION\tUPTIME\tPORT\tCONNECTED\tLAST-READ\tHELD-BY")
 	for _, e := range entries {
 		switch {
 		case e.Raw:
@@ -176,8 +178,8 @@ func (g *globals) printList(entries []*listEntry) error {
 		case e.Error != nil:
 			fmt.Fprintf(tw, "%s\t(error reply: %s: %s)\t\t\t\t\t\n", e.Serial, e.Error.Code, e.Error.Message)
 		default:
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%t\t%s\n", e.Serial, e.Host, e.Version,
-				(time.Duration(e.UptimeS) * time.Second).String(), e.Port, e.Connected, e.lastRead(time.Now()))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%t\t%s\t%s\n", e.Serial, e.Host, e.Version,
+				(time.Duration(e.UptimeS) * time.Second).String(), e.Port, e.Connected, e.lastRead(time.Now()), e.heldBy())
 		}
 	}
 	return tw.Flush()
@@ -193,6 +195,14 @@ func (e *listEntry) lastRead(now time.Time) string {
 		return "never"
 	}
 	return now.Sub(*e.LastReadAt).Round(time.Second).String() + " ago"
+}
+
+// heldBy is the HELD-BY column: the lease's owner, or "-".
+func (e *listEntry) heldBy() string {
+	if e.Lease == nil {
+		return "-"
+	}
+	return e.Lease.Owner
 }
 
 // completionTimeout bounds the broadcast that completes serials: a shell

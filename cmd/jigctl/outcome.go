@@ -54,7 +54,7 @@ func classify(err error) (string, int) {
 	case err == nil:
 		return "ok", exitOK
 	case errors.As(err, &re):
-		return "error_reply", exitFailed
+		return "error_reply", remoteExit(re.Code)
 	case errors.Is(err, mqmanager.ErrNoFixture):
 		return "no_fixture", exitNoFixture
 	case errors.Is(err, mqmanager.ErrTimeout):

@@ -59,7 +59,7 @@ always verified.
 Shell completion (of commands, flags and, by a quick broadcast, serials):
   source <(jigctl completion bash)    see "jigctl completion --help" for zsh and fish
 
-` + replyUserHelp + "\n" + exitCodesHelp,
+` + replyUserHelp + "\n" + exitCodesHelp + "\n" + leaseExitHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -75,6 +75,7 @@ Shell completion (of commands, flags and, by a quick broadcast, serials):
 	g.replyUser.flags(pf)
 	g.envErr = applyEnv(pf, os.Getenv)
 	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g), newWatchCmd(g))
+	root.AddCommand(newQueryCmd(g), newLockCmd(g), newRenewCmd(g), newUnlockCmd(g), newWithLockCmd(g))
 	return root
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jigmq/jigmq/internal/manager"
 	"github.com/jigmq/jigmq/internal/testbroker"
 	"github.com/jigmq/jigmq/internal/testpki"
+	"github.com/jigmq/jigmq/mqmanager"
 )
 
 // tlsBroker is this package's private node with an amqps listener that
@@ -23,7 +24,7 @@ func startTLSFixture(t *testing.T, p *testpki.PKI, n *testbroker.Node) string {
 	return startFixtureWith(t, uniqueSerial(), func(cfg *manager.Config) {
 		cfg.Broker.URLs = []string{testpki.URL(n, testpki.ServerName, testpki.User, "")}
 		cfg.Broker.Password = testpki.Password
-		cfg.Broker.TLS = manager.TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key}
+		cfg.Broker.TLS.TLSFiles = mqmanager.TLSFiles{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key}
 	}).serial
 }
 

@@ -46,7 +46,14 @@ jigsim plays a test fixture's controller board on a pseudo-terminal. It
 points PATH (a symlink, like /dev/serial/by-id/...) at the pty's slave
 /dev/pts/N and answers the line protocol there: *IDN?, STAT?, MEAS:TEMP?,
 SYST:ERR?, ECHO <text> (answers <text>); anything else gets
-ERR -113,"Undefined header". Point a
+ERR -113,"Undefined header". It has an output and a settable source:
+  OUTP ON|OFF (or 1|0)   switch the output; answers OK
+  OUTP?                  ON or OFF (OFF at plug-in)
+  SOUR:VOLT <volts>      set the source voltage, 0 to 30; answers OK
+  SOUR:VOLT?             the source voltage (5.000 at plug-in)
+  MEAS:VOLT?             the measured output: the source voltage while the
+                         output is on, 0.000 while it is off
+Point a
 jig-manager's serial port at PATH. Stopping jigsim (Ctrl-C, SIGTERM) is
 unplugging the board: PATH is removed. Starting it again at the same PATH is
 plugging it back in, with a new /dev/pts/N behind it.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/jigmq/jigmq/fib"
 	"github.com/jigmq/jigmq/jig"
@@ -22,63 +21,20 @@ import (
 type Config struct {
 	// Serial is the fixture's serial, e.g. JIG-0001. Required.
 	Serial string `yaml:"serial"`
-	Broker Broker `yaml:"broker"`
+	// Broker is how the manager reaches RabbitMQ. Env AMQP_URL replaces
+	// its urls with one URL, JIG_AMQP_PASSWORD sets its password.
+	Broker mqmanager.BrokerConfig `yaml:"broker"`
 	// Fixture is the controller board's serial port and its status queries.
 	Fixture jig.Config `yaml:"fixture"`
-	Server  Server     `yaml:"server"`
-	Fib     Fib        `yaml:"fib"`
-	Compat  Compat     `yaml:"compat"`
+	// Server bounds the request server.
+	Server mqmanager.ServerLimits `yaml:"server"`
+	Fib    Fib                    `yaml:"fib"`
+	Compat Compat                 `yaml:"compat"`
 	// Security says whose requests are served.
 	Security Security `yaml:"security"`
 	Log      Log      `yaml:"log"`
-}
-
-// Broker is how the manager reaches RabbitMQ.
-type Broker struct {
-	// URLs are a cluster's nodes, tried in turn on connection loss.
-	// Default [amqp://guest:guest@127.0.0.1:5672/]. Env AMQP_URL replaces
-	// the list with one URL.
-	URLs []string `yaml:"urls"`
-	// Password is put into every URL that has a user and no password. Set it
-	// with env JIG_AMQP_PASSWORD rather than in the file.
-	Password string `yaml:"password"`
-	// User is the broker user the manager logs in as, which its replies
-	// carry as user_id (the broker refuses any other). Default: the URLs'
-	// user, which it must then equal. Required with tls.external: the name
-	// the broker takes from the client certificate (its whole subject DN by
-	// default, the CN with ssl_cert_login_from = common_name).
-	User string `yaml:"user"`
-	// Heartbeat interval. Default 5s.
-	Heartbeat time.Duration `yaml:"heartbeat"`
-	// Prefetch is how many requests the broker sends ahead. Default 8. It
-	// bounds the request bodies held: Prefetch+1, each up to the broker's
-	// max_message_size.
-	Prefetch int `yaml:"prefetch"`
-	// ReconnectMax caps the reconnect backoff. Default 5s.
-	ReconnectMax time.Duration `yaml:"reconnect_max"`
-	TLS          TLS           `yaml:"tls"`
-}
-
-// TLS is used for amqps:// URLs.
-type TLS struct {
-	CA         string `yaml:"ca"`          // PEM file of the CAs to trust; default the system's
-	Cert       string `yaml:"cert"`        // client certificate PEM file
-	Key        string `yaml:"key"`         // client key PEM file
-	ServerName string `yaml:"server_name"` // default the URL's host
-	// External logs in with the client certificate (SASL EXTERNAL).
-	External bool `yaml:"external"`
-}
-
-// Server bounds the request server.
-type Server struct {
-	// Concurrency is how many requests are handled at once. Default 16.
-	Concurrency int `yaml:"concurrency"`
-	// MaxBody is the largest request body, in bytes. Default 65536.
-	MaxBody int `yaml:"max_body"`
-	// HandlerTimeout bounds a request that carries no deadline. Default 30s.
-	HandlerTimeout time.Duration `yaml:"handler_timeout"`
-	// ShutdownGrace is how long a stop waits for requests in flight. Default 5s.
-	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
+	// Lease is the fixture's lease: see leaseconfig.go.
+	Lease Lease `yaml:"lease"`
 }
 
 // Fib bounds the Fib method.
@@ -103,6 +59,10 @@ type Security struct {
 	// requests are served, which is for development only (the demo's one
 	// guest user): any fixture's user can publish into this manager's queue.
 	ControllerUsers []string `yaml:"controller_users"`
+	// AdminUsers may ForceUnlock a lease held by anyone. Default empty:
+	// anyone may (for development only). With controller_users set, each
+	// must be one of them too.
+	AdminUsers []string `yaml:"admin_users"`
 }
 
 // Log configures the logs on stderr.
@@ -114,13 +74,12 @@ type Log struct {
 // DefaultConfig is the configuration with every default filled in.
 func DefaultConfig() Config {
 	return Config{
-		Broker: Broker{URLs: []string{mqmanager.DefaultURL}, Heartbeat: 5 * time.Second,
-			Prefetch: mqmanager.DefaultPrefetch, ReconnectMax: 5 * time.Second},
+		Broker:  mqmanager.DefaultBrokerConfig(),
 		Fixture: jig.DefaultConfig(),
-		Server: Server{Concurrency: mqmanager.DefaultConcurrency, MaxBody: mqmanager.DefaultMaxBody,
-			HandlerTimeout: mqmanager.DefaultHandlerTimeout, ShutdownGrace: mqmanager.DefaultShutdownGrace},
-		Fib: Fib{MaxN: fib.DefaultMax},
-		Log: Log{Level: "info", Format: "text"},
+		Server:  mqmanager.DefaultServerLimits(),
+		Fib:     Fib{MaxN: fib.DefaultMax},
+		Log:     Log{Level: "info", Format: "text"},
+		Lease:   Lease{MaxTTL: defaultMaxTTL},
 	}
 }
 

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/testpki"
+	"github.com/jigmq/jigmq/mqmanager"
 )
 
 func TestExampleConfigsValid(t *testing.T) {
@@ -55,23 +57,70 @@ func TestUnknownKeyRefused(t *testing.T) {
 	}
 }
 
+// TestValidateJoinsEveryProblem: every problem is reported, each on its
+// own under its key path, from every section.
 func TestValidateJoinsEveryProblem(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Serial = "bad.serial"
 	cfg.Broker.URLs = []string{"http://nope"}
+	cfg.Broker.Prefetch, cfg.Broker.ReconnectMax = -1, -time.Second
+	cfg.Server.Concurrency, cfg.Server.MaxBody = -1, 1
+	cfg.Fixture.DataBits = 9
 	cfg.Fib.MaxN = -1
 	cfg.Log.Format = "xml"
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("want errors")
 	}
-	for _, want := range []string{"serial", "broker.urls", "fixture", "fib.max_n", "log.format"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not mention %s:\n%v", want, err)
+	want := []string{"serial: ", "broker.urls: ", "broker.prefetch: must not be negative",
+		"broker.reconnect_max: must not be negative", "server.concurrency: must not be negative",
+		"server.max_body: 1 byte", "fixture: jig: port is required", "fixture: jig: data_bits 9",
+		"fib.max_n: ", "log.format: "}
+	got := err.(interface{ Unwrap() []error }).Unwrap()
+	if len(got) != len(want) {
+		t.Fatalf("%d problems reported, want %d:\n%v", len(got), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i].Error(), w) {
+			t.Errorf("problem %d is %q, want it to start with %q", i, got[i], w)
 		}
 	}
-	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 5 {
-		t.Errorf("%d problems reported, want 5", n)
+}
+
+// TestDefaultsAsDocumented: an empty file is DefaultConfig, whose values
+// are the ones the library types document, and the example configuration,
+// which shows every key with its default, decodes to them too.
+func TestDefaultsAsDocumented(t *testing.T) {
+	empty, err := Decode(strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := DefaultConfig()
+	if !reflect.DeepEqual(empty, def) {
+		t.Fatalf("empty file: %+v\nDefaultConfig: %+v", empty, def)
+	}
+	documented := mqmanager.ServerLimits{Concurrency: 16, ComputeSlots: 0, ComputeQueue: 32, MaxBody: 65536,
+		HandlerTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second}
+	if def.Server != documented {
+		t.Errorf("server defaults %+v, documented %+v", def.Server, documented)
+	}
+	b := def.Broker
+	if !reflect.DeepEqual(b.URLs, []string{"amqp://guest:guest@127.0.0.1:5672/"}) || b.Heartbeat != 5*time.Second ||
+		b.Prefetch != 8 || b.ReconnectMax != 5*time.Second || !b.TLS.IsZero() || b.User != "" || b.Password != "" {
+		t.Errorf("broker defaults %+v", b)
+	}
+	if def.Fib.MaxN != 1_000_000 || def.Log != (Log{Level: "info", Format: "text"}) {
+		t.Errorf("fib, log defaults %+v %+v", def.Fib, def.Log)
+	}
+	example, err := Load(filepath.Join("..", "..", "configs", "jig-manager.example.yaml"), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the example sets that is not a default (its header says which).
+	example.Serial, example.Fixture.Port, example.Broker.URLs, example.Broker.TLS = "", "", def.Broker.URLs, def.Broker.TLS
+	example.Security, example.Fixture.Commands = def.Security, def.Fixture.Commands
+	if !reflect.DeepEqual(example, def) {
+		t.Errorf("the example's defaults differ:\n%+v\nDefaultConfig:\n%+v", example, def)
 	}
 }
 
@@ -83,9 +132,12 @@ func TestEnvironmentOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := cfg.Broker.urls()
-	if got[0] != "amqp://jig-JIG-1:pw@h1/" || got[1] != "amqp://u:p@h2/" {
-		t.Fatalf("urls %v", got)
+	b, err := cfg.Broker.Broker("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.URLs; got[0] != "amqp://jig-JIG-1:pw@h1/" || got[1] != "amqp://u:p@h2/" {
+		t.Fatalf("urls %v", b.URLs)
 	}
 	env["AMQP_URL"] = "amqp://other/"
 	cfg, _ = Load(path, func(k string) string { return env[k] })
@@ -98,18 +150,6 @@ func TestMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "none.yaml"), func(string) string { return "" })
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("want not-exist, got %v", err)
-	}
-}
-
-func TestTLSConfig(t *testing.T) {
-	if c, err := (TLS{}).tlsConfig(); c != nil || err != nil {
-		t.Fatalf("empty TLS: %v %v", c, err)
-	}
-	if _, err := (TLS{Cert: "/x"}).tlsConfig(); err == nil {
-		t.Fatal("cert without key accepted")
-	}
-	if _, err := (TLS{CA: "/no/such/ca.pem"}).tlsConfig(); err == nil {
-		t.Fatal("missing CA accepted")
 	}
 }
 

@@ -23,6 +23,7 @@ type handlers struct {
 	maxN    int
 	dev     *jig.Device
 	srv     *mqmanager.Server
+	leasing // Query and the lease methods: query.go, lease.go
 }
 
 func newHandlers(serial, version string, maxN int, dev *jig.Device) *handlers {
@@ -39,6 +40,11 @@ func (h *handlers) register(s *mqmanager.Server) {
 	mqmanager.Handle(s, jigapi.Fib, h.fib)
 	mqmanager.Handle(s, jigapi.Ping, h.ping)
 	mqmanager.Handle(s, jigapi.Stats, h.stats)
+	mqmanager.Handle(s, jigapi.Query, h.query)
+	mqmanager.Handle(s, jigapi.Lock, h.lock)
+	mqmanager.Handle(s, jigapi.Renew, h.renew)
+	mqmanager.Handle(s, jigapi.Unlock, h.unlock)
+	mqmanager.Handle(s, jigapi.ForceUnlock, h.forceUnlock)
 }
 
 func (h *handlers) jigStatus(ctx context.Context, _ jigapi.NoArgs) (jigapi.Status, error) {
@@ -46,7 +52,9 @@ func (h *handlers) jigStatus(ctx context.Context, _ jigapi.NoArgs) (jigapi.Statu
 	if err != nil {
 		return jigapi.Status{}, jigapi.BoardError(err)
 	}
-	return jigapi.StatusOf(st), nil
+	res := jigapi.StatusOf(st)
+	res.Lease = h.leases.Holder()
+	return res, nil
 }
 
 func (h *handlers) fib(ctx context.Context, a jigapi.FibArgs) (jigapi.FibResult, error) {
@@ -71,7 +79,7 @@ func (h *handlers) compute(ctx context.Context, n int) (string, error) {
 
 func (h *handlers) ping(context.Context, jigapi.NoArgs) (jigapi.PingResult, error) {
 	return jigapi.PingResult{Serial: h.serial, Version: h.version, UptimeS: time.Since(h.start).Seconds(),
-		Port: h.dev.Port(), Connected: h.dev.Connected(), Host: h.host, Node: h.srv.Node()}, nil
+		Port: h.dev.Port(), Connected: h.dev.Connected(), Host: h.host, Node: h.srv.Node(), Lease: h.leases.Holder()}, nil
 }
 
 func (h *handlers) stats(context.Context, jigapi.NoArgs) (jigapi.StatsResult, error) {

@@ -23,6 +23,8 @@ type fixture struct {
 	link   string
 	board  *sim.Board
 	client *mqmanager.Client
+	cfg    Config
+	stop   func() // stops the manager (idempotent; also at the test's end)
 }
 
 func testURL() string { return testutil.AMQPURL(mqmanager.DefaultURL) }
@@ -46,23 +48,26 @@ func startFixture(t *testing.T, mod func(*Config)) *fixture {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	runManager(t, cfg)
+	f.cfg, f.stop = cfg, runManager(t, cfg)
 	f.client = dialURL(t, cfg.Broker.URLs[0])
 	return f
 }
 
-func runManager(t *testing.T, cfg Config) {
+// runManager runs a manager for cfg until the returned stop is called or
+// the test ends, and returns once it consumes.
+func runManager(t *testing.T, cfg Config) (stop func()) {
 	ready := make(chan struct{}, 4)
 	done := make(chan error, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.DiscardHandler)
 	go func() { done <- Run(ctx, cfg, "test", log, Hooks{OnReady: func() { ready <- struct{}{} }}) }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("manager Run: %v", err)
 		}
 	})
+	t.Cleanup(stop)
 	select {
 	case <-ready:
 	case err := <-done:
@@ -70,6 +75,7 @@ func runManager(t *testing.T, cfg Config) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("manager not ready within 10s")
 	}
+	return stop
 }
 
 func dial(t *testing.T) *mqmanager.Client { return dialURL(t, testURL()) }

@@ -39,29 +39,21 @@ func Run(ctx context.Context, cfg Config, version string, log *slog.Logger, hook
 }
 
 // New opens the fixture's port (an absent port is retried in the
-// background) and builds the request server; cfg must be valid. Call Run
-// once: it owns the port from then on.
+// background) and builds the request server. cfg must be valid
+// (Config.Validate): it is not validated again. Call Run once: it owns the
+// port from then on.
 func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, error) {
-	dev, err := jig.Open(cfg.Fixture, log.With("component", "fixture"))
-	if err != nil {
-		return nil, fmt.Errorf("fixture: %w", err)
-	}
-	tlsCfg, err := cfg.Broker.TLS.tlsConfig()
-	if err != nil {
-		dev.Close()
-		return nil, err
-	}
-	h := newHandlers(cfg.Serial, version, cfg.Fib.MaxN, dev)
 	host, _ := os.Hostname()
-	srv, err := mqmanager.NewServer(mqmanager.ServerConfig{
-		Broker: mqmanager.Broker{URLs: cfg.Broker.urls(), Heartbeat: cfg.Broker.Heartbeat, TLS: tlsCfg,
-			External: cfg.Broker.TLS.External, User: cfg.Broker.User, Name: "jig-manager " + cfg.Serial + "@" + host},
-		Serial: cfg.Serial, Prefetch: cfg.Broker.Prefetch, Concurrency: cfg.Server.Concurrency,
-		MaxBody: cfg.Server.MaxBody, HandlerTimeout: cfg.Server.HandlerTimeout,
-		ShutdownGrace: cfg.Server.ShutdownGrace, ReconnectMax: cfg.Broker.ReconnectMax,
-		TutorialQueue: cfg.Compat.TutorialQueue, Tutorial: h.tutorial, ControllerUsers: cfg.Security.ControllerUsers,
-		Logger: log.With("component", "server"), OnReady: hooks.OnReady, OnDown: hooks.OnDown, OnRetry: hooks.OnRetry,
-	})
+	scfg, err := cfg.Broker.ServerConfig(cfg.Serial, "jig-manager "+cfg.Serial+"@"+host, cfg.Server)
+	if err != nil {
+		return nil, fmt.Errorf("broker.%w", err)
+	}
+	dev := jig.OpenValidated(cfg.Fixture, log.With("component", "fixture"))
+	h := newHandlers(cfg.Serial, version, cfg.Fib.MaxN, dev)
+	h.leasing = newLeasing(cfg, log)
+	scfg.TutorialQueue, scfg.Tutorial, scfg.ControllerUsers = cfg.Compat.TutorialQueue, h.tutorial, cfg.Security.ControllerUsers
+	scfg.Logger, scfg.OnReady, scfg.OnDown, scfg.OnRetry = log.With("component", "server"), hooks.OnReady, hooks.OnDown, hooks.OnRetry
+	srv, err := mqmanager.NewServer(scfg)
 	if err != nil {
 		dev.Close()
 		return nil, err

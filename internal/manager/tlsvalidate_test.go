@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jigmq/jigmq/internal/testpki"
+	"github.com/jigmq/jigmq/mqmanager"
 )
 
 // TestTLSValidate: what is wrong with broker.tls is a configuration error,
@@ -22,26 +23,26 @@ func TestTLSValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		urls []string
-		tls  TLS
+		tls  mqmanager.TLSSettings
 		user string // broker.user
 		want string // "" for valid
 	}{
-		{"CA, certificate and key", amqps, TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key}, "", ""},
-		{"external", amqps, TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key, External: true}, "CN=jig-JIG-1", ""},
-		{"external without its user", amqps, TLS{CA: p.CA, Cert: p.Client.Cert, Key: p.Client.Key, External: true}, "",
+		{"CA, certificate and key", amqps, tlsOf(p.CA, p.Client.Cert, p.Client.Key, false), "", ""},
+		{"external", amqps, tlsOf(p.CA, p.Client.Cert, p.Client.Key, true), "CN=jig-JIG-1", ""},
+		{"external without its user", amqps, tlsOf(p.CA, p.Client.Cert, p.Client.Key, true), "",
 			"broker.user: required with broker.tls.external"},
-		{"system CAs", amqps, TLS{}, "", ""},
-		{"TLS set, URL plain", []string{"amqps://a@h1/", "amqp://a:pw@h2/"}, TLS{CA: p.CA},
-			"", "broker.urls: amqp://a:xxxxx@h2/ is not amqps:// but broker.tls is set"},
-		{"missing CA file", amqps, TLS{CA: p.Dir + "/none.pem"}, "", "broker.tls: CA file: open"},
-		{"CA file not PEM", amqps, TLS{CA: p.Client.Key}, "", "holds no PEM certificate"},
-		{"certificate without key", amqps, TLS{Cert: p.Client.Cert}, "", "a client certificate needs its key"},
-		{"key of another certificate", amqps, TLS{Cert: p.Client.Cert, Key: p.Stranger.Key},
+		{"system CAs", amqps, mqmanager.TLSSettings{}, "", ""},
+		{"TLS set, URL plain", []string{"amqps://a@h1/", "amqp://a:pw@h2/"}, tlsOf(p.CA, "", "", false),
+			"", "broker.tls: need an amqps:// broker.urls; amqp://a:xxxxx@h2/ would not use TLS"},
+		{"missing CA file", amqps, tlsOf(p.Dir+"/none.pem", "", "", false), "", "broker.tls: CA file: open"},
+		{"CA file not PEM", amqps, tlsOf(p.Client.Key, "", "", false), "", "holds no PEM certificate"},
+		{"certificate without key", amqps, tlsOf("", p.Client.Cert, "", false), "", "a client certificate needs its key"},
+		{"key of another certificate", amqps, tlsOf("", p.Client.Cert, p.Stranger.Key, false),
 			"", "private key does not match public key"},
-		{"external without certificate", amqps, TLS{CA: p.CA, External: true},
-			"", "broker.tls.external: needs cert and key"},
-		{"key readable by everyone", amqps, TLS{Cert: p.Client.Cert, Key: readable},
-			"", "readable.key is readable by everyone (mode 0644)"},
+		{"external without certificate", amqps, tlsOf(p.CA, "", "", true),
+			"", "broker.tls.external: needs broker.tls.cert and broker.tls.key"},
+		{"key readable by everyone", amqps, tlsOf("", p.Client.Cert, readable, false),
+			"", "broker.tls.key: " + readable + " is readable by everyone (mode 0644)"},
 	} {
 		cfg := DefaultConfig()
 		cfg.Serial, cfg.Fixture.Port = "JIG-1", "/dev/ttyUSB0"
@@ -70,4 +71,8 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func tlsOf(ca, cert, key string, external bool) mqmanager.TLSSettings {
+	return mqmanager.TLSSettings{TLSFiles: mqmanager.TLSFiles{CA: ca, Cert: cert, Key: key}, External: external}
 }

@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
-// Validate reports every problem of the configuration at once.
+// Validate reports every problem of the configuration at once, each with
+// its key path, joined.
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -19,25 +19,11 @@ func (c Config) Validate() error {
 	} else if err := mqmanager.CheckSerial(c.Serial); err != nil {
 		add("serial: %v", err)
 	}
-	if len(c.Broker.URLs) == 0 {
-		add("broker.urls: at least one URL")
-	}
-	for _, u := range c.Broker.URLs {
-		if err := mqmanager.ValidateURL(u); err != nil {
-			add("broker.urls: %v", err)
-		}
-	}
-	errs = append(errs, c.Broker.validateTLS()...)
+	errs = append(errs, problems("", c.Broker.Validate("broker"))...)
+	errs = append(errs, problems("", c.Server.Validate("server"))...)
+	errs = append(errs, problems("fixture: ", c.Fixture.Validate())...)
 	c.validateUsers(add)
-	if c.Broker.Heartbeat < 0 || c.Broker.Prefetch < 0 || c.Broker.ReconnectMax < 0 {
-		add("broker: heartbeat, prefetch and reconnect_max must not be negative")
-	}
-	if err := c.Fixture.Validate(); err != nil {
-		add("fixture: %v", err)
-	}
-	if c.Server.Concurrency < 1 || c.Server.MaxBody < 2 || c.Server.HandlerTimeout <= 0 || c.Server.ShutdownGrace < 0 {
-		add("server: concurrency >= 1, max_body >= 2, handler_timeout > 0 and shutdown_grace >= 0 required")
-	}
+	c.validateLease(add)
 	if c.Fib.MaxN < 0 || c.Fib.MaxN > 10_000_000 {
 		add("fib.max_n: %d is not between 0 and 10000000", c.Fib.MaxN)
 	}
@@ -50,17 +36,28 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// validateUsers checks broker.user against the URLs and the login, and
-// security.controller_users.
+// problems lists the problems joined in err (errors.Join, nested or not),
+// each after prefix.
+func problems(prefix string, err error) []error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		if err == nil {
+			return nil
+		}
+		if prefix == "" {
+			return []error{err}
+		}
+		return []error{fmt.Errorf("%s%w", prefix, err)}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, problems(prefix, e)...)
+	}
+	return out
+}
+
+// validateUsers checks security.controller_users.
 func (c Config) validateUsers(add func(string, ...any)) {
-	if c.Broker.TLS.External && c.Broker.User == "" {
-		add("broker.user: required with broker.tls.external: the user name the broker takes from the " +
-			"certificate, which replies carry as user_id")
-	}
-	b := mqmanager.Broker{URLs: c.Broker.URLs, External: c.Broker.TLS.External, User: c.Broker.User}
-	if err := b.CheckUser(); err != nil {
-		add("broker.user: %v", err)
-	}
 	seen := map[string]bool{}
 	for _, u := range c.Security.ControllerUsers {
 		switch {
@@ -77,21 +74,4 @@ func (l Log) level() (slog.Level, error) {
 	var lv slog.Level
 	err := lv.UnmarshalText([]byte(l.Level))
 	return lv, err
-}
-
-// urls returns the broker URLs with the configured password filled in.
-func (b Broker) urls() []string {
-	out := make([]string, len(b.URLs))
-	for i, raw := range b.URLs {
-		out[i] = raw
-		u, err := url.Parse(raw)
-		if err != nil || b.Password == "" || u.User == nil {
-			continue
-		}
-		if _, has := u.User.Password(); !has {
-			u.User = url.UserPassword(u.User.Username(), b.Password)
-			out[i] = u.String()
-		}
-	}
-	return out
 }

@@ -70,6 +70,7 @@ type Board struct {
 	tagged  bool
 	late    time.Duration
 	every   uint64
+	out     outputs
 
 	rngMu sync.Mutex
 	rng   *rand.Rand

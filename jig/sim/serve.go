@@ -140,6 +140,9 @@ func (b *Board) trickle(out []byte) bool {
 // SCPI; ECHO <text> answers <text> (a probe a reader can prove).
 func (b *Board) reply(cmd string) string {
 	up := strings.ToUpper(cmd)
+	if ans, ok := b.out.setting(up); ok {
+		return ans
+	}
 	switch {
 	case up == "*IDN?":
 		return b.ident

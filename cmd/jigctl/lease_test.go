@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/jigapi"
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+func allowOutputs(c *manager.Config) {
+	c.Fixture.Commands.Allow = []string{"*IDN?", "STAT?", "MEAS:*?", "OUTP *", "OUTP?"}
+}
+
+func TestQueryCommand(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), allowOutputs)
+	if out, _ := wantCode(t, 0, "query", f.serial, "MEAS:TEMP?"); out != "23.5\n" {
+		t.Fatalf("query: %q", out)
+	}
+	out, _ := wantCode(t, 0, "query", "-o", "json", f.serial, "OUTP?")
+	var outs []struct {
+		Outcome string
+		Result  jigapi.QueryResult
+	}
+	if err := json.Unmarshal([]byte(out), &outs); err != nil || len(outs) != 1 || outs[0].Result.Answer != "OFF" {
+		t.Fatalf("json: %s %v", out, err)
+	}
+	_, errOut := wantCode(t, exitFailed, "query", f.serial, "SYST:ERR?")
+	if !strings.Contains(errOut, `error_reply: forbidden: command "SYST:ERR?" is not allowed by fixture.commands.allow`) {
+		t.Fatalf("forbidden: %s", errOut)
+	}
+	_, errOut = wantCode(t, exitNotLocked, "query", f.serial, "OUTP ON")
+	if !strings.Contains(errOut, "error_reply: not_locked:") {
+		t.Fatalf("not_locked: %s", errOut)
+	}
+	wantCode(t, exitFailed, "query", f.serial, "OUTP?;OUTP ON")
+}
+
+func TestLockRenewUnlockCommands(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), allowOutputs)
+	out, _ := wantCode(t, 0, "lock", f.serial, "--owner", "station-a", "--ttl", "10m")
+	token := strings.TrimSpace(out)
+	if len(token) != 32 {
+		t.Fatalf("token %q", out)
+	}
+	_, errOut := wantCode(t, exitLocked, "lock", f.serial, "--owner", "station-b")
+	if !strings.Contains(errOut, `error_reply: locked: held by "station-a" until`) {
+		t.Fatalf("locked: %s", errOut)
+	}
+	wantCode(t, exitLocked, "query", f.serial, "OUTP ON", "--token", "stale")
+	wantCode(t, 0, "query", f.serial, "OUTP ON", "--token", token)
+	if !f.board.Output() {
+		t.Fatal("the write with the token did not reach the board")
+	}
+	if out, _ = wantCode(t, 0, "renew", f.serial, "--token", token); !strings.Contains(out, "station-a\tuntil ") {
+		t.Fatalf("renew: %q", out)
+	}
+	wantCode(t, exitUsage, "unlock", f.serial)
+	if out, _ = wantCode(t, 0, "unlock", f.serial, "--token", token); !strings.Contains(out, "released\tstation-a") {
+		t.Fatalf("unlock: %q", out)
+	}
+	wantCode(t, exitNotLocked, "unlock", f.serial, "--token", token)
+	wantCode(t, 0, "lock", f.serial, "--owner", "station-b", "--ttl", "1m")
+	wantCode(t, 0, "unlock", f.serial, "--force")
+	wantCode(t, exitNotLocked, "unlock", f.serial, "--force")
+}
+
+func TestLockWait(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), nil)
+	out, _ := wantCode(t, 0, "lock", f.serial, "--owner", "station-a")
+	done := make(chan int, 1)
+	go func() {
+		_, _, code := jigctl(t, "lock", f.serial, "--owner", "station-b", "--wait", "20s")
+		done <- code
+	}()
+	wantCode(t, 0, "unlock", f.serial, "--token", strings.TrimSpace(out))
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("lock --wait: exit %d", code)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("lock --wait did not end")
+	}
+	if h := holder(t, f); h == nil || h.Owner != "station-b" {
+		t.Fatalf("holder %+v", h)
+	}
+}
+
+// holder is who holds f's lease, by Ping.
+func holder(t *testing.T, f *fixture) *jigapi.Holder {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := mqmanager.Dial(ctx, mqmanager.ClientConfig{Broker: mqmanager.Broker{URLs: []string{testURL()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p, err := c.Ping(ctx, f.serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Lease
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/jigapi"
+	"github.com/jigmq/jigmq/mqmanager"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// lockFlags are the flags of lock and with-lock.
+type lockFlags struct {
+	owner     string
+	ttl, wait time.Duration
+}
+
+func (l *lockFlags) register(fs *pflag.FlagSet, ttl time.Duration) {
+	fs.StringVar(&l.owner, "owner", defaultOwner(), "who takes the lease (`NAME`)")
+	fs.DurationVar(&l.ttl, "ttl", ttl, "the lease ends by itself this long after it is taken or renewed")
+	fs.DurationVar(&l.wait, "wait", 0, "if another owner holds it, wait this long for its release or expiry")
+}
+
+// args are Lock's arguments; the TTL rounded up to whole seconds.
+func (l *lockFlags) args() (jigapi.LockArgs, error) {
+	if l.ttl < time.Second || l.wait < 0 {
+		return jigapi.LockArgs{}, cli.Exit(exitUsage, fmt.Errorf("--ttl %v must be at least 1s, --wait %v not negative", l.ttl, l.wait))
+	}
+	return jigapi.LockArgs{Owner: l.owner, TTLS: int((l.ttl + time.Second - 1) / time.Second)}, nil
+}
+
+// defaultOwner is user@host.
+func defaultOwner() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
+}
+
+func newLockCmd(g *globals) *cobra.Command {
+	var lf lockFlags
+	cmd := &cobra.Command{
+		Use:   "lock SERIAL",
+		Short: "Take a fixture's lease and print its token",
+		Long: `Take a fixture's lease: nobody else may change its board (Query commands
+without '?') until it is unlocked or it expires by itself after --ttl (the
+manager bounds it, lease.max_ttl). Prints the token, which renew, unlock
+and query --token need. If another owner holds it, exits 6 (locked) naming
+the holder and expiry, or with --wait waits that long for it to be freed.`,
+		Example:           "  jigctl lock JIG-0001 --owner station-3 --ttl 10m\n  TOKEN=$(jigctl lock JIG-0001 --ttl 1m --wait 30s)",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: g.completeSerials,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			la, err := lf.args()
+			if err != nil {
+				return err
+			}
+			return g.one(cmd.Context(), args[0], func(c *mqmanager.Client) error {
+				l, o := g.lockWait(cmd.Context(), c, args[0], la, lf.wait)
+				return g.report([]outcome{o}, func(outcome) string { return l.Token })
+			})
+		},
+	}
+	lf.register(cmd.Flags(), 10*time.Minute)
+	return calling(cmd, jigapi.Lock.Name())
+}
+
+// lockWait locks, and while another owner holds the lease asks again
+// (every second: a release is not announced) until wait has passed.
+func (g *globals) lockWait(ctx context.Context, c *mqmanager.Client, serial string, a jigapi.LockArgs,
+	wait time.Duration) (jigapi.Lease, outcome) {
+	deadline := time.Now().Add(wait)
+	for {
+		l, o := callOne(ctx, g, c, serial, jigapi.Lock, a)
+		left := time.Until(deadline)
+		if o.err == nil || !isCode(o.err, jigapi.CodeLocked) || left <= 0 {
+			return l, o
+		}
+		t := time.NewTimer(min(left, time.Second))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return l, o
+		case <-t.C:
+		}
+	}
+}
+
+func isCode(err error, code string) bool {
+	var re *mqmanager.RemoteError
+	return errors.As(err, &re) && re.Code == code
+}
+
+func newRenewCmd(g *globals) *cobra.Command {
+	var token string
+	cmd := &cobra.Command{
+		Use:               "renew SERIAL --token TOKEN",
+		Short:             "Extend a fixture's lease by its TTL from now",
+		Example:           "  jigctl renew JIG-0001 --token \"$TOKEN\"",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: g.completeSerials,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.one(cmd.Context(), args[0], func(c *mqmanager.Client) error {
+				l, o := callOne(cmd.Context(), g, c, args[0], jigapi.Renew, jigapi.TokenArgs{Token: token})
+				return g.report([]outcome{o}, func(outcome) string {
+					return fmt.Sprintf("%s\t%s\tuntil %s", o.Serial, l.Owner, l.ExpiresAt.Format(time.RFC3339))
+				})
+			})
+		},
+	}
+	cmd.Flags().StringVar(&token, "token", os.Getenv("JIG_LOCK_TOKEN"), "the lease's `TOKEN` (env JIG_LOCK_TOKEN)")
+	return calling(cmd, jigapi.Renew.Name())
+}

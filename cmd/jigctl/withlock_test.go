@@ -1,0 +1,54 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestWithLock: the child gets the token and serial, the lease is held
+// while it runs and released when it exits, is killed or is interrupted,
+// and with-lock exits with the child's status.
+func TestWithLock(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), allowOutputs)
+	for _, tc := range []struct {
+		name, script string
+		code         int
+	}{
+		{"exits", `echo "$JIG_SERIAL $JIG_LOCK_TOKEN"; exit 3`, 3},
+		{"killed", `kill -9 $$`, 137},
+		{"interrupted", `kill -INT $PPID; exec sleep 20`, 130},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut := wantCode(t, tc.code, "with-lock", f.serial, "--owner", "ci", "--ttl", "1m", "--", "sh", "-c", tc.script)
+			if tc.name == "exits" {
+				fields := strings.Fields(out)
+				if len(fields) != 2 || fields[0] != f.serial || len(fields[1]) != 32 {
+					t.Fatalf("child's environment: %q", out)
+				}
+			}
+			if strings.Contains(errOut, "unlock") {
+				t.Fatalf("release failed: %s", errOut)
+			}
+			if h := holder(t, f); h != nil {
+				t.Fatalf("lease still held after the child ended: %+v", h)
+			}
+		})
+	}
+}
+
+func TestWithLockNeverGotLease(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), nil)
+	wantCode(t, 0, "lock", f.serial, "--owner", "station-a")
+	_, errOut := wantCode(t, exitNoLease, "with-lock", f.serial, "--", "sh", "-c", "echo ran")
+	if !strings.Contains(errOut, `locked: held by "station-a"`) || !strings.Contains(errOut, "never got the lease") {
+		t.Fatalf("stderr: %s", errOut)
+	}
+}
+
+func TestWithLockCommandNotFound(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), nil)
+	wantCode(t, 127, "with-lock", f.serial, "--", "/nonexistent/cmd")
+	if h := holder(t, f); h != nil {
+		t.Fatalf("lease held after a command that could not run: %+v", h)
+	}
+}

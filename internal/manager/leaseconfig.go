@@ -1,0 +1,73 @@
+package manager
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/lease"
+)
+
+// Lease configures the fixture's lease (Lock, Renew, Unlock, ForceUnlock).
+type Lease struct {
+	// MaxTTL bounds a lease's ttl_s, so a station that crashed never
+	// leaves the fixture held for longer. Default 1h, at most 24h.
+	MaxTTL time.Duration `yaml:"max_ttl"`
+	// StateFile keeps the lease across restarts. Default
+	// $STATE_DIRECTORY/lease-<serial>.json (systemd sets STATE_DIRECTORY
+	// from the unit's StateDirectory=); with neither, the lease is kept in
+	// memory only, and a restart frees the fixture.
+	StateFile string `yaml:"state_file"`
+	// Clock, for tests, replaces time.Now for the lease's times.
+	Clock func() time.Time `yaml:"-"`
+}
+
+// defaultMaxTTL and maxMaxTTL are lease.max_ttl's default and bound.
+const (
+	defaultMaxTTL = time.Hour
+	maxMaxTTL     = 24 * time.Hour
+)
+
+// validate checks the lease section and security.admin_users.
+func (c Config) validateLease(add func(string, ...any)) {
+	if c.Lease.MaxTTL < time.Second || c.Lease.MaxTTL > maxMaxTTL {
+		add("lease.max_ttl: %s is not between 1s and %s", c.Lease.MaxTTL, maxMaxTTL)
+	}
+	if f := c.Lease.StateFile; f != "" && !filepath.IsAbs(f) {
+		add("lease.state_file: %q is not an absolute path", f)
+	}
+	for _, u := range c.Security.AdminUsers {
+		switch {
+		case u == "" || strings.TrimSpace(u) != u:
+			add("security.admin_users: %q is not a user name", u)
+		case len(c.Security.ControllerUsers) > 0 && !slices.Contains(c.Security.ControllerUsers, u):
+			add("security.admin_users: %q is not in security.controller_users, so its requests would be dropped", u)
+		}
+	}
+}
+
+// stateFile is where the lease is kept: lease.state_file, or a file for
+// the serial in $STATE_DIRECTORY (the first, if systemd lists several);
+// "" for none.
+func (c Config) stateFile(getenv func(string) string) string {
+	if c.Lease.StateFile != "" {
+		return c.Lease.StateFile
+	}
+	dir, _, _ := strings.Cut(getenv("STATE_DIRECTORY"), ":")
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "lease-"+c.Serial+".json")
+}
+
+// openLeases opens the fixture's lease table.
+func openLeases(cfg Config, log *slog.Logger) *lease.Table {
+	path := cfg.stateFile(os.Getenv)
+	if path == "" {
+		log.Warn("no lease.state_file and no $STATE_DIRECTORY: the fixture's lease is not kept across restarts")
+	}
+	return lease.Open(lease.Config{MaxTTL: cfg.Lease.MaxTTL, Path: path, Now: cfg.Lease.Clock, Log: log})
+}

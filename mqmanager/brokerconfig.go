@@ -1,0 +1,124 @@
+package mqmanager
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// BrokerConfig is how to reach the broker as a configuration file gives
+// it: jig-manager's broker section. DefaultBrokerConfig holds the defaults;
+// Broker turns it into what dialing takes.
+type BrokerConfig struct {
+	// URLs are a cluster's nodes, tried in turn on connection loss. At
+	// least one; default [DefaultURL].
+	URLs []string `yaml:"urls"`
+	// Password is put into every URL that has a user and no password;
+	// kept out of files by jig-manager's env JIG_AMQP_PASSWORD. Default "".
+	Password string `yaml:"password"`
+	// User is the broker user the connection logs in as (Broker.User).
+	// Default "": the URLs' user. Required with TLS.External.
+	User string `yaml:"user"`
+	// Heartbeat interval. Default DefaultHeartbeat (5 s).
+	Heartbeat time.Duration `yaml:"heartbeat"`
+	// Prefetch is how many requests the broker sends a Server ahead
+	// (ServerConfig.Prefetch). Default DefaultPrefetch (8).
+	Prefetch int `yaml:"prefetch"`
+	// ReconnectMax caps a Server's reconnect backoff
+	// (ServerConfig.ReconnectMax). Default DefaultReconnectMax (5 s).
+	ReconnectMax time.Duration `yaml:"reconnect_max"`
+	// TLS for amqps:// URLs. Default none: the system's CAs, no client
+	// certificate.
+	TLS TLSSettings `yaml:"tls"`
+}
+
+// DefaultBrokerConfig is BrokerConfig with every default filled in.
+func DefaultBrokerConfig() BrokerConfig {
+	return BrokerConfig{URLs: []string{DefaultURL}, Heartbeat: DefaultHeartbeat,
+		Prefetch: DefaultPrefetch, ReconnectMax: DefaultReconnectMax}
+}
+
+// Validate reports every problem of c, joined, each with its key path
+// under section (e.g. "broker": "broker.urls: ...", "broker.tls.external:
+// ..."). It loads the TLS files, so that one that does not load is a
+// configuration error, not a failed connection.
+func (c BrokerConfig) Validate(section string) error {
+	var errs []error
+	add := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf(section+"."+key+": "+format, args...))
+	}
+	if len(c.URLs) == 0 {
+		add("urls", "at least one URL")
+	}
+	for _, u := range c.URLs {
+		if err := ValidateURL(u); err != nil {
+			add("urls", "%v", err)
+		}
+	}
+	if _, err := c.TLS.Check(c.URLs, KeyPaths(section)); err != nil {
+		errs = append(errs, err)
+	}
+	if c.TLS.External && c.User == "" {
+		add("user", "required with %s.tls.external: the user name the broker takes from the "+
+			"certificate, which replies carry as user_id", section)
+	}
+	if err := c.dial("").CheckUser(); err != nil {
+		add("user", "%v", err)
+	}
+	errs = append(errs, notNegative(section, setting{"heartbeat", c.Heartbeat < 0},
+		setting{"prefetch", c.Prefetch < 0}, setting{"reconnect_max", c.ReconnectMax < 0})...)
+	return errors.Join(errs...)
+}
+
+// setting is a key and whether its value is negative.
+type setting struct {
+	key      string
+	negative bool
+}
+
+// notNegative reports each negative setting under section: in
+// configuration files, 0 takes the default and less is a mistake.
+func notNegative(section string, settings ...setting) []error {
+	var errs []error
+	for _, s := range settings {
+		if s.negative {
+			errs = append(errs, fmt.Errorf("%s.%s: must not be negative (0: the default)", section, s.key))
+		}
+	}
+	return errs
+}
+
+// Broker is what dialing takes: the URLs with the password filled in, the
+// TLS files loaded; name is shown in the management UI. c must be valid.
+func (c BrokerConfig) Broker(name string) (Broker, error) {
+	b := c.dial(name)
+	var err error
+	if b.TLS, err = c.TLS.Config(); err != nil {
+		return b, fmt.Errorf("tls: %w", err)
+	}
+	return b, nil
+}
+
+// dial is Broker without the TLS files loaded.
+func (c BrokerConfig) dial(name string) Broker {
+	return Broker{URLs: c.urls(), Heartbeat: c.Heartbeat, External: c.TLS.External, User: c.User, Name: name}
+}
+
+// urls returns the URLs with the password filled in where a URL has a
+// user and no password.
+func (c BrokerConfig) urls() []string {
+	out := make([]string, len(c.URLs))
+	for i, raw := range c.URLs {
+		out[i] = raw
+		u, err := url.Parse(raw)
+		if err != nil || c.Password == "" || u.User == nil {
+			continue
+		}
+		if _, has := u.User.Password(); !has {
+			u.User = url.UserPassword(u.User.Username(), c.Password)
+			out[i] = u.String()
+		}
+	}
+	return out
+}
