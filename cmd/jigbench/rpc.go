@@ -107,9 +107,9 @@ func (b *bench) compareLoads(ctx context.Context, sec string, mode mqmanager.Rep
 func (b *bench) recordLoad(sec, load string, vs []variant, rs []result) {
 	rp := &b.rep
 	br := rs[0]
-	thr := none
+	thr, p50 := none, ratioAtMost(1.3)
 	if load != "seq" {
-		thr = ratioAtLeast(0.90)
+		thr, p50 = ratioAtLeast(0.90), ratioAtMost(1.2)
 	}
 	for i, v := range vs {
 		r := rs[i]
@@ -121,7 +121,7 @@ func (b *bench) recordLoad(sec, load string, vs []variant, rs []result) {
 			rp.add(row{section: sec, name: name + " thrpt", value: r.rps(), unit: "req/s", tgt: none})
 			continue
 		}
-		p50t, p99t, tt := ratioAtMost(1.2), none, thr
+		p50t, p99t, tt := p50, none, thr
 		if i > 1 {
 			p50t, tt = none, none
 		}
