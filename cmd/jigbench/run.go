@@ -56,6 +56,7 @@ var sections = []section{
 	{"status/under-fib", underFibSection},
 	{"jigctl", jigctlSection},
 	{"rss", rssSection},
+	{"fleet", fleetSection},
 }
 
 // iters picks the full or the --quick count.
