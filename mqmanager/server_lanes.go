@@ -32,10 +32,10 @@ type lanes struct {
 // as it runs, and Go preempts it only after 10 ms, so on a machine with few
 // CPUs status reads would queue behind it (and behind the GC workers its
 // garbage wakes) for a processor. A process serving Compute methods calls
-// it once, at start.
+// it at start; calling it again changes nothing.
 func SpareProcs() {
 	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + DefaultComputeSlots())
+		runtime.GOMAXPROCS(runtime.NumCPU() + DefaultComputeSlots())
 	}
 }
 

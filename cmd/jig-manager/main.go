@@ -9,11 +9,9 @@ import (
 	"syscall"
 
 	"github.com/jigmq/jigmq/internal/cli"
-	"github.com/jigmq/jigmq/mqmanager"
 )
 
 func main() {
-	mqmanager.SpareProcs() // Fib on processors of its own
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
