@@ -15,6 +15,7 @@ import (
 // connection as a fixture PC's manager would be, with no board.
 type fleet struct {
 	serials []string
+	servers []*mqmanager.Server // as serials
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -35,7 +36,7 @@ func startFleet(ctx context.Context, b *bench, n int) (*fleet, error) {
 				f.stop()
 				return nil, err
 			}
-			f.serials = append(f.serials, serial)
+			f.serials, f.servers = append(f.serials, serial), append(f.servers, s)
 			f.wg.Add(1)
 			go func() { defer f.wg.Done(); ended <- s.Run(rctx) }()
 		}

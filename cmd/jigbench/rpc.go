@@ -74,31 +74,41 @@ func (b *bench) compareLoads(ctx context.Context, sec string, mode mqmanager.Rep
 		name        string
 		inflight, n int
 	}{{"seq", 1, b.iters(300/slow, 20)}, {"64inflight", 64, b.iters(3000/slow, 128)}}
-	rounds := b.iters(4, 1)
 	for _, ld := range loads {
-		res := make([][]result, len(vs))
-		for round := range rounds + 1 {
-			n := ld.n
-			if round == 0 {
-				n = max(ld.n/5, 10)
-			}
-			for i, v := range vs {
-				r, err := drive(ctx, n, ld.inflight, v.call)
-				if err != nil {
-					return fmt.Errorf("%s %s: %w", v.name, ld.name, err)
-				}
-				if round > 0 {
-					res[i] = append(res[i], r)
-				}
-			}
-		}
-		merged := make([]result, len(vs))
-		for i := range vs {
-			merged[i] = merge(res[i]...)
+		merged, err := alternate(ctx, ld.n, ld.inflight, b.iters(4, 1), vs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ld.name, err)
 		}
 		b.recordLoad(sec, ld.name, vs, merged)
 	}
 	return nil
+}
+
+// alternate drives each variant n times with inflight callers, in rounds
+// alternating between them (ABCD ABCD ...) after a discarded warm-up round
+// of n/5, and returns each variant's rounds merged.
+func alternate(ctx context.Context, n, inflight, rounds int, vs []variant) ([]result, error) {
+	res := make([][]result, len(vs))
+	for round := range rounds + 1 {
+		k := n
+		if round == 0 {
+			k = max(n/5, 10)
+		}
+		for i, v := range vs {
+			r, err := drive(ctx, k, inflight, v.call)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", v.name, err)
+			}
+			if round > 0 {
+				res[i] = append(res[i], r)
+			}
+		}
+	}
+	merged := make([]result, len(vs))
+	for i := range vs {
+		merged[i] = merge(res[i]...)
+	}
+	return merged, nil
 }
 
 // recordLoad adds the rows of one load: the baseline's figures, the
