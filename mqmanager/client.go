@@ -15,8 +15,9 @@ import (
 type ReplyMode int
 
 const (
-	// ReplyPerRequest declares a fresh server-named exclusive queue for each
-	// request, gone with the request (the default, and what jigctl uses).
+	// ReplyPerRequest declares a fresh exclusive queue for each request,
+	// named by the client (ReplyQueuePrefix), gone with the request (the
+	// default, and what jigctl uses).
 	ReplyPerRequest ReplyMode = iota
 	// ReplyShared uses one exclusive queue per client connection; replies
 	// are matched by correlation id.
@@ -232,10 +233,13 @@ type link struct {
 
 	muxMu sync.Mutex
 	mux   *mux // the shared or direct reply path, made on first use
+
+	idle chan *replyChan // the per-request mode's idle channels
 }
 
 func newLink(conn *wire, user string) *link {
-	return &link{conn: conn, user: user, closed: conn.NotifyClose(make(chan *amqp.Error, 1)), dead: make(chan struct{})}
+	return &link{conn: conn, user: user, closed: conn.NotifyClose(make(chan *amqp.Error, 1)), dead: make(chan struct{}),
+		idle: make(chan *replyChan, maxIdleReplyChans)}
 }
 
 // watch waits for the connection to close, closes its socket (a publish

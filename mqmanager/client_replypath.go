@@ -92,46 +92,6 @@ func (c *Client) deliver(cl *call, ev event) {
 	}
 }
 
-// startPerRequest opens a fresh reply queue for cl on a goroutine the client
-// owns, publishes, and returns once published; the goroutine then forwards
-// the queue's replies to cl until stop, and deletes the queue.
-func (c *Client) startPerRequest(ctx context.Context, l *link, cl *call, t target, pub amqp.Publishing) (stop func(), err error) {
-	quit, ready, dead := make(chan struct{}), make(chan error, 1), make(chan struct{})
-	var deadErr error
-	cl.dead, cl.err = dead, func() error { return deadErr }
-	ok := c.spawn(func() {
-		rp, err := openReplyPath(l.conn.Connection, false)
-		if err == nil {
-			defer rp.ch.Close()
-			pub.ReplyTo = rp.queue
-			if err = rp.ch.PublishWithContext(ctx, t.exchange, t.key, true, false, pub); err != nil {
-				err = linkErr("publish", err)
-			}
-		}
-		ready <- err
-		if err != nil {
-			return
-		}
-		deadErr = rp.read(quit, func(id string, ev event) {
-			if id != cl.id {
-				c.discarded.Add(1)
-				return
-			}
-			c.deliver(cl, ev)
-		})
-		close(dead)
-	})
-	if !ok {
-		return nil, ErrClosed
-	}
-	stop = func() { close(quit) }
-	if err := awaitPublish(ctx, l, ready); err != nil {
-		stop()
-		return nil, err
-	}
-	return stop, nil
-}
-
 // awaitPublish waits for a publish running on a goroutine the client owns:
 // amqp091-go's publish does not honour its context, and a link whose peer
 // stopped reading blocks it until the link is declared dead. So the caller

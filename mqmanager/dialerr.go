@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -45,11 +46,12 @@ var errVhostRefused = errors.New("vhost refused")
 // are not matched, as they pass with time: a vhost's or a user's connection
 // limit reached ("access to vhost '/' refused for user 'u': connection
 // limit (N) is reached", "connection refused for user 'u': user connection
-// limit (N) is reached") and a vhost that is down.
-var (
-	vhostNoAccess = regexp.MustCompile(`^NOT_ALLOWED - access to vhost '(.*)' refused for user '(.*)'$`)
-	vhostNotFound = regexp.MustCompile(`^NOT_ALLOWED - vhost (.*) not found$`)
-)
+// limit (N) is reached") and a vhost that is down. Compiled on first use,
+// not at every process start.
+var vhostRefusals = sync.OnceValues(func() (noAccess, notFound *regexp.Regexp) {
+	return regexp.MustCompile(`^NOT_ALLOWED - access to vhost '(.*)' refused for user '(.*)'$`),
+		regexp.MustCompile(`^NOT_ALLOWED - vhost (.*) not found$`)
+})
 
 // explainVhost says what was refused and what to do when err is one of the
 // broker's vhost refusals; ok is false for any other error.
@@ -58,6 +60,7 @@ func explainVhost(err error) (_ error, ok bool) {
 	if !errors.As(err, &ae) || ae.Code != amqp.NotAllowed || !ae.Server {
 		return err, false
 	}
+	vhostNoAccess, vhostNotFound := vhostRefusals()
 	if m := vhostNoAccess.FindStringSubmatch(ae.Reason); m != nil {
 		return fmt.Errorf("%w: user %q has no access to vhost %q (grant it permissions there: "+
 			"deploy/rabbitmq/add-fixture.sh for a fixture's user, or rabbitmqctl set_permissions -p VHOST USER ...): %w",

@@ -94,7 +94,8 @@
 // server_dispatch.go, server_routes.go and server_lanes.go; typed
 // registration in server_typed.go). The client, what jigctl and controller
 // programs use: client*.go (connections in client.go, one request in
-// client_call.go, the reply modes in client_replypath.go, typed calls in
+// client_call.go, the reply modes in client_replypath.go and
+// client_perrequest.go, typed calls in
 // client_typed.go). Shared by both: the broker's addresses and dialing with
 // its diagnostics (dial.go, dialerr.go, tlsdial.go, handshake.go,
 // nodes.go), a configuration file's broker section (brokerconfig.go) and

@@ -25,6 +25,7 @@ const (
 	serialC          = "JIG-C" // its user may bind its own keys only, not _all's
 	ctlUser          = "line-ctl"
 	otherCtl         = "other-ctl"
+	oldCtl           = "old-ctl" // a controller's rights from before the per-request queues were client-named
 )
 
 // secFloor is the private node with its users' passwords.
@@ -56,7 +57,8 @@ func getFloor(t testing.TB) *secFloor {
 // JIG-C with those of an older provisioning that let a fixture bind only
 // its own keys, not the broadcast ones.
 func provisionFloor(n *testbroker.Node) (*secFloor, error) {
-	f := &secFloor{node: n, pw: map[string]string{"guest": "guest", otherCtl: "other", FixtureUser(serialC): "jigc"}}
+	f := &secFloor{node: n, pw: map[string]string{"guest": "guest", otherCtl: "other", oldCtl: "old",
+		FixtureUser(serialC): "jigc"}}
 	jobs := []struct{ script, name, user string }{
 		{"add-fixture.sh", serialA, FixtureUser(serialA)},
 		{"add-fixture.sh", serialB, FixtureUser(serialB)},
@@ -82,7 +84,10 @@ func addByHand(n *testbroker.Node, pw map[string]string) error {
 	steps := [][]string{
 		{pw[otherCtl] + "\n", "add_user", otherCtl},
 		{"", "set_topic_permissions", otherCtl, "amq.topic", `^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\.Req\.[A-Za-z0-9_]+$`, "^$"},
-		{"", "set_permissions", otherCtl, `^amq\.gen-.*$`, `^amq\.topic$`, `^amq\.gen-.*$`},
+		{"", "set_permissions", otherCtl, `^(amq\.gen-.*|jigmq\.reply\..*)$`, `^amq\.topic$`, `^(amq\.gen-.*|jigmq\.reply\..*)$`},
+		{pw[oldCtl] + "\n", "add_user", oldCtl},
+		{"", "set_topic_permissions", oldCtl, "amq.topic", `^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\.Req\.[A-Za-z0-9_]+$`, "^$"},
+		{"", "set_permissions", oldCtl, `^amq\.gen-.*$`, `^amq\.topic$`, `^amq\.gen-.*$`},
 		{pw[c] + "\n", "add_user", c},
 		{"", "set_topic_permissions", c, "amq.topic", "^$", `^JIG-C\.Req\.`},
 		{"", "set_permissions", c, `^jig\.JIG-C$`, `^(amq\.default|jig\.JIG-C)$`, `^(amq\.topic|jig\.JIG-C)$`},

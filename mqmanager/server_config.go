@@ -82,9 +82,9 @@ const (
 	DefaultReconnectMax   = 5 * time.Second
 )
 
-// DefaultComputeSlots is one fewer than the CPUs Go uses (at least one),
+// DefaultComputeSlots is one fewer than the machine's CPUs (at least one),
 // so that compute-bound methods always leave a CPU to the others.
-func DefaultComputeSlots() int { return max(1, runtime.GOMAXPROCS(0)-1) }
+func DefaultComputeSlots() int { return max(1, runtime.NumCPU()-1) }
 
 // DefaultServerLimits is ServerLimits with every default filled in but
 // ComputeSlots, which is 0 (DefaultComputeSlots() when the server starts:

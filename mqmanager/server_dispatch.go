@@ -54,14 +54,16 @@ func (ss *session) busy(context.Context, *Request) (any, error) {
 // An oversized body is not kept: only its size, for the too_large reply.
 func (ss *session) request(d *amqp.Delivery) (*Request, bool) {
 	serial, method, ok := ParseRoutingKey(d.RoutingKey)
-	log := ss.log.With("routing_key", d.RoutingKey, "correlation_id", d.CorrelationId, "app_id", d.AppId)
+	drop := func(why string) { // a logger built only for a drop: not on every request
+		ss.log.Warn(why, "routing_key", d.RoutingKey, "correlation_id", d.CorrelationId, "app_id", d.AppId)
+	}
 	switch {
 	case !ok:
-		log.Warn("dropping message: routing key is not <serial>.Req.<Method>")
+		drop("dropping message: routing key is not <serial>.Req.<Method>")
 	case d.ReplyTo == "":
-		log.Warn("dropping request without reply_to")
+		drop("dropping request without reply_to")
 	case d.CorrelationId == "":
-		log.Warn("dropping request without correlation_id")
+		drop("dropping request without correlation_id")
 	default:
 		req := &Request{Serial: serial, Method: method, Body: d.Body, size: len(d.Body),
 			CorrelationID: d.CorrelationId, ReplyTo: d.ReplyTo, AppID: d.AppId, UserID: d.UserId,

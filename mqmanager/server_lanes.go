@@ -2,6 +2,8 @@ package mqmanager
 
 import (
 	"context"
+	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +24,19 @@ type lanes struct {
 	compute chan struct{} // compute requests running
 	wg      sync.WaitGroup
 	running *atomic.Int64 // the server's gauge of handlers running
+}
+
+// SpareProcs gives compute handlers Go processors of their own, beyond the
+// CPUs: it raises GOMAXPROCS by DefaultComputeSlots, unless GOMAXPROCS is
+// set in the environment. A compute handler holds its processor for as long
+// as it runs, and Go preempts it only after 10 ms, so on a machine with few
+// CPUs status reads would queue behind it (and behind the GC workers its
+// garbage wakes) for a processor. A process serving Compute methods calls
+// it at start; calling it again changes nothing.
+func SpareProcs() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(runtime.NumCPU() + DefaultComputeSlots())
+	}
 }
 
 func newLanes(cfg *ServerConfig, running *atomic.Int64) *lanes {

@@ -2,7 +2,6 @@ package mqmanager
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -16,6 +15,10 @@ const (
 	Broadcast = "_all"
 	// DirectReplyQueue is RabbitMQ's pseudo-queue for direct reply-to.
 	DirectReplyQueue = "amq.rabbitmq.reply-to"
+	// ReplyQueuePrefix starts the name of a per-request reply queue, which
+	// the client names: the prefix and the request's correlation id. A
+	// controller's broker user needs configure and read on such names.
+	ReplyQueuePrefix = "jigmq.reply."
 	// ContentType of requests and replies.
 	ContentType = "application/json"
 	// DeadlineHeader carries the caller's absolute deadline in Unix
@@ -24,16 +27,33 @@ const (
 	DeadlineHeader = "x-deadline-ms"
 )
 
-var serialRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+// replyQueuePattern matches the per-request reply queues' names, as a
+// permission's regular expression.
+const replyQueuePattern = `jigmq\.reply\..*`
+
+// serialPattern is what ValidSerial accepts, as a regular expression (it
+// is checked by hand: a compiled {0,63} costs every process start).
+const serialPattern = `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`
 
 // ValidSerial reports whether s is a fixture serial: letters, digits, '_'
 // and '-', starting with a letter or digit, at most 64 characters.
-func ValidSerial(s string) bool { return serialRE.MatchString(s) }
+func ValidSerial(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '_' || s[0] == '-' {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckSerial returns a clear error for an invalid serial.
 func CheckSerial(s string) error {
 	if !ValidSerial(s) {
-		return fmt.Errorf("invalid fixture serial %q: want %s", s, serialRE)
+		return fmt.Errorf("invalid fixture serial %q: want %s", s, serialPattern)
 	}
 	return nil
 }
@@ -52,11 +72,11 @@ func BindingKeys(serial string) []string {
 // ParseRoutingKey splits "<serial>.Req.<Method>". The method may be empty
 // ("<serial>.Req."): that is a request, for an unknown method.
 func ParseRoutingKey(key string) (serial, method string, ok bool) {
-	parts := strings.Split(key, ".")
-	if len(parts) != 3 || parts[1] != "Req" || parts[0] == "" {
+	serial, rest, ok := strings.Cut(key, ".Req.")
+	if !ok || serial == "" || strings.Contains(serial, ".") || strings.Contains(rest, ".") {
 		return "", "", false
 	}
-	return parts[0], parts[2], true
+	return serial, rest, true
 }
 
 // declareServer declares the manager's exclusive, auto-delete queue and binds

@@ -103,6 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // reachable or not (see startWatchdog), and until READY, extensions of the
 // start timeout on the same condition (see startExtender).
 func serve(ctx context.Context, cfg manager.Config, log *slog.Logger) error {
+	mqmanager.SpareProcs() // Fib on processors of its own
 	notify := sdnotify.New(os.Getenv("NOTIFY_SOCKET"))
 	st := &status{notify: notify}
 	st.set("connecting to the broker")

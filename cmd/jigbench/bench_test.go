@@ -56,3 +56,16 @@ func TestBenchName(t *testing.T) {
 		}
 	}
 }
+
+func TestStatCPU(t *testing.T) {
+	stat := "4242 (jig gate) (x)) S 1 4242 4242 0 -1 4194560 900 0 0 0 150 25 0 0 20 0 9 0 1234 0 0"
+	if got, err := statCPU(stat); err != nil || got != 1750*time.Millisecond {
+		t.Errorf("statCPU = %v, %v; want 1.75s", got, err)
+	}
+	if _, err := statCPU("4242 jig-gateway S 1"); err == nil {
+		t.Error("a line without a command name is accepted")
+	}
+	if _, err := procCPU(os.Getpid()); err != nil {
+		t.Errorf("procCPU of this process: %v", err)
+	}
+}

@@ -24,7 +24,7 @@ type procEnv struct {
 	started []*procFixture
 }
 
-// procs builds jigctl, jig-manager and jigsim into the scratch directory
+// procs builds jigctl, jig-manager, jigsim and jig-gateway into the scratch directory
 // on first use.
 func (b *bench) procs(ctx context.Context) (*procEnv, error) {
 	if b.env != nil {
@@ -32,7 +32,7 @@ func (b *bench) procs(ctx context.Context) (*procEnv, error) {
 	}
 	e := &procEnv{bin: filepath.Join(b.tmp, "bin")}
 	const mod = "github.com/jigmq/jigmq/cmd/"
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", e.bin+"/", mod+"jigctl", mod+"jig-manager", mod+"jigsim")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", e.bin+"/", mod+"jigctl", mod+"jig-manager", mod+"jigsim", mod+"jig-gateway")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build: %v\n%s", err, out)
 	}
@@ -115,18 +115,24 @@ func (b *bench) waitServed(ctx context.Context, serial string) error {
 // stop stops the manager, then unplugs the board (SIGTERM, then waits).
 func (f *procFixture) stop() {
 	for _, c := range []*exec.Cmd{f.mgr, f.sim} {
-		if c == nil || c.Process == nil || c.ProcessState != nil {
-			continue
-		}
-		c.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { c.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			c.Process.Kill()
-			<-done
-		}
+		stopProcess(c)
+	}
+}
+
+// stopProcess ends a started process: SIGTERM, then SIGKILL after 10 s;
+// it waits for it. A process not started or already waited for is left.
+func stopProcess(c *exec.Cmd) {
+	if c == nil || c.Process == nil || c.ProcessState != nil {
+		return
+	}
+	c.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { c.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		c.Process.Kill()
+		<-done
 	}
 }
 

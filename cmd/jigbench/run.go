@@ -22,7 +22,8 @@ const usage = `Usage: jigbench [--quick] [--only REGEX] [--url URL] [--cpuprofil
 jigbench measures jigmq against the local RabbitMQ broker in one run: a bare
 amqp091-go echo RPC (the baseline) and the project's Client and manager in
 each reply mode, jigctl as a process, the no-fixture fast fail, JigStatus
-under load, Fib against GMP, and the manager's memory. It prints a table
+under load, Fib against GMP, the manager's memory, a fleet of managers, and
+jig-gateway's HTTP API and event streams. It prints a table
 (every figure with its target, PASS or MISS, and its ratio to the baseline
 where there is one), then the same figures in benchstat's format.
 
@@ -56,6 +57,8 @@ var sections = []section{
 	{"status/under-fib", underFibSection},
 	{"jigctl", jigctlSection},
 	{"rss", rssSection},
+	{"fleet", fleetSection},
+	{"gateway", gatewaySection},
 }
 
 // iters picks the full or the --quick count.

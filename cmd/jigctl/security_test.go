@@ -52,7 +52,7 @@ func TestSecuredFixture(t *testing.T) {
 	n.Grant(t, mqmanager.FixtureUser(serial), `^jig\.SEC-1$`, `^(amq\.default|jig\.SEC-1)$`,
 		`^(amq\.topic|jig\.SEC-1)$`, "^$", `^(SEC-1|_all)\.Req\.`)
 	n.AddUser(t, ctl, "ctl-pw")
-	n.Grant(t, ctl, `^amq\.gen-.*$`, `^amq\.topic$`, `^amq\.gen-.*$`, `^(SEC-1|_all)\.Req\.[A-Za-z]+$`, "^$")
+	n.Grant(t, ctl, `^(amq\.gen-.*|jigmq\.reply\..*)$`, `^amq\.topic$`, `^(amq\.gen-.*|jigmq\.reply\..*)$`, `^(SEC-1|_all)\.Req\.[A-Za-z]+$`, "^$")
 	startFixtureWith(t, serial, func(c *manager.Config) {
 		c.Broker.URLs = []string{n.URL(mqmanager.FixtureUser(serial), "fixture-pw")}
 		c.Security.ControllerUsers = []string{ctl}

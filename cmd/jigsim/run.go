@@ -53,10 +53,9 @@ ERR -113,"Undefined header". It has an output and a settable source:
   SOUR:VOLT?             the source voltage (5.000 at plug-in)
   MEAS:VOLT?             the measured output: the source voltage while the
                          output is on, 0.000 while it is off
-Point a
-jig-manager's serial port at PATH. Stopping jigsim (Ctrl-C, SIGTERM) is
-unplugging the board: PATH is removed. Starting it again at the same PATH is
-plugging it back in, with a new /dev/pts/N behind it.
+Point a jig-manager's serial port at PATH. Stopping jigsim (Ctrl-C,
+SIGTERM) is unplugging the board: PATH is removed. Starting it again at the
+same PATH is plugging it back in, with a new /dev/pts/N behind it.
 
 Flags:
 `

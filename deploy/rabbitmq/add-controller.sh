@@ -5,11 +5,13 @@
 # MES): it may ask any fixture for anything and receive the answers, and
 # nothing else:
 #
-#   configure  ^amq\.gen-.*$    declare server-named reply queues
+#   configure  ^(amq\.gen-.*|jigmq\.reply\..*)$
+#                               declare reply queues: server-named (shared
+#                               mode, events), client-named (per-request mode)
 #   write      ^(amq\.topic|amq\.gen-.*)$
 #                               publish requests; bind its own server-named
 #                               queue (bind = write on the queue)
-#   read       ^(amq\.gen-.*|amq\.topic)$
+#   read       ^(amq\.gen-.*|jigmq\.reply\..*|amq\.topic)$
 #                               consume its reply queues; bind its own
 #                               server-named queue from amq.topic (events)
 #   topic permissions on amq.topic:
@@ -38,9 +40,9 @@ read_password "${2-}"
 upsert_user "$name" "$password"
 # Topic permissions before vhost permissions: see set_and_verify in lib.sh.
 set_and_verify "$name" \
-	'^amq\.gen-.*$' \
+	'^(amq\.gen-.*|jigmq\.reply\..*)$' \
 	'^(amq\.topic|amq\.gen-.*)$' \
-	'^(amq\.gen-.*|amq\.topic)$' \
+	'^(amq\.gen-.*|jigmq\.reply\..*|amq\.topic)$' \
 	'^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\.Req\.[A-Za-z0-9_]+$' \
 	'^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|\*)\.Evt\.([A-Za-z0-9_]+|\*)$'
 

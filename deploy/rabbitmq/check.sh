@@ -120,7 +120,7 @@ if auth "$controller" "$cpw"; then ok "$controller authenticates"; else bad "$co
 expect_line "topic permissions record for $controller" "$(rmq list_user_topic_permissions --no-table-headers "$controller")" \
 	"/${tab}amq.topic${tab}^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_all)\\.Req\\.[A-Za-z0-9_]+\$${tab}^([A-Za-z0-9][A-Za-z0-9_-]{0,63}|\\*)\\.Evt\\.([A-Za-z0-9_]+|\\*)\$"
 expect_line "permissions record for $controller" "$(rmq list_user_permissions --no-table-headers "$controller")" \
-	"/${tab}^amq\\.gen-.*\$${tab}^(amq\\.topic|amq\\.gen-.*)\$${tab}^(amq\\.gen-.*|amq\\.topic)\$"
+	"/${tab}^(amq\\.gen-.*|jigmq\\.reply\\..*)\$${tab}^(amq\\.topic|amq\\.gen-.*)\$${tab}^(amq\\.gen-.*|jigmq\\.reply\\..*|amq\\.topic)\$"
 if "$here/add-controller.sh" "$controller" "$cpw" >/dev/null 2>&1; then ok "add-controller.sh re-run is idempotent"; else bad "add-controller.sh re-run failed"; fi
 
 echo "== a user with tags is left alone"

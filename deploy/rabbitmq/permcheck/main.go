@@ -232,6 +232,7 @@ func main() {
 		os.Exit(1)
 	}
 	returns := cch.NotifyReturn(make(chan amqp.Return, 4))
+	perRequestQueue(ctl.conn)
 
 	call := func(name, key, replyTo string, replies <-chan amqp.Delivery) {
 		corr := fmt.Sprintf("corr-%d", time.Now().UnixNano())
@@ -365,4 +366,21 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("permcheck: all checks passed")
+}
+
+// perRequestQueue checks that the controller may declare and consume a
+// per-request reply queue, which the client names (jigmq.reply.<id>).
+func perRequestQueue(conn *amqp.Connection) {
+	ch, err := conn.Channel()
+	name := "jigmq.reply.permcheck-" + fmt.Sprint(time.Now().UnixNano())
+	if err == nil {
+		_, err = ch.QueueDeclare(name, false, true, true, false, nil)
+	}
+	if err == nil {
+		_, err = ch.Consume(name, "", true, true, false, false, nil)
+	}
+	expect("controller declares and consumes a per-request reply queue "+name, true, err)
+	if err == nil {
+		ch.Close()
+	}
 }

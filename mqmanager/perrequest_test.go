@@ -1,0 +1,122 @@
+package mqmanager
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// TestPerRequestRefusedDeclare: the per-request queue is declared with
+// no-wait, so the broker's refusal comes as the channel's close, after the
+// request has left. It is still the request's outcome, at once: access
+// refused naming the permission, never a timeout, no fixture or an
+// unreachable broker; the request is not routed (the broker drops a closed
+// channel's methods); the client's next request is refused alike, and its
+// link stays up (direct reply-to needs no permission).
+func TestPerRequestRefusedDeclare(t *testing.T) {
+	f := getFloor(t)
+	c := f.client(t, oldCtl, ReplyPerRequest, false)
+	for i := range 3 {
+		start := time.Now()
+		_, err := c.Request(ctxTimeout(t, 5*time.Second), uniqueSerial(t), "Echo", nil)
+		var ae *amqp.Error
+		if !errors.Is(err, ErrAccessRefused) || !errors.As(err, &ae) || ae.Code != amqp.AccessRefused {
+			t.Fatalf("request %d: want ErrAccessRefused wrapping the broker's 403, got %v", i, err)
+		}
+		if errors.Is(err, ErrTimeout) || errors.Is(err, ErrNoFixture) || errors.Is(err, ErrBrokerUnreachable) {
+			t.Fatalf("request %d: refusal taken for another outcome: %v", i, err)
+		}
+		if !strings.Contains(err.Error(), replyQueuePattern) {
+			t.Fatalf("request %d: %v does not name the permission needed", i, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("request %d: refused after %v, want at once", i, d)
+		}
+	}
+	d := f.client(t, oldCtl, ReplyDirect, false)
+	if _, err := d.Request(ctxTimeout(t, 5*time.Second), uniqueSerial(t), "Echo", nil); !errors.Is(err, ErrNoFixture) {
+		t.Fatalf("direct reply-to as %s: want no fixture, got %v", oldCtl, err)
+	}
+}
+
+// TestPerRequestChannelsPooled: requests reuse the link's channels (no
+// more are opened than were in flight at once), each request's queue is
+// client-named and gone after it, and every outcome stays exact on a
+// reused channel: a no-fixture return goes to its own request only.
+func TestPerRequestChannelsPooled(t *testing.T) {
+	srv := startServerWith(t, nil, func(s *Server) {
+		testHandlers(s)
+		s.Handle("ReplyTo", HandlerFunc(func(_ context.Context, r *Request) (any, error) { return r.ReplyTo, nil }))
+	})
+	c := dialClient(t, ReplyPerRequest)
+	var queues []string
+	for i := range 20 {
+		r, err := c.Request(ctxTimeout(t, 5*time.Second), srv.serial, "ReplyTo", nil)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		q := strings.Trim(string(r.Result), `"`)
+		if !strings.HasPrefix(q, ReplyQueuePrefix) {
+			t.Fatalf("reply_to %q: want a client-named queue %s...", q, ReplyQueuePrefix)
+		}
+		queues = append(queues, q)
+		if _, err := c.Request(ctxTimeout(t, 5*time.Second), uniqueSerial(t), "Echo", nil); !errors.Is(err, ErrNoFixture) {
+			t.Fatalf("request %d to nobody: want no fixture, got %v", i, err)
+		}
+	}
+	if n := idleChans(t, c); n != 1 {
+		t.Fatalf("%d idle channels after sequential requests, want 1", n)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Request(ctxTimeout(t, 5*time.Second), srv.serial, "Echo", nil); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := idleChans(t, c); n < 1 || n > 8 {
+		t.Fatalf("%d idle channels after 8 requests at once, want 1 to 8", n)
+	}
+	waitFor(t, func() bool { return !queueExists(t, queues[len(queues)-1]) })
+	for _, q := range queues[:len(queues)-1] {
+		if queueExists(t, q) {
+			t.Fatalf("reply queue %s outlived its request", q)
+		}
+	}
+}
+
+// idleChans is the number of idle per-request channels of c's link, once
+// the requests' goroutines have given theirs back.
+func idleChans(t *testing.T, c *Client) int {
+	t.Helper()
+	l, _ := c.live()
+	if l == nil {
+		t.Fatal("client has no link")
+	}
+	n := 0
+	waitFor(t, func() bool { n = len(l.idle); return n > 0 })
+	time.Sleep(50 * time.Millisecond)
+	return len(l.idle)
+}
+
+// queueExists asks the broker passively, on a channel of its own (the
+// answer closes it): another connection's exclusive queue is locked, a
+// missing one not found.
+func queueExists(t *testing.T, name string) bool {
+	ch := rawChannel(t)
+	_, err := ch.QueueDeclarePassive(name, false, true, true, false, nil)
+	var ae *amqp.Error
+	if !errors.As(err, &ae) || (ae.Code != amqp.NotFound && ae.Code != amqp.ResourceLocked) {
+		t.Fatalf("passive declare %s: %v", name, err)
+	}
+	return ae.Code == amqp.ResourceLocked
+}
