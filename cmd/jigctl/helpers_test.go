@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,9 @@ type fixture struct {
 	link   string
 	mu     sync.Mutex
 	board  *sim.Board
+	// stop stops the manager and waits (bounded) until it has; the
+	// cleanup calls it too.
+	stop func()
 }
 
 // startFixture starts a board and a manager for it, and waits until the
@@ -62,7 +66,7 @@ func startFixtureWith(t testing.TB, serial string, mod func(*manager.Config)) *f
 		done <- manager.Run(ctx, cfg, "test", slog.New(slog.DiscardHandler),
 			manager.Hooks{OnReady: func() { ready <- struct{}{} }})
 	}()
-	t.Cleanup(func() {
+	f.stop = sync.OnceFunc(func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -72,6 +76,9 @@ func startFixtureWith(t testing.TB, serial string, mod func(*manager.Config)) *f
 		case <-time.After(15 * time.Second):
 			t.Errorf("manager %s did not stop within 15s", f.serial)
 		}
+	})
+	t.Cleanup(func() {
+		f.stop()
 		f.unplug(t)
 	})
 	select {
@@ -197,13 +204,20 @@ func wantCode(t testing.TB, code int, args ...string) (string, string) {
 // waitOutput waits until w's output contains want, or fails the test.
 func waitOutput(t testing.TB, w *syncBuffer, want string, done <-chan error) {
 	t.Helper()
+	waitFor(t, w, done, fmt.Sprintf("%q", want), func(s string) bool { return strings.Contains(s, want) })
+}
+
+// waitFor waits until ok accepts w's output (what describes it), failing
+// the test if the command ends first or 20 s pass.
+func waitFor(t testing.TB, w *syncBuffer, done <-chan error, what string, ok func(string) bool) {
+	t.Helper()
 	deadline := time.After(20 * time.Second)
-	for !strings.Contains(w.String(), want) {
+	for !ok(w.String()) {
 		select {
 		case err := <-done:
-			t.Fatalf("ended (%v) before printing %q; output:\n%s", err, want, w.String())
+			t.Fatalf("ended (%v) before printing %s; output:\n%s", err, what, w.String())
 		case <-deadline:
-			t.Fatalf("no %q within 20s; output:\n%s", want, w.String())
+			t.Fatalf("no %s within 20s; output:\n%s", what, w.String())
 		case <-w.wrote():
 		}
 	}

@@ -23,7 +23,7 @@ import (
 // with -o json (a stable schema).
 type listEntry struct {
 	Serial    string  `json:"serial"`  // empty for a raw reply (an older manager)
-	Outcome   string  `json:"outcome"` // ok or error_reply
+	Outcome   string  `json:"outcome"` // ok, error_reply, or missing (--expected: did not answer)
 	Host      string  `json:"host"`
 	Version   string  `json:"version"`
 	UptimeS   float64 `json:"uptime_s"`
@@ -46,32 +46,48 @@ type listEntry struct {
 
 func newListCmd(g *globals) *cobra.Command {
 	var expect int
+	var expected string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "Discover the fixtures on the bus (broadcast Ping)",
 		Long: `Broadcast Ping to every manager (routing key _all.Req.Ping) and collect
-the replies until --timeout, or until --expect N managers have answered.
+the replies until --timeout, or until --expect N managers have answered
+(and, with --expected FILE, every fixture the file lists).
 Each one found is also asked for its Stats, within the same deadline, for
 the time of its fixture's last status read (LAST-READ): "never" if it has
 not read yet, "-" if its Stats did not answer in time.
 
+--expected FILE names the fixtures expected on the floor: one serial a
+line, # comments (jig-gateway's fleet.inventory format). Each one that
+did not answer is shown as missing (with -o json, an entry with outcome
+"missing"). A manager that answers raw (an older one) names no serial, so
+it cannot count.
+
 Exit status: 0 when at least one manager answered (and, with --expect N, at
-least N did); 3 when none did, or fewer than N; 4 when no manager is bound
-at all; 5 when the broker is unreachable.`,
-		Example: "  jigctl list\n  jigctl list --expect 12 --timeout 5s\n  jigctl list -o json",
-		Args:    cobra.NoArgs,
+least N did; with --expected, every expected fixture did); 3 when none
+did, fewer than N, or an expected fixture is missing; 4 when no manager is
+bound at all; 5 when the broker is unreachable; 2 for a usage error (an
+unreadable or bad --expected file among them).`,
+		Example: "  jigctl list\n  jigctl list --expect 12 --timeout 5s\n  jigctl list -o json\n" +
+			"  jigctl list --expected /etc/jigmq/floor-2.txt",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if expect < 0 {
 				return cli.Exit(exitUsage, fmt.Errorf("--expect %d: must not be negative", expect))
 			}
-			return g.list(cmd.Context(), expect)
+			return g.list(cmd.Context(), expect, expected)
 		},
 	}
 	cmd.Flags().IntVar(&expect, "expect", 0, "return as soon as `N` managers have answered; exit 3 if fewer do")
+	cmd.Flags().StringVar(&expected, "expected", "", "the inventory `FILE` of the serials expected; exit 3 if one is missing")
 	return cmd
 }
 
-func (g *globals) list(ctx context.Context, expect int) error {
+func (g *globals) list(ctx context.Context, expect int, expectedFile string) error {
+	w, err := newWanted(expect, expectedFile)
+	if err != nil {
+		return err
+	}
 	c, err := g.dial(ctx)
 	if err != nil {
 		return err
@@ -79,7 +95,7 @@ func (g *globals) list(ctx context.Context, expect int) error {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	entries, err := discover(ctx, c, expect)
+	entries, err := discover(ctx, c, w.saw)
 	if err != nil {
 		outcome, code := classify(err)
 		if code == exitNoFixture {
@@ -87,23 +103,18 @@ func (g *globals) list(ctx context.Context, expect int) error {
 		}
 		return cli.Exit(code, fmt.Errorf("list: %s: %w", outcome, err))
 	}
-	if err := g.printList(entries); err != nil {
+	missing := w.missing()
+	if err := g.printList(sortEntries(append(slices.Clone(entries), missing...))); err != nil {
 		return err
 	}
-	switch {
-	case len(entries) == 0:
-		return cli.Exit(exitTimeout, fmt.Errorf("list: timeout: no manager answered within %v", g.timeout))
-	case len(entries) < expect:
-		return cli.Exit(exitTimeout, fmt.Errorf("list: timeout: %d of the %d expected managers answered within %v",
-			len(entries), expect, g.timeout))
-	}
-	return nil
+	return w.status(len(entries), missing, g.timeout)
 }
 
 // discover broadcasts Ping and collects the answers until ctx ends or
-// expect (if > 0) have answered. Each manager found is asked for its Stats
-// at once, concurrently, within ctx. The entries are sorted by serial.
-func discover(ctx context.Context, c *mqmanager.Client, expect int) ([]*listEntry, error) {
+// enough says, of the latest, that enough have answered. Each manager
+// found is asked for its Stats at once, concurrently, within ctx. The
+// entries are sorted by serial.
+func discover(ctx context.Context, c *mqmanager.Client, enough func(*listEntry) bool) ([]*listEntry, error) {
 	var entries []*listEntry
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -114,11 +125,16 @@ func discover(ctx context.Context, c *mqmanager.Client, expect int) ([]*listEntr
 			wg.Add(1)
 			go func() { defer wg.Done(); e.fetchLastRead(ctx, c) }()
 		}
-		return expect == 0 || len(entries) < expect
+		return !enough(e)
 	})
 	wg.Wait()
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Serial < entries[j].Serial })
-	return entries, err
+	return sortEntries(entries), err
+}
+
+// sortEntries sorts entries by serial, and returns them.
+func sortEntries(entries []*listEntry) []*listEntry {
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Serial < entries[j].Serial })
+	return entries
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -175,6 +191,8 @@ func (g *globals) printList(entries []*listEntry) error {
 		switch {
 		case e.Raw:
 			fmt.Fprintf(tw, "?\t(raw reply: %s)\t\t\t\t\t\n", e.Result)
+		case e.Outcome == outcomeMissing:
+			fmt.Fprintf(tw, "%s\t(missing: expected, did not answer)\t\t\t\t\t\n", e.Serial)
 		case e.Error != nil:
 			fmt.Fprintf(tw, "%s\t(error reply: %s: %s)\t\t\t\t\t\n", e.Serial, e.Error.Code, e.Error.Message)
 		default:

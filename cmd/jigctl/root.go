@@ -159,7 +159,12 @@ func (r *replyUser) configure(cfg *mqmanager.ClientConfig, stderr io.Writer) {
 	}
 	cfg.CheckReplyUser = true
 	cfg.ReplyUser, _ = mqmanager.ReplyUserFormat(r.format) // checked by check
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn,
+	cfg.Logger = warnLogger(stderr)
+}
+
+// warnLogger logs warnings and errors to stderr, without timestamps.
+func warnLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) == 0 && a.Key == slog.TimeKey {
 				return slog.Attr{}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -32,16 +31,33 @@ func isTerminal(w io.Writer) bool {
 	return err == nil
 }
 
-const watchLong = `Ask each fixture for its status every --interval (each request bounded by
---timeout) until Ctrl-C, or --count rounds.
+const watchLong = `Show fixtures' state as it changes, until Ctrl-C or --count rounds.
+
+Events (push): watch follows the managers' events (<serial>.Evt.*, see
+docs/protocol.md) and updates a fixture's row as soon as one arrives: its
+board disconnected (shown as serial_unavailable), a new state, a new lease
+holder. A manager reports the state its last status read saw, so when a
+board connects, or its manager has not read it yet, watch reads its status
+at once. A broker user that may not bind <serial>.Evt.* gets a warning on
+stderr, and every fixture is polled.
+
+Polling: every --interval a round asks JigStatus (each request bounded by
+--timeout) of the fixtures that send no events: every fixture until its
+first event arrives, older managers, managers with events.off. A manager
+silent for three of its heartbeats is shown as "stale", read at once, and
+polled from then on, until its events come back.
 
 On a terminal, a table is redrawn in place: each fixture's state (the
 board's state, or the error code or outcome when there is no status, e.g.
-serial_unavailable or timeout), since when, and what it was before.
+serial_unavailable, timeout or stale), since when, what it was before, who
+holds its lease, and whether it is followed by events or polled.
 Piped, one line is appended per change only, with a timestamp:
   2025-01-02T15:04:05.000+01:00  JIG-0001  READY -> serial_unavailable  <message>
+(a change of lease holder adds "held by OWNER" or "not held").
 With -o json, one JSON object per line per change: the outcome of status
-and ping plus "time", "state" and "previous".
+and ping plus "time", "state", "previous", "holder" and "via" (poll, event
+or stale); a change seen in an event has method "Evt.<Kind>" and the event
+as its result.
 
 Exit status: 0 when stopped by Ctrl-C or after --count rounds, whatever the
 fixtures answered; 2 for a usage error; 5 when the broker cannot be reached
@@ -52,7 +68,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 	var count int
 	cmd := &cobra.Command{
 		Use:   "watch SERIAL...",
-		Short: "Re-read fixtures' status every --interval and show the changes",
+		Short: "Follow fixtures' events (polling those that send none) and show the changes",
 		Long:  watchLong,
 		Example: "  jigctl watch JIG-0001 JIG-0002\n  jigctl watch --interval 5s JIG-0001 | tee watch.log\n" +
 			"  jigctl watch --count 10 -o json JIG-0001",
@@ -70,12 +86,10 @@ func newWatchCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			w := &watcher{g: g, serials: args, interval: interval, tty: g.output == "text" && isTerminal(g.stdout),
-				rows: map[string]*watchRow{}}
-			return w.run(cmd.Context(), c, count)
+			return newWatcher(g, args, interval).run(cmd.Context(), c, count)
 		},
 	}
-	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between the starts of two rounds")
+	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between the starts of two polling rounds")
 	cmd.Flags().IntVar(&count, "count", 0, "stop after `N` rounds (0: until Ctrl-C)")
 	return cmd
 }
@@ -89,7 +103,8 @@ func checkSerials(serials []string) error {
 	return nil
 }
 
-// watcher is one watch: the fixtures and what each was last seen as.
+// watcher is one watch: the fixtures and what each was last seen as. Only
+// its loop (run) touches it.
 type watcher struct {
 	g        *globals
 	serials  []string
@@ -98,48 +113,49 @@ type watcher struct {
 	rows     map[string]*watchRow
 	round    int
 	changes  []string // the latest changes, for the terminal display
+	dirty    bool     // something to redraw on the terminal
 }
 
-// watchRow is a fixture's latest outcome and state.
+func newWatcher(g *globals, serials []string, interval time.Duration) *watcher {
+	w := &watcher{g: g, serials: serials, interval: interval, tty: g.output == "text" && isTerminal(g.stdout),
+		rows: map[string]*watchRow{}}
+	for _, s := range serials {
+		w.rows[s] = &watchRow{}
+	}
+	return w
+}
+
+// watchRow is a fixture's latest outcome, state and lease holder; state
+// is "" until it is first known.
 type watchRow struct {
 	o      outcome
 	state  string
 	prev   string
-	since  time.Time
-	change bool // the state changed in the latest round
+	holder string
+	since  time.Time // when the state became what it is
+	at     time.Time // when the latest change was seen
+	via    string    // what showed the latest outcome: poll, event or stale
+	moved  bool      // the latest change is of the state
+	held   bool      // the latest change is of the holder
+	change bool      // a change not printed yet
+	push   pushState
+}
+
+// pushState is how a fixture's events are followed.
+type pushState struct {
+	on    bool          // its events arrive: it is not polled
+	last  time.Time     // when its latest event arrived (jigctl's clock)
+	every time.Duration // its manager's heartbeat
 }
 
 // watchEvent is a change as printed with -o json.
 type watchEvent struct {
 	Time     time.Time `json:"time"`
 	State    string    `json:"state"`
-	Previous string    `json:"previous"` // empty on the first round
+	Previous string    `json:"previous"` // empty on the first change
+	Holder   string    `json:"holder"`   // the lease holder, "" if none (or not known yet)
+	Via      string    `json:"via"`      // poll, event or stale
 	outcome
-}
-
-// run asks round after round until ctx ends or count rounds are done.
-func (w *watcher) run(ctx context.Context, c *mqmanager.Client, count int) error {
-	for count == 0 || w.round < count {
-		start := time.Now()
-		outs := askAll(w.g, ctx, c, w.serials, jigapi.JigStatus, jigapi.NoArgs{})
-		if ctx.Err() != nil {
-			return nil // Ctrl-C: the round's outcomes are the cancellation's
-		}
-		w.round++
-		w.update(outs, time.Now())
-		if err := w.print(); err != nil {
-			return err
-		}
-		if count != 0 && w.round >= count {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(time.Until(start.Add(w.interval))):
-		}
-	}
-	return nil
 }
 
 // stateOf names an outcome for watching: the board's state, the error

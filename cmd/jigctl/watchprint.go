@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/jigmq/jigmq/jigapi"
 )
 
 // ANSI: cursor home, then clear the screen.
@@ -16,49 +19,71 @@ const keepChanges = 8
 
 const stampFormat = "2006-01-02T15:04:05.000Z07:00"
 
-// update records a round's outcomes, marking the fixtures whose state
-// changed.
-func (w *watcher) update(outs []outcome, now time.Time) {
-	for _, o := range outs {
-		state := stateOf(o)
+// update records a poll's outcomes, but not those of fixtures with an
+// event newer than the poll.
+func (w *watcher) update(p pollResult, now time.Time) {
+	for _, o := range p.outs {
 		r := w.rows[o.Serial]
-		if r == nil {
-			w.rows[o.Serial] = &watchRow{o: o, state: state, since: now, change: true}
-			w.noteChange(now, o.Serial, "", state, o)
+		if r.push.on && !p.start.After(r.push.last) {
 			continue
 		}
-		r.o, r.change = o, state != r.state
-		if r.change {
-			w.noteChange(now, o.Serial, r.state, state, o)
-			r.prev, r.state, r.since = r.state, state, now
+		holder := r.holder
+		if st, ok := o.value.(jigapi.Status); ok {
+			holder = ""
+			if st.Lease != nil {
+				holder = st.Lease.Owner
+			}
 		}
+		w.set(o.Serial, o, stateOf(o), holder, "poll", now)
 	}
 }
 
-// changeLine is one change as a line of text.
-func changeLine(now time.Time, serial, prev, state string, o outcome) string {
-	s := now.Format(stampFormat) + "  " + serial + "  "
-	if prev != "" {
-		s += prev + " -> "
+// set records a fixture's latest outcome, and notes a change of its state
+// or holder.
+func (w *watcher) set(serial string, o outcome, state, holder, via string, now time.Time) {
+	r := w.rows[serial]
+	r.o, r.via = o, via
+	moved, held := state != r.state, holder != r.holder
+	if !moved && !held {
+		return
 	}
-	s += state
-	if o.Error != nil {
-		s += "  " + o.detail()
+	if moved {
+		r.prev, r.state, r.since = r.state, state, now
 	}
-	return s
-}
-
-func (w *watcher) noteChange(now time.Time, serial, prev, state string, o outcome) {
-	w.changes = append(w.changes, changeLine(now, serial, prev, state, o))
+	r.holder, r.moved, r.held, r.at, r.change, w.dirty = holder, moved, held, now, true, true
+	w.changes = append(w.changes, changeLine(serial, r))
 	if len(w.changes) > keepChanges {
 		w.changes = w.changes[len(w.changes)-keepChanges:]
 	}
 }
 
-// print shows the latest round: a redrawn table on a terminal, else the
+// changeLine is a fixture's latest change as a line of text.
+func changeLine(serial string, r *watchRow) string {
+	s := r.at.Format(stampFormat) + "  " + serial + "  "
+	if r.moved && r.prev != "" {
+		s += r.prev + " -> "
+	}
+	s += r.state
+	switch {
+	case r.held && r.holder != "":
+		s += "  held by " + r.holder
+	case r.held:
+		s += "  not held"
+	}
+	if r.o.Error != nil {
+		s += "  " + r.o.detail()
+	}
+	return s
+}
+
+// print shows what changed: a redrawn table on a terminal, else the
 // changes as lines of text or JSON.
 func (w *watcher) print() error {
 	if w.tty {
+		if !w.dirty {
+			return nil
+		}
+		w.dirty = false
 		return w.redraw(time.Now())
 	}
 	for _, s := range w.serials {
@@ -69,9 +94,14 @@ func (w *watcher) print() error {
 		r.change = false // a serial given twice is printed once
 		var err error
 		if w.g.output == "json" {
-			err = writeJSONLine(w.g, watchEvent{Time: r.since, State: r.state, Previous: r.prev, outcome: r.o})
+			prev := r.state // a change of holder only
+			if r.moved {
+				prev = r.prev
+			}
+			err = writeJSONLine(w.g, watchEvent{Time: r.at, State: r.state, Previous: prev, Holder: r.holder,
+				Via: r.via, outcome: r.o})
 		} else {
-			_, err = fmt.Fprintln(w.g.stdout, changeLine(r.since, s, r.prev, r.state, r.o))
+			_, err = fmt.Fprintln(w.g.stdout, changeLine(s, r))
 		}
 		if err != nil {
 			return err
@@ -84,21 +114,12 @@ func (w *watcher) print() error {
 func (w *watcher) redraw(now time.Time) error {
 	var b strings.Builder
 	b.WriteString(clearScreen)
-	fmt.Fprintf(&b, "jigctl watch: round %d at %s, every %v (Ctrl-C to stop)\n\n",
-		w.round, now.Format("15:04:05"), w.interval)
+	fmt.Fprintf(&b, "jigctl watch: round %d at %s, polling every %v; events from %d of %d (Ctrl-C to stop)\n\n",
+		w.round, now.Format("15:04:05"), w.interval, len(w.serials)-len(w.polled()), len(w.serials))
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERIAL\tSTATE\tSINCE\tBEFORE\tELAPSED\tDETAIL")
+	fmt.Fprintln(tw, "SERIAL\tSTATE\tSINCE\tBEFORE\tHELD-BY\tVIA\tELAPSED\tDETAIL")
 	for _, s := range w.serials {
-		r := w.rows[s]
-		prev, detail := r.prev, ""
-		if prev == "" {
-			prev = "-"
-		}
-		if r.o.Error != nil {
-			detail = r.o.detail()
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1fms\t%s\n", s, r.state, r.since.Format("15:04:05"), prev,
-			r.o.ElapsedMS, detail)
+		fmt.Fprintln(tw, w.rows[s].cells(s))
 	}
 	tw.Flush()
 	b.WriteString("\nChanges:\n")
@@ -111,3 +132,23 @@ func (w *watcher) redraw(now time.Time) error {
 
 // writeJSONLine writes v as one line of JSON.
 func writeJSONLine(g *globals, v any) error { return json.NewEncoder(g.stdout).Encode(v) }
+
+// cells is the fixture's row of the terminal display, tab-separated.
+func (r *watchRow) cells(serial string) string {
+	via, elapsed, detail := "poll", "-", ""
+	if r.push.on {
+		via = "events"
+	}
+	if r.via == "poll" {
+		elapsed = fmt.Sprintf("%.1fms", r.o.ElapsedMS)
+	}
+	if r.o.Error != nil {
+		detail = r.o.detail()
+	}
+	since := "-"
+	if !r.since.IsZero() {
+		since = r.since.Format("15:04:05")
+	}
+	return strings.Join([]string{serial, cmp.Or(r.state, "-"), since, cmp.Or(r.prev, "-"), cmp.Or(r.holder, "-"),
+		via, elapsed, detail}, "\t")
+}
