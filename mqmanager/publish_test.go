@@ -57,8 +57,11 @@ func wantOutcome(t *testing.T, what string, o <-chan outcome, want error, within
 func TestPublishHonoursDeadline(t *testing.T) {
 	// The link is declared dead 1.5 heartbeats after the last frame the
 	// client read, so at least one heartbeat after the freeze (the broker
-	// sends a frame every half heartbeat): deadline is well before that.
-	const hb, deadline = time.Second, 400 * time.Millisecond
+	// sends a frame every half heartbeat): deadline is well before that. A
+	// 1 s heartbeat let a loaded machine (the broker's frames late by over
+	// 1.5 s) kill the link before the freeze, so that the big request
+	// dialled anew through the frozen proxy: 2 s.
+	const hb, deadline = 2 * time.Second, 400 * time.Millisecond
 	// Slack over the deadline: scheduling under -race on busy cores.
 	const slack = 700 * time.Millisecond
 	for _, mode := range allModes {
