@@ -134,8 +134,18 @@ func (g *globals) fibQueue(cmd *cobra.Command, queue string, n int) error {
 func fibLine(_ outcome, r jigapi.FibResult) string { return r.Value }
 
 func pingLine(o outcome, r jigapi.PingResult) string {
-	return fmt.Sprintf("%s\tok\tversion=%s host=%s uptime=%s port=%s connected=%t node=%s\t%.1fms", o.Serial,
-		r.Version, r.Host, (time.Duration(r.UptimeS) * time.Second).String(), r.Port, r.Connected, r.Node, o.ElapsedMS)
+	return fmt.Sprintf("%s\tok\tversion=%s host=%s uptime=%s port=%s connected=%t node=%s%s\t%.1fms", o.Serial,
+		r.Version, r.Host, (time.Duration(r.UptimeS) * time.Second).String(), r.Port, r.Connected, r.Node,
+		heldBy(r.Lease), o.ElapsedMS)
+}
+
+// heldBy shows a fixture's lease holder and expiry, " held_by=station-3
+// until=2026-12-01T10:00:00Z", or nothing when the fixture is free.
+func heldBy(h *jigapi.Holder) string {
+	if h == nil {
+		return ""
+	}
+	return fmt.Sprintf(" held_by=%q until=%s", h.Owner, h.ExpiresAt.Format(time.RFC3339))
 }
 
 func statusLine(o outcome, r jigapi.Status) string {
@@ -150,8 +160,8 @@ func statusLine(o outcome, r jigapi.Status) string {
 	for _, k := range keys {
 		extra = append(extra, fmt.Sprintf("%s=%q", k, r.Fields[k]))
 	}
-	return strings.TrimRight(fmt.Sprintf("%s\t%s\tidentity=%q port=%s read=%.1fms %s", o.Serial, r.State,
-		r.Identity, r.Port, r.ReadMS, strings.Join(extra, " ")), " ")
+	return strings.TrimRight(fmt.Sprintf("%s\t%s\tidentity=%q port=%s read=%.1fms%s %s", o.Serial, r.State,
+		r.Identity, r.Port, r.ReadMS, heldBy(r.Lease), strings.Join(extra, " ")), " ")
 }
 
 func newStatsCmd(g *globals) *cobra.Command {

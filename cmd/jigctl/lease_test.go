@@ -107,3 +107,24 @@ func holder(t *testing.T, f *fixture) *jigapi.Holder {
 	}
 	return p.Lease
 }
+
+// TestHolderShown: status, ping and list show who holds a fixture's lease
+// and until when, and nothing once it is released.
+func TestHolderShown(t *testing.T) {
+	f := startFixture(t)
+	out, _ := wantCode(t, 0, "lock", f.serial, "--owner", "station-h", "--ttl", "10m")
+	token := strings.TrimSpace(out)
+	for _, cmd := range []string{"status", "ping"} {
+		if out, _ := wantCode(t, 0, cmd, f.serial); !strings.Contains(out, `held_by="station-h" until=`) {
+			t.Errorf("%s while held: %q", cmd, out)
+		}
+	}
+	if out, _ := wantCode(t, 0, "list", "--timeout", "1s"); !strings.Contains(out, "station-h (10m0s left)") &&
+		!strings.Contains(out, "station-h (9m59s left)") {
+		t.Errorf("list while held:\n%s", out)
+	}
+	wantCode(t, 0, "unlock", f.serial, "--token", token)
+	if out, _ := wantCode(t, 0, "status", f.serial); strings.Contains(out, "held_by") {
+		t.Errorf("status once released: %q", out)
+	}
+}

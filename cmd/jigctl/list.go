@@ -179,7 +179,7 @@ func (g *globals) printList(entries []*listEntry) error {
 			fmt.Fprintf(tw, "%s\t(error reply: %s: %s)\t\t\t\t\t\n", e.Serial, e.Error.Code, e.Error.Message)
 		default:
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%t\t%s\t%s\n", e.Serial, e.Host, e.Version,
-				(time.Duration(e.UptimeS) * time.Second).String(), e.Port, e.Connected, e.lastRead(time.Now()), e.heldBy())
+				(time.Duration(e.UptimeS) * time.Second).String(), e.Port, e.Connected, e.lastRead(time.Now()), e.heldBy(time.Now()))
 		}
 	}
 	return tw.Flush()
@@ -197,12 +197,13 @@ func (e *listEntry) lastRead(now time.Time) string {
 	return now.Sub(*e.LastReadAt).Round(time.Second).String() + " ago"
 }
 
-// heldBy is the HELD-BY column: the lease's owner, or "-".
-func (e *listEntry) heldBy() string {
+// heldBy is the HELD-BY column: the lease's owner and how long it has
+// left, or "-".
+func (e *listEntry) heldBy(now time.Time) string {
 	if e.Lease == nil {
 		return "-"
 	}
-	return e.Lease.Owner
+	return fmt.Sprintf("%s (%s left)", e.Lease.Owner, e.Lease.ExpiresAt.Sub(now).Round(time.Second))
 }
 
 // completionTimeout bounds the broadcast that completes serials: a shell

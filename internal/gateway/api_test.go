@@ -162,9 +162,10 @@ func TestAPIWritesNeedToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Errorf("lock with the token: %d", resp.StatusCode)
+		t.Errorf("lock with the token: %d %s", resp.StatusCode, body)
 	}
 	g := guarded.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Summary.Holder == "station-1" })
 	t.Logf("holder shown: %q", g.Summary.Holder)

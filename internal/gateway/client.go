@@ -22,6 +22,7 @@ func (g *Gateway) dialLoop(ctx context.Context) {
 			g.mu.Lock()
 			g.c = c
 			g.mu.Unlock()
+			close(g.dialed)
 			return
 		}
 		if ctx.Err() != nil {

@@ -26,8 +26,9 @@ type Gateway struct {
 	metrics *metrics
 	done    chan struct{} // closed when Run stops: ends the event streams
 
-	mu sync.Mutex
-	c  *mqmanager.Client // nil until the first dial succeeds
+	mu     sync.Mutex
+	c      *mqmanager.Client // nil until the first dial succeeds
+	dialed chan struct{}     // closed when c is set
 }
 
 // sweepEvery is how often the table is looked at for fixtures gone stale.
@@ -46,7 +47,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, mq: mq, done: make(chan struct{}),
+	g := &Gateway{cfg: cfg, log: log, mq: mq, done: make(chan struct{}), dialed: make(chan struct{}),
 		fleet: NewFleet(inv, cfg.Fleet.MaxFixtures, cfg.Fleet.RecentEvents)}
 	g.metrics = newMetrics(version, g.fleet)
 	g.hub = newHub(cfg.Fleet.MaxStreams, func(n int) { g.metrics.streams.Set(float64(n)) })

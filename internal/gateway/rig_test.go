@@ -105,6 +105,13 @@ func startGateway(t *testing.T, mod func(*Config)) *gw {
 		}
 	})
 	t.Cleanup(func() { cancel(); wg.Wait() })
+	if len(cfg.Broker.URLs) == 1 && cfg.Broker.URLs[0] == testURL() {
+		select { // requests before this are answered broker_unreachable, truly
+		case <-g.dialed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the gateway did not reach the broker within 10s")
+		}
+	}
 	return &gw{Gateway: g, base: "http://" + ln.Addr().String()}
 }
 
