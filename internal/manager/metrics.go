@@ -2,16 +2,14 @@ package manager
 
 import (
 	"net/http"
-	"runtime"
 	"sync/atomic"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/prom"
 	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // metrics are the manager's Prometheus metrics (metrics.listen), on a
@@ -25,34 +23,26 @@ type metrics struct {
 	lastRead atomic.Int64 // unix ns of the last read observed, so a shared read counts once
 }
 
-// metricBuckets span a fast board's answer to a request's longest deadline.
-var metricBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
-
 func newMetrics(serial, version string, dev *jig.Device, srv func() *mqmanager.Server) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry(),
+	m := &metrics{reg: prom.NewRegistry("jig_manager", version, prometheus.Labels{"serial": serial}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jig_manager_requests_total",
 			Help: "Requests run, by method and outcome (ok, or the error reply's code)."}, []string{"method", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "jig_manager_request_duration_seconds",
-			Help: "Time from a request's arrival to its answer, by method.", Buckets: metricBuckets}, []string{"method"}),
+			Help: "Time from a request's arrival to its answer, by method.", Buckets: prom.LatencyBuckets}, []string{"method"}),
 		reads: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "jig_manager_serial_read_duration_seconds",
 			Help:    "Successful status reads' conversations with the board, from the first query written to the last answer.",
-			Buckets: metricBuckets}),
+			Buckets: prom.LatencyBuckets}),
 	}
 	counter := func(name, help string, v func() uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v()) })
 	}
-	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "jig_manager_build_info",
-		Help:        "The manager's build and fixture: always 1.",
-		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version(), "serial": serial}})
-	build.Set(1)
-	m.reg.MustRegister(m.requests, m.latency, m.reads, build,
+	m.reg.MustRegister(m.requests, m.latency, m.reads,
 		counter("jig_manager_serial_reads_total", "Status reads of the board attempted (a read shared by callers counts once).",
 			func() uint64 { return dev.Stats().Reads }),
 		counter("jig_manager_serial_read_errors_total", "Status reads of the board that failed.",
 			func() uint64 { return dev.Stats().Errors }),
 		counter("jig_manager_broker_reconnects_total", "Connections to the broker after the first.",
-			func() uint64 { return srv().Stats().Reconnects }),
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+			func() uint64 { return srv().Stats().Reconnects }))
 	return m
 }
 
@@ -87,6 +77,6 @@ func (m *metrics) observeRead(st jig.Status, err error) {
 
 func (m *metrics) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
+	mux.Handle("GET /metrics", prom.Handler(m.reg))
 	return mux
 }
