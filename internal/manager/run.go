@@ -29,7 +29,7 @@ type Daemon struct {
 	srv *mqmanager.Server
 	h   *handlers
 	ev  *events // nil with events.off
-	// metrics serves /metrics (nil without metrics.listen): metrics_serve.go.
+	// metrics serves /metrics (nil without metrics.listen): metrics.go.
 	metrics *metricsServer
 	ready   chan struct{}
 }
