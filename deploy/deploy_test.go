@@ -19,9 +19,9 @@ import (
 	"testing"
 )
 
-// TestUnitChecks: deploy/systemd/check.sh passes on the unit: verify
+// TestUnitChecks: deploy/systemd/check.sh passes on the units: verify
 // without a diagnostic, exposure at most 3.0 for a production and a
-// simulator instance, the invariants.
+// simulator instance of the manager and for the gateway, the invariants.
 func TestUnitChecks(t *testing.T) {
 	needTools(t, "systemd-analyze")
 	out, ok := runScript(t, nil, "systemd/check.sh")
@@ -42,18 +42,19 @@ func TestUnitChecks(t *testing.T) {
 	}
 }
 
-// TestUnitChecksFail: check.sh fails a unit whose sandbox was weakened past
-// 3.0 (and only on that count), and a unit systemd-analyze verify objects
-// to.
+// TestUnitChecksFail: check.sh fails units whose sandbox was weakened past
+// 3.0 (and only on that count), and a manager or gateway unit
+// systemd-analyze verify objects to.
 func TestUnitChecksFail(t *testing.T) {
 	needTools(t, "systemd-analyze")
 	t.Run("exposure above 3.0", func(t *testing.T) {
-		weak := writeUnit(t, func(u []byte) []byte {
+		weaken := func(u []byte) []byte {
 			return dropLines(u, "ProtectSystem", "ProtectHome", "PrivateTmp", "ProtectKernelTunables",
 				"ProtectKernelModules", "ProtectControlGroups", "RestrictNamespaces", "SystemCallFilter",
 				"RestrictAddressFamilies", "MemoryDenyWriteExecute", "NoNewPrivileges")
-		})
-		out, ok := runScript(t, []string{"JIG_UNIT=" + weak}, "systemd/check.sh")
+		}
+		out, ok := runScript(t, []string{"JIG_UNIT=" + writeUnit(t, managerUnit, weaken),
+			"JIG_GATEWAY_UNIT=" + writeUnit(t, gatewayUnit, weaken)}, "systemd/check.sh")
 		if ok {
 			t.Fatalf("check.sh passed a weakened unit:\n%s", out)
 		}
@@ -71,19 +72,30 @@ func TestUnitChecksFail(t *testing.T) {
 		}
 	})
 	t.Run("verify diagnostic", func(t *testing.T) {
-		bad := writeUnit(t, func(u []byte) []byte {
-			return bytes.Replace(u, []byte("\nWatchdogSec=30s\n"), []byte("\nWatchdogSecs=30s\n"), 1)
-		})
-		out, ok := runScript(t, []string{"JIG_UNIT=" + bad}, "systemd/check.sh")
-		if ok {
-			t.Fatalf("check.sh passed a unit with an unknown key:\n%s", out)
-		}
-		for _, want := range []string{"Unknown key 'WatchdogSecs'", "FAIL: verify jig-manager@JIG-0001.service printed diagnostics"} {
-			if !strings.Contains(out, want) {
-				t.Errorf("output lacks %q:\n%s", want, out)
-			}
-		}
+		unknownKey(t, "JIG_UNIT", managerUnit, "WatchdogSec=30s", "jig-manager@JIG-0001.service")
 	})
+	t.Run("gateway verify diagnostic", func(t *testing.T) {
+		unknownKey(t, "JIG_GATEWAY_UNIT", gatewayUnit, "TimeoutStopSec=15s", "jig-gateway.service")
+	})
+}
+
+// unknownKey: check.sh, given (in env) the unit file with its line key=...
+// misspelt, fails saying so for unit.
+func unknownKey(t *testing.T, env, file, line, unit string) {
+	bad := writeUnit(t, file, func(u []byte) []byte {
+		key, value, _ := strings.Cut(line, "=")
+		return bytes.Replace(u, []byte("\n"+line+"\n"), []byte("\n"+key+"s="+value+"\n"), 1)
+	})
+	out, ok := runScript(t, []string{env + "=" + bad}, "systemd/check.sh")
+	if ok {
+		t.Fatalf("check.sh passed a unit with an unknown key:\n%s", out)
+	}
+	key, _, _ := strings.Cut(line, "=")
+	for _, want := range []string{"Unknown key '" + key + "s'", "FAIL: verify " + unit + " printed diagnostics"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
 }
 
 // maxExposure is the highest `systemd-analyze security` exposure the unit
@@ -134,14 +146,20 @@ func exposures(t *testing.T, out string) map[string]float64 {
 	return m
 }
 
-// instances are the unit instances check.sh rates.
-var instances = []string{"jig-manager@JIG-0001.service", "jig-manager@SIM-0001.service"}
+// instances are the units check.sh rates.
+var instances = []string{"jig-manager@JIG-0001.service", "jig-manager@SIM-0001.service", "jig-gateway.service"}
 
-// writeUnit writes the repository's unit, changed by edit, to a temporary
-// file and returns its path.
-func writeUnit(t *testing.T, edit func([]byte) []byte) string {
+// The repository's units, under deploy/.
+const (
+	managerUnit = "systemd/jig-manager@.service"
+	gatewayUnit = "systemd/jig-gateway.service"
+)
+
+// writeUnit writes the repository's unit file (managerUnit, gatewayUnit),
+// changed by edit, to a temporary file and returns its path.
+func writeUnit(t *testing.T, file string, edit func([]byte) []byte) string {
 	t.Helper()
-	unit, err := os.ReadFile("systemd/jig-manager@.service")
+	unit, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +167,7 @@ func writeUnit(t *testing.T, edit func([]byte) []byte) string {
 	if bytes.Equal(changed, unit) {
 		t.Fatal("the edit changed nothing: the unit no longer has what the test removes")
 	}
-	path := filepath.Join(t.TempDir(), "jig-manager@.service")
+	path := filepath.Join(t.TempDir(), filepath.Base(file))
 	if err := os.WriteFile(path, changed, 0o644); err != nil {
 		t.Fatal(err)
 	}

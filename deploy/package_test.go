@@ -18,7 +18,7 @@ const testVersion = "v0.0.0-test"
 // conffile, the maintainer scripts (statically and in stubbed dry runs),
 // static version-stamped binaries, and, as root, a real dpkg install,
 // upgrade, remove and purge on a throwaway overlay of /. Then check.sh
-// verifies the unit against the packaged binary, and tampered copies of the
+// verifies the units against the packaged binaries, and tampered copies of the
 // package must fail check-deb.sh.
 func TestPackage(t *testing.T) {
 	needTools(t, "go", "dpkg-deb", "readelf", "systemd-analyze")
@@ -37,9 +37,10 @@ func TestPackage(t *testing.T) {
 		t.Errorf("the real install did not run to the purge:\n%s", out)
 	}
 
-	bin := filepath.Join(extract(t, deb), "usr/bin/jig-manager")
-	out, ok = runScript(t, []string{"JIG_MANAGER_BIN=" + bin}, "systemd/check.sh")
-	if !ok || !strings.Contains(out, "ok: the binary sends WATCHDOG=1") {
+	x := extract(t, deb)
+	bin, gw := filepath.Join(x, "usr/bin/jig-manager"), filepath.Join(x, "usr/bin/jig-gateway")
+	out, ok = runScript(t, []string{"JIG_MANAGER_BIN=" + bin, "JIG_GATEWAY_BIN=" + gw}, "systemd/check.sh")
+	if !ok || !strings.Contains(out, "ok: the binary sends WATCHDOG=1") || !strings.Contains(out, "== using binary "+gw) {
 		t.Fatalf("check.sh with the packaged binary:\n%s", out)
 	}
 	t.Run("tampered", func(t *testing.T) { testTampered(t, deb) })
@@ -59,6 +60,15 @@ func testTampered(t *testing.T, deb string) {
 		}},
 		{"prerm stops nothing", "FAIL  stops all instances", func(t *testing.T, root string) {
 			edit(t, filepath.Join(root, "DEBIAN/prerm"), "systemctl stop", "echo")
+		}},
+		{"prerm leaves the gateway running", "FAIL  stops the gateway", func(t *testing.T, root string) {
+			edit(t, filepath.Join(root, "DEBIAN/prerm"), "systemctl stop jig-gateway.service", "true")
+		}},
+		{"upgrade leaves the old gateway running", "FAIL  restarts the gateway if it runs", func(t *testing.T, root string) {
+			edit(t, filepath.Join(root, "DEBIAN/postinst"), "try-restart jig-gateway.service", "status jig-gateway.service")
+		}},
+		{"gateway unit differs", "FAIL  the gateway unit is deploy/systemd/jig-gateway.service", func(t *testing.T, root string) {
+			edit(t, filepath.Join(root, "lib/systemd/system/jig-gateway.service"), "Restart=always", "Restart=no")
 		}},
 		{"unit differs", "FAIL  the unit is deploy/systemd/jig-manager@.service", func(t *testing.T, root string) {
 			edit(t, filepath.Join(root, "lib/systemd/system/jig-manager@.service"), "Restart=always", "Restart=no")

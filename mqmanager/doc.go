@@ -102,4 +102,16 @@
 // the TLS settings with their rules (tlsfiles.go), users (users.go), topology names (topology.go),
 // the reply envelope (envelope.go) and the outcomes (errors.go). The
 // contract itself, methods and codes, is package jigapi.
+//
+// The events ("<serial>.Evt.<Kind>", jigapi.Event): Server.PublishEvent
+// sends a manager's (server_events.go), FollowEvents follows everyone's
+// (client_events.go). A server's counters are server_stats.go, and
+// ServerConfig.Observe, told each request run, server_observe.go.
+//
+// Around this package: internal/manager is jig-manager (config, one handler
+// per method, its events and its /metrics); internal/lease the fixture's
+// lease table behind Lock, Renew and Unlock; internal/gateway the floor's
+// HTTP view over a Client and FollowEvents (API, dashboard, /metrics), run
+// by cmd/jig-gateway; internal/inventory the list of serials a floor
+// expects (the gateway's fleet.inventory).
 package mqmanager

@@ -44,6 +44,10 @@ type ServerConfig struct {
 	OnReady func()
 	OnDown  func(err error)
 	OnRetry func(err error)
+	// Observe, if set, is told each request run, once, after its handler
+	// returned and before its reply is sent (see ObserveFunc). It is called
+	// from the request's goroutine, concurrently, and must not block.
+	Observe ObserveFunc
 }
 
 // ServerLimits bound a Server's work: jig-manager's server section. Zero

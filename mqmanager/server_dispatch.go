@@ -89,7 +89,7 @@ func (ss *session) handle(ctx context.Context, req *Request, call callFunc) {
 	defer cancel()
 	result, err := ss.invoke(hctx, req, call)
 	elapsed := time.Since(req.Received)
-	ss.s.stats.record(req.Method, err, elapsed)
+	ss.s.observe(req.Method, err, elapsed)
 	if ss.expired(req, "while it waited or ran") {
 		return
 	}

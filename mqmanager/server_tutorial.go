@@ -95,7 +95,7 @@ func (ss *session) handleTutorial(ctx context.Context, d amqp.Delivery, req *Req
 	hctx, cancel := context.WithTimeout(ctx, ss.s.cfg.HandlerTimeout)
 	defer cancel()
 	out, err := ss.tutorialAnswer(hctx, req, placed)
-	ss.s.stats.record(req.Method, err, time.Since(start))
+	ss.s.observe(req.Method, err, time.Since(start))
 	if err != nil {
 		out = []byte("error: " + err.Error())
 	}

@@ -16,8 +16,8 @@
 # Maintainer scripts (deploy/package/debian/): postinst creates the system
 # user jig-manager (group jig-manager, member of dialout), sets up
 # /etc/jig-manager, reloads systemd if it is running and restarts running
-# instances on upgrade; prerm stops the instances on removal; postrm reloads
-# systemd and on purge removes the instances' enable links.
+# instances and the gateway on upgrade; prerm stops them on removal; postrm
+# reloads systemd and on purge removes their enable links.
 #
 # VERSION is what `jig-manager --version` prints (e.g. `git describe`
 # output). The package version is derived from it: a leading "v" dropped,

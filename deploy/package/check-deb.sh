@@ -122,6 +122,12 @@ if [ -f "$repo/deploy/systemd/jig-manager@.service" ]; then
 	check "the unit is deploy/systemd/jig-manager@.service" \
 		cmp "$x/lib/systemd/system/jig-manager@.service" "$repo/deploy/systemd/jig-manager@.service"
 fi
+if [ -f "$repo/deploy/systemd/jig-gateway.service" ]; then
+	check "the gateway unit is deploy/systemd/jig-gateway.service" \
+		cmp "$x/lib/systemd/system/jig-gateway.service" "$repo/deploy/systemd/jig-gateway.service"
+fi
+check "the gateway unit runs /usr/bin/jig-gateway" \
+	grep -q '^ExecStart=/usr/bin/jig-gateway ' "$x/lib/systemd/system/jig-gateway.service"
 check "the unit runs /usr/bin/jig-manager" grep -q '^ExecStart=/usr/bin/jig-manager ' "$x/lib/systemd/system/jig-manager@.service"
 check "modules-load.d lists usbserial and cdc_acm" \
 	sh -c 'grep -qx usbserial "$1" && grep -qx cdc_acm "$1"' _ "$x/usr/lib/modules-load.d/jig-manager.conf"
@@ -202,6 +208,7 @@ check "does not re-create the user" not_called "(useradd|groupadd)"
 check "still repairs dialout membership" called "usermod --append --groups dialout jig-manager"
 check "restarts running instances, without waiting for them to serve" \
 	called "systemctl --no-block try-restart jig-manager@*.service"
+check "restarts the gateway if it runs" called "systemctl --no-block try-restart jig-gateway.service"
 
 echo "-- install without systemd (container, chroot)"
 rm -rf "$fake/run/systemd"
@@ -215,14 +222,17 @@ mkdir -p "$fake/run/systemd/system"
 echo "-- prerm / postrm"
 if run prerm remove; then ok "prerm remove exits 0"; else bad "prerm remove failed"; fi
 check "stops all instances" called "systemctl stop jig-manager@*.service"
+check "stops the gateway" called "systemctl stop jig-gateway.service"
 if run prerm upgrade 1.1.0; then ok "prerm upgrade exits 0"; else bad "prerm upgrade failed"; fi
 check "does not stop on upgrade" not_called "systemctl"
 if run postrm remove; then ok "postrm remove exits 0"; else bad "postrm remove failed"; fi
 check "daemon-reload after remove" called "systemctl daemon-reload"
 ln -s /lib/systemd/system/jig-manager@.service "$fake/etc/systemd/system/multi-user.target.wants/jig-manager@JIG-0001.service"
+ln -s /lib/systemd/system/jig-gateway.service "$fake/etc/systemd/system/multi-user.target.wants/jig-gateway.service"
 ln -s /lib/systemd/system/other.service "$fake/etc/systemd/system/multi-user.target.wants/other.service"
 if run postrm purge; then ok "postrm purge exits 0"; else bad "postrm purge failed: $(cat "$tmp/run.out")"; fi
 check "purge removes the instances' enable links" test ! -L "$fake/etc/systemd/system/multi-user.target.wants/jig-manager@JIG-0001.service"
+check "and the gateway's" test ! -L "$fake/etc/systemd/system/multi-user.target.wants/jig-gateway.service"
 check "and no other links" test -L "$fake/etc/systemd/system/multi-user.target.wants/other.service"
 check "purge keeps the system user" not_called "(userdel|groupdel)"
 for s in postinst prerm postrm; do

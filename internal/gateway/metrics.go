@@ -2,12 +2,10 @@ package gateway
 
 import (
 	"net/http"
-	"runtime"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/prom"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // metrics are the gateway's Prometheus metrics, on a registry of its own.
@@ -23,12 +21,12 @@ type metrics struct {
 }
 
 func newMetrics(version string, fleet *Fleet) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry(),
+	m := &metrics{reg: prom.NewRegistry("jig_gateway", version, nil),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jig_gateway_requests_total",
 			Help: "Requests to fixtures through the gateway, by method and outcome."}, []string{"method", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "jig_gateway_request_duration_seconds",
 			Help:    "Time from a request to its outcome, by method and outcome.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, []string{"method", "outcome"}),
+			Buckets: prom.LatencyBuckets}, []string{"method", "outcome"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jig_gateway_events_total",
 			Help: "Events received from managers, by kind."}, []string{"kind"}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "jig_gateway_events_refused_total",
@@ -36,11 +34,7 @@ func newMetrics(version string, fleet *Fleet) *metrics {
 		streams: prometheus.NewGauge(prometheus.GaugeOpts{Name: "jig_gateway_event_streams",
 			Help: "Server-sent event streams open now."}),
 	}
-	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "jig_gateway_build_info",
-		Help: "The gateway's build: always 1.", ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()}})
-	build.Set(1)
-	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, build, fleetCollector{fleet},
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, fleetCollector{fleet})
 	return m
 }
 
@@ -50,7 +44,7 @@ func (m *metrics) observe(method, outcome string, d time.Duration) {
 }
 
 func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	return prom.Handler(m.reg)
 }
 
 var (

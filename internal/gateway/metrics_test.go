@@ -1,12 +1,9 @@
 package gateway
 
 import (
-	"net/http"
 	"testing"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	"github.com/jigmq/jigmq/internal/testutil"
 )
 
 // TestMetrics: /metrics parsed with Prometheus' own text parser: the
@@ -20,75 +17,13 @@ func TestMetrics(t *testing.T) {
 		g.get(t, "GET", "/api/v1/fixtures/"+f.serial+"/status", "", nil)
 	}
 	g.get(t, "GET", "/api/v1/fixtures/NONE-METRICS/ping", "", nil)
-	mf := scrape(t, g)
-	want := []struct {
-		name   string
-		labels map[string]string
-		value  float64
-	}{
-		{"jig_fixture_up", map[string]string{"serial": f.serial}, 1},
-		{"jig_fixture_connected", map[string]string{"serial": f.serial}, 1},
-		{"jig_fixture_state", map[string]string{"serial": f.serial, "state": "READY"}, 1},
-		{"jig_gateway_requests_total", map[string]string{"method": "JigStatus", "outcome": "ok"}, 3},
-		{"jig_gateway_requests_total", map[string]string{"method": "Ping", "outcome": "no_fixture"}, 1},
-		{"jig_gateway_request_duration_seconds", map[string]string{"method": "JigStatus", "outcome": "ok"}, 3},
-		{"jig_gateway_build_info", map[string]string{"version": "test"}, 1},
-	}
-	for _, w := range want {
-		m := find(mf[w.name], w.labels)
-		if m == nil {
-			t.Errorf("%s%v: absent", w.name, w.labels)
-			continue
-		}
-		if got := value(m); got != w.value {
-			t.Errorf("%s%v = %v, want %v", w.name, w.labels, got, w.value)
-		}
-	}
-}
-
-func scrape(t *testing.T, g *gw) map[string]*dto.MetricFamily {
-	t.Helper()
-	resp, err := http.Get(g.base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mf, err := p.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("/metrics does not parse: %v", err)
-	}
-	return mf
-}
-
-// find is the family's metric whose labels include labels.
-func find(f *dto.MetricFamily, labels map[string]string) *dto.Metric {
-	if f == nil {
-		return nil
-	}
-	for _, m := range f.Metric {
-		n := 0
-		for _, l := range m.Label {
-			if v, ok := labels[l.GetName()]; ok && v == l.GetValue() {
-				n++
-			}
-		}
-		if n == len(labels) {
-			return m
-		}
-	}
-	return nil
-}
-
-// value is a gauge's or counter's value, a histogram's count.
-func value(m *dto.Metric) float64 {
-	switch {
-	case m.Gauge != nil:
-		return m.Gauge.GetValue()
-	case m.Counter != nil:
-		return m.Counter.GetValue()
-	case m.Histogram != nil:
-		return float64(m.Histogram.GetSampleCount())
-	}
-	return -1
+	testutil.CheckMetrics(t, testutil.Scrape(t, g.base+"/metrics"), []testutil.Want{
+		{Name: "jig_fixture_up", Labels: map[string]string{"serial": f.serial}, Value: 1},
+		{Name: "jig_fixture_connected", Labels: map[string]string{"serial": f.serial}, Value: 1},
+		{Name: "jig_fixture_state", Labels: map[string]string{"serial": f.serial, "state": "READY"}, Value: 1},
+		{Name: "jig_gateway_requests_total", Labels: map[string]string{"method": "JigStatus", "outcome": "ok"}, Value: 3},
+		{Name: "jig_gateway_requests_total", Labels: map[string]string{"method": "Ping", "outcome": "no_fixture"}, Value: 1},
+		{Name: "jig_gateway_request_duration_seconds", Labels: map[string]string{"method": "JigStatus", "outcome": "ok"}, Value: 3},
+		{Name: "jig_gateway_build_info", Labels: map[string]string{"version": "test"}, Value: 1},
+	})
 }

@@ -37,6 +37,8 @@ type Config struct {
 	Lease Lease `yaml:"lease"`
 	// Events: see events_config.go.
 	Events Events `yaml:"events"`
+	// Metrics is the optional /metrics endpoint: see metrics_config.go.
+	Metrics Metrics `yaml:"metrics"`
 }
 
 // Fib bounds the Fib method.

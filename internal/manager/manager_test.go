@@ -24,7 +24,9 @@ type fixture struct {
 	board  *sim.Board
 	client *mqmanager.Client
 	cfg    Config
-	stop   func() // stops the manager (idempotent; also at the test's end)
+	daemon *Daemon
+	ready  <-chan struct{} // each (re)connect of the manager after the first
+	stop   func()          // stops the manager (idempotent; also at the test's end)
 }
 
 func testURL() string { return testutil.AMQPURL(mqmanager.DefaultURL) }
@@ -48,7 +50,8 @@ func startFixture(t *testing.T, mod func(*Config)) *fixture {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	f.cfg, f.stop = cfg, runManager(t, cfg)
+	f.cfg = cfg
+	f.daemon, f.ready, f.stop = runDaemon(t, cfg)
 	f.client = dialURL(t, cfg.Broker.URLs[0])
 	return f
 }
@@ -56,11 +59,28 @@ func startFixture(t *testing.T, mod func(*Config)) *fixture {
 // runManager runs a manager for cfg until the returned stop is called or
 // the test ends, and returns once it consumes.
 func runManager(t *testing.T, cfg Config) (stop func()) {
-	ready := make(chan struct{}, 4)
+	_, _, stop = runDaemon(t, cfg)
+	return stop
+}
+
+// runDaemon is runManager with the daemon, and a channel told of each of
+// its later (re)connects.
+func runDaemon(t *testing.T, cfg Config) (d *Daemon, reconnected <-chan struct{}, stop func()) {
+	ready := make(chan struct{}, 16)
 	done := make(chan error, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.DiscardHandler)
-	go func() { done <- Run(ctx, cfg, "test", log, Hooks{OnReady: func() { ready <- struct{}{} }}) }()
+	d, err := New(cfg, "test", log, Hooks{OnReady: func() {
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	}})
+	if err != nil {
+		cancel()
+		t.Fatalf("manager New: %v", err)
+	}
+	go func() { done <- d.Run(ctx) }()
 	stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -75,7 +95,7 @@ func runManager(t *testing.T, cfg Config) (stop func()) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("manager not ready within 10s")
 	}
-	return stop
+	return d, ready, stop
 }
 
 func dial(t *testing.T) *mqmanager.Client { return dialURL(t, testURL()) }

@@ -25,11 +25,13 @@ type Hooks struct {
 // Daemon is one fixture's manager: its serial device and its request
 // server.
 type Daemon struct {
-	dev   *jig.Device
-	srv   *mqmanager.Server
-	h     *handlers
-	ev    *events // nil with events.off
-	ready chan struct{}
+	dev *jig.Device
+	srv *mqmanager.Server
+	h   *handlers
+	ev  *events // nil with events.off
+	// metrics serves /metrics (nil without metrics.listen): metrics.go.
+	metrics *metricsServer
+	ready   chan struct{}
 }
 
 // Run serves cfg's fixture until ctx ends; cfg must be valid. It returns an
@@ -58,11 +60,16 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 	h.leasing = newLeasing(cfg, log)
 	d := &Daemon{dev: dev, h: h, ready: make(chan struct{}, 1)}
 	hooks.OnReady = d.onReady(hooks.OnReady)
+	if err := d.withMetrics(cfg, version, &scfg, log); err != nil {
+		dev.Close()
+		return nil, err
+	}
 	scfg.TutorialQueue, scfg.Tutorial, scfg.ControllerUsers = cfg.Compat.TutorialQueue, h.tutorial, cfg.Security.ControllerUsers
 	scfg.Logger, scfg.OnReady, scfg.OnDown, scfg.OnRetry = log.With("component", "server"), hooks.OnReady, hooks.OnDown, hooks.OnRetry
 	srv, err := mqmanager.NewServer(scfg)
 	if err != nil {
 		dev.Close()
+		d.metrics.close()
 		return nil, err
 	}
 	h.register(srv)
@@ -76,6 +83,7 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 		d.ev.pub, h.observe = srv, d.ev.observe
 		d.ev.Holder = h.holder
 	}
+	h.observe = d.chainRead(h.observe)
 	return d, nil
 }
 
@@ -88,6 +96,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.ev != nil {
 		wg.Go(func() { d.ev.run(ectx, d.ready) })
 		wg.Go(func() { d.ev.readLoop(ectx, d.readStatus) })
+	}
+	if d.metrics != nil {
+		// Served until the server has stopped, so a scrape sees the drain.
+		wg.Go(func() { d.metrics.serve(ectx) })
 	}
 	// The server's session owns the event channel: once Run returns, a
 	// publish blocked on a frozen link has returned too.

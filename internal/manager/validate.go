@@ -33,7 +33,7 @@ func (c Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format: %q is not text or json", c.Log.Format)
 	}
-	errs = append(errs, c.Events.Validate())
+	errs = append(errs, c.Events.Validate(), c.Metrics.Validate())
 	return errors.Join(errs...)
 }
 
