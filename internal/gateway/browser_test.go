@@ -56,6 +56,13 @@ func tileIs(serial, key, want string) chromedp.Action[chromedp.Void] {
 		return t !== null && t.dataset.`+key+` === "`+want+`"; })()`, chromedp.WithPollingInterval(50*time.Millisecond))
 }
 
+// tileSays waits until serial's tile shows want as its big word (its state).
+func tileSays(serial, want string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`(() => { const t = document.getElementById("tile-`+serial+`");
+		return t !== null && t.querySelector(".state").textContent === "`+want+`"; })()`,
+		chromedp.WithPollingInterval(50*time.Millisecond))
+}
+
 // TestDashboardInBrowser: the dashboard in headless chromium shows three
 // fixtures; unplugging one board turns its tile disconnected within 3 s
 // and stopping one manager turns its tile stale, with no reload; the page
@@ -75,12 +82,16 @@ func TestDashboardInBrowser(t *testing.T) {
 	fx[0].board.Close()
 	within(t, ctx, 3*time.Second, fx[0].serial+"'s tile shows disconnected after the unplug",
 		tileIs(fx[0].serial, "connected", "false"))
+	// The state read before the unplug is an earlier moment's: never shown
+	// as the state.
+	within(t, ctx, time.Second, fx[0].serial+"'s tile says disconnected, not its last state",
+		tileSays(fx[0].serial, "disconnected"))
 	t.Logf("unplug shown after %v", time.Since(start).Round(time.Millisecond))
 	fx[1].stop()
 	within(t, ctx, 5*time.Second, fx[1].serial+"'s tile turns stale after its manager stopped",
-		tileIs(fx[1].serial, "stale", "true"))
+		tileIs(fx[1].serial, "stale", "true"), tileSays(fx[1].serial, "stale"))
 	within(t, ctx, 5*time.Second, fx[2].serial+" is still fresh and connected",
-		tileIs(fx[2].serial, "stale", "false"), tileIs(fx[2].serial, "connected", "true"))
+		tileIs(fx[2].serial, "stale", "false"), tileIs(fx[2].serial, "connected", "true"), tileSays(fx[2].serial, "READY"))
 	screenshot(t, ctx, "dashboard.png")
 	within(t, ctx, 10*time.Second, "the fixture's page shows its stats", chromedp.Navigate(g.base+"/fixture/"+fx[2].serial),
 		chromedp.Poll[chromedp.Void](`document.getElementById("stats").textContent.includes("coalesced_reads")`))

@@ -24,6 +24,16 @@ function stateClass(state) {
   return ["ready", "busy", "testing", "error", "fault"].includes(s) ? "s-" + s : "s-other";
 }
 
+// shownState is the tile's big word: the board's state only while it is
+// live; a state last read before the board or its manager went away is an
+// earlier moment's, shown as such on its own line, never as the state.
+function shownState(f, s, connected) {
+  if (f.missing) return "not seen";
+  if (f.stale) return "stale";
+  if (!connected) return "disconnected";
+  return s.state || "—";
+}
+
 function render(f) {
   const id = "tile-" + f.serial;
   let t = document.getElementById(id);
@@ -36,7 +46,7 @@ function render(f) {
   }
   const s = f.summary || {};
   const connected = f.seen && s.connected;
-  t.className = "tile " + stateClass(s.state) + (f.seen && !s.connected ? " disconnected" : "") +
+  t.className = "tile " + (connected ? stateClass(s.state) : "s-error") + (f.seen && !s.connected ? " disconnected" : "") +
     (f.stale ? " stale" : "") + (f.missing ? " missing" : "");
   t.dataset.connected = String(!!connected);
   t.dataset.stale = String(!!f.stale);
@@ -46,8 +56,9 @@ function render(f) {
   if (f.stale) flags.append(el("span", "flag stale", "STALE"));
   if (f.missing) flags.append(el("span", "flag missing", "MISSING"));
   t.replaceChildren(el("div", "serial", f.serial), flags,
-    el("div", "state", f.missing ? "not seen" : (s.state || "—")),
-    el("div", "line conn", f.missing ? "" : (connected ? "connected" : "DISCONNECTED")),
+    el("div", "state", shownState(f, s, connected)),
+    el("div", "line conn", f.missing ? "" : (f.stale ? "was " : "") + (connected ? "connected" : "DISCONNECTED")),
+    el("div", "line", (!f.missing && (f.stale || !connected) && s.state) ? "last state " + s.state : ""),
     el("div", "line", "last read " + ago(s.last_read_at)),
     el("div", "line", "holder " + (s.holder || "none")),
     el("div", "line", "heard " + ago(f.last_seen)));
