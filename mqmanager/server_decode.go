@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/jigmq/jigmq/jigapi"
 )
@@ -28,6 +29,9 @@ func (r *Request) Decode(v any) error {
 	}
 	if body[0] != '{' {
 		return jigapi.Errorf(jigapi.CodeBadRequest, "body must be a JSON object")
+	}
+	if emptyObject(body) {
+		return nil // {}: nothing to set or check, the common case of most methods
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -116,10 +120,30 @@ func plain(t reflect.Type) reflect.Type {
 }
 
 // fieldTypes maps a struct's JSON keys to their types (nil for a non-struct).
+// emptyObject reports whether body, which starts with '{', is {} with at
+// most white space inside.
+func emptyObject(body []byte) bool {
+	return body[len(body)-1] == '}' && len(bytes.TrimSpace(body[1:len(body)-1])) == 0
+}
+
+// fields caches fieldTypes by type: a request's arguments are of a few
+// types, decoded over and over.
+var fields sync.Map // reflect.Type -> map[string]reflect.Type
+
 func fieldTypes(t reflect.Type) map[string]reflect.Type {
 	if t == nil || t.Kind() != reflect.Struct {
 		return nil
 	}
+	if m, ok := fields.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m := structFields(t)
+	fields.Store(t, m)
+	return m
+}
+
+// structFields maps the JSON keys of struct type t to their fields' types.
+func structFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for _, f := range reflect.VisibleFields(t) {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
