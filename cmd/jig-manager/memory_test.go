@@ -168,27 +168,12 @@ func procStatus(t *testing.T, pid int, field string) int {
 // flood publishes count bodies of size for serial's Ping and waits for
 // their replies, each too_large.
 func flood(t *testing.T, serial string, count, size int) {
-	conn, err := amqp.Dial(testutil.AMQPURL(mqmanager.DefaultURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := ch.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	replies, err := ch.Consume(q.Name, "", true, true, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := testutil.NewRawCaller(t, testutil.AMQPURL(mqmanager.DefaultURL))
+	ch, replies := rc.Ch, rc.Replies
 	body := make([]byte, size)
 	for i := range count {
 		err := ch.Publish(mqmanager.Exchange, mqmanager.RoutingKey(serial, "Ping"), false, false, amqp.Publishing{
-			ContentType: mqmanager.ContentType, CorrelationId: strconv.Itoa(i), ReplyTo: q.Name, Body: body})
+			ContentType: mqmanager.ContentType, CorrelationId: strconv.Itoa(i), ReplyTo: rc.Queue, Body: body})
 		if err != nil {
 			t.Fatal(err)
 		}

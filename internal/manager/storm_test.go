@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/mqmanager"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -49,25 +50,10 @@ func TestFibStormNeverDelaysStatus(t *testing.T) {
 // deadline 2 s, and returns their replies, closed once no more may come
 // (none is sent after a deadline).
 func startStorm(t *testing.T, url, serial string, count int) <-chan amqp.Delivery {
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := ch.QueueDeclare("", false, true, true, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := ch.Consume(q.Name, "", true, true, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := testutil.NewRawCaller(t, url)
+	in := rc.Replies
 	deadline := time.Now().Add(2 * time.Second)
-	publishStorm(t, ch, q.Name, serial, count, deadline)
+	publishStorm(t, rc.Ch, rc.Queue, serial, count, deadline)
 	out := make(chan amqp.Delivery, 4*count)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(time.Second))
 	go func() {
