@@ -26,6 +26,10 @@ func pairCases() []pairCase {
 	return []pairCase{
 		{name: "late", board: late, reads: 200, minOK: 40},
 		{name: "late-nonce-probe", board: late, mod: nonce, reads: 200, minOK: 40},
+		// A board slower than the resync's quiet period: a late answer taken
+		// for the probe's leaves the probe's own answer still to come.
+		{name: "late-slow-board", board: sim.Config{Fault: sim.FaultLate, Every: 7, Late: 150 * time.Millisecond,
+			Delay: 40 * time.Millisecond}, reads: 150, minOK: 20},
 		{name: "echo-unconfigured", board: sim.Config{Fault: sim.FaultEcho, Every: 2}, reads: 300, minOK: 290},
 		{name: "echo-configured", board: sim.Config{Fault: sim.FaultEcho},
 			mod: func(c *jig.Config) { c.Echo = true }, reads: 300, minOK: 290, stays: true},

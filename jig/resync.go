@@ -18,8 +18,11 @@ const maxDrainReads = 64
 // quiet for Resync.Quiet (within a query timeout), then the probe (once
 // with a nonce, which proves its answer, or with a pattern its answer must
 // match; else twice, with the same answer both times), then quiet again
-// for Resync.Quiet, so nothing that was still coming can be taken for the
-// next answer. The caller holds the port.
+// for a query timeout (at least Resync.Quiet): an answer taken for the
+// probe's may have been a late answer to an earlier command, and then the
+// probe's own is still to come, as late as a query timeout on a slow board;
+// only once it has not come is the line provably in step. The caller holds
+// the port.
 func (d *Device) resync(ctx context.Context) error {
 	err := d.resyncOnce(ctx)
 	if err != nil {
@@ -59,7 +62,7 @@ func (d *Device) resyncOnce(ctx context.Context) error {
 		}
 		first = a.Line
 	}
-	return d.still(ctx)
+	return d.still(ctx, max(d.cfg.Resync.Quiet, d.cfg.QueryTimeout))
 }
 
 // probeQuery is the resync probe, with a fresh nonce if it takes one.
@@ -103,10 +106,10 @@ func (d *Device) quiet(ctx context.Context, limit time.Duration) error {
 	}
 }
 
-// still waits Resync.Quiet after the probe's answer: any input then means
-// the probe's answer may have been an earlier command's.
-func (d *Device) still(ctx context.Context) error {
-	deadline := time.Now().Add(d.cfg.Resync.Quiet)
+// still waits wait after the probe's answer: any input then means the
+// probe's answer may have been an earlier command's.
+func (d *Device) still(ctx context.Context, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
 	for {
 		if err := d.alive(ctx); err != nil {
 			return err
