@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -90,7 +91,7 @@ func (c *Client) CallQueue(ctx context.Context, queue string, body []byte) ([]by
 
 func marshalBody(body any) ([]byte, error) {
 	switch b := body.(type) {
-	case nil:
+	case nil, jigapi.NoArgs:
 		return []byte("{}"), nil
 	case []byte:
 		return b, nil
