@@ -137,16 +137,7 @@ func dialClient(t testing.TB, mode ReplyMode) *Client {
 // never would.
 func rawChannel(t testing.TB) *amqp.Channel {
 	t.Helper()
-	conn, err := amqp.Dial(testURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ch
+	return testutil.RawChannel(t, testURL())
 }
 
 func ctxTimeout(t testing.TB, d time.Duration) context.Context {

@@ -17,7 +17,6 @@ import (
 	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jig/sim"
 	"github.com/jigmq/jigmq/mqmanager"
-	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 func testURL() string { return testutil.AMQPURL(mqmanager.DefaultURL) }
@@ -121,15 +120,7 @@ func (f *fixture) unplug(t testing.TB) {
 // request to that serial is routed and times out.
 func silentQueue(t testing.TB) string {
 	t.Helper()
-	conn, err := amqp.Dial(testURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := testutil.RawChannel(t, testURL())
 	serial := uniqueSerial()
 	q, err := ch.QueueDeclare("", false, true, true, false, nil)
 	if err == nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jigmq/jigmq/internal/testutil"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -82,15 +83,7 @@ func TestAPIOutcomes(t *testing.T) {
 // never (a routed request that times out).
 func rawQueue(t *testing.T, serial string, reply []byte) string {
 	t.Helper()
-	conn, err := amqp.Dial(testURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := testutil.RawChannel(t, testURL())
 	q, err := ch.QueueDeclare("jig."+serial, false, true, true, false, nil)
 	if err == nil {
 		err = ch.QueueBind(q.Name, serial+".Req.*", "amq.topic", false, nil)

@@ -16,9 +16,10 @@ type RawCaller struct {
 	Replies <-chan amqp.Delivery // what arrives on it
 }
 
-// NewRawCaller dials url and sets the caller up, failing the test if it
-// cannot.
-func NewRawCaller(t testing.TB, url string) *RawCaller {
+// RawChannel is a plain amqp091-go channel on a connection of its own to
+// url, for publishing or binding what the project's client never would; it
+// is closed at the end of the test.
+func RawChannel(t testing.TB, url string) *amqp.Channel {
 	t.Helper()
 	conn, err := amqp.Dial(url)
 	if err != nil {
@@ -29,6 +30,14 @@ func NewRawCaller(t testing.TB, url string) *RawCaller {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ch
+}
+
+// NewRawCaller dials url and sets the caller up, failing the test if it
+// cannot.
+func NewRawCaller(t testing.TB, url string) *RawCaller {
+	t.Helper()
+	ch := RawChannel(t, url)
 	q, err := ch.QueueDeclare("", false, true, true, false, nil)
 	if err != nil {
 		t.Fatal(err)
