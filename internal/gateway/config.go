@@ -7,14 +7,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/manager"
 	"github.com/jigmq/jigmq/mqmanager"
-	"gopkg.in/yaml.v3"
 )
 
 // Config is jig-gateway's configuration file. Every field has a default.
@@ -79,9 +77,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		if err != nil {
 			return cfg, err
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		if err := manager.DecodeStrict(bytes.NewReader(data), &cfg); err != nil {
 			return cfg, fmt.Errorf("%s: %w", path, err)
 		}
 	}

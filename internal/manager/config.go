@@ -92,12 +92,19 @@ func DefaultConfig() Config {
 // error.
 func Decode(r io.Reader) (Config, error) {
 	cfg := DefaultConfig()
+	return cfg, DecodeStrict(r, &cfg)
+}
+
+// DecodeStrict reads YAML from r over v's values, the way the daemons'
+// configuration files are read: a key v has no field for is an error, not
+// ignored; an empty document changes nothing.
+func DecodeStrict(r io.Reader, v any) error {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return cfg, err
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return err
 	}
-	return cfg, nil
+	return nil
 }
 
 // Load reads the file at path (none if path is empty) and applies the
