@@ -68,11 +68,11 @@ func (b *bench) gatewayVersusClient(ctx context.Context, g *gatewayProc, serial 
 			return httpStatus(ctx, hc, g.base+"/api/v1/fixtures/"+serial+"/status")
 		})},
 	}
-	seq, err := alternate(ctx, b.iters(300, 20), 1, b.iters(4, 1), vs)
+	seq, err := alternate(ctx, b.iters(300, 20), 1, b.iters(4, 1), vs, nil)
 	if err != nil {
 		return fmt.Errorf("seq: %w", err)
 	}
-	par, err := alternate(ctx, b.iters(2000, 128), 64, b.iters(3, 1), vs)
+	par, err := alternate(ctx, b.iters(2000, 128), 64, b.iters(3, 1), vs, nil)
 	if err != nil {
 		return fmt.Errorf("64inflight: %w", err)
 	}

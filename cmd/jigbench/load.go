@@ -15,6 +15,17 @@ import (
 type result struct {
 	lat  []time.Duration
 	wall time.Duration
+	cpu  cpuSample // CPU used during the run (zero when not measured)
+}
+
+// cpuPerReq is the CPU of this process and of the broker per request, in
+// microseconds.
+func (r result) cpuPerReq() (self, broker float64) {
+	if len(r.lat) == 0 {
+		return 0, 0
+	}
+	n := float64(len(r.lat))
+	return float64(r.cpu.self.Microseconds()) / n, float64(r.cpu.broker.Microseconds()) / n
 }
 
 func (r result) n() int { return len(r.lat) }
@@ -46,6 +57,8 @@ func merge(rs ...result) result {
 	for _, r := range rs {
 		out.lat = append(out.lat, r.lat...)
 		out.wall += r.wall
+		out.cpu.self += r.cpu.self
+		out.cpu.broker += r.cpu.broker
 	}
 	slices.Sort(out.lat)
 	return out

@@ -75,7 +75,7 @@ func (b *bench) compareLoads(ctx context.Context, sec string, mode mqmanager.Rep
 		inflight, n int
 	}{{"seq", 1, b.iters(300/slow, 20)}, {"64inflight", 64, b.iters(3000/slow, 128)}}
 	for _, ld := range loads {
-		merged, err := alternate(ctx, ld.n, ld.inflight, b.iters(4, 1), vs)
+		merged, err := alternate(ctx, ld.n, ld.inflight, b.iters(4, 1), vs, b.cpu)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ld.name, err)
 		}
@@ -86,8 +86,9 @@ func (b *bench) compareLoads(ctx context.Context, sec string, mode mqmanager.Rep
 
 // alternate drives each variant n times with inflight callers, in rounds
 // alternating between them (ABCD ABCD ...) after a discarded warm-up round
-// of n/5, and returns each variant's rounds merged.
-func alternate(ctx context.Context, n, inflight, rounds int, vs []variant) ([]result, error) {
+// of n/5, and returns each variant's rounds merged, with the CPU they used
+// if cpu is not nil.
+func alternate(ctx context.Context, n, inflight, rounds int, vs []variant, cpu *cpuMeter) ([]result, error) {
 	res := make([][]result, len(vs))
 	for round := range rounds + 1 {
 		k := n
@@ -95,7 +96,9 @@ func alternate(ctx context.Context, n, inflight, rounds int, vs []variant) ([]re
 			k = max(n/5, 10)
 		}
 		for i, v := range vs {
+			before := cpu.sample()
 			r, err := drive(ctx, k, inflight, v.call)
+			r.cpu = cpu.sample().sub(before)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", v.name, err)
 			}
@@ -140,6 +143,29 @@ func (b *bench) recordLoad(sec, load string, vs []variant, rs []result) {
 			rp.add(row{section: sec, name: name + " p99", value: ms(r.p99()), unit: "ms", base: ms(br.p99()), tgt: p99t})
 		}
 		rp.add(row{section: sec, name: name + " thrpt", value: r.rps(), unit: "req/s", base: br.rps(), tgt: tt})
+	}
+	if load != "seq" {
+		b.recordCPU(sec, load, vs, rs)
+	}
+}
+
+// recordCPU adds each variant's CPU per request, this process's (caller
+// and, for the project's server, the in-process manager) and the broker's,
+// against the baseline's.
+func (b *bench) recordCPU(sec, load string, vs []variant, rs []result) {
+	bs, bb := rs[0].cpuPerReq()
+	for i, v := range vs {
+		s, br := rs[i].cpuPerReq()
+		base := func(x float64) float64 {
+			if i == 0 {
+				return 0
+			}
+			return x
+		}
+		b.rep.add(row{section: sec, name: v.name + " " + load + " cpu go", value: s, unit: "us/req", base: base(bs), tgt: none})
+		if b.cpu.brokerPID != 0 {
+			b.rep.add(row{section: sec, name: v.name + " " + load + " cpu broker", value: br, unit: "us/req", base: base(bb), tgt: none})
+		}
 	}
 }
 

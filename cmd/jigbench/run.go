@@ -39,6 +39,7 @@ type bench struct {
 	rep    report
 	env    *procEnv // built binaries and processes, started on first use
 	inproc *inprocManager
+	cpu    *cpuMeter // this process's and the broker's CPU
 }
 
 // section is one group of measurements.
@@ -145,7 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	b := &bench{url: o.url, quick: o.quick, stderr: stderr}
+	b := &bench{url: o.url, quick: o.quick, stderr: stderr, cpu: newCPUMeter(o.url)}
 	if b.tmp, err = os.MkdirTemp("", "jigbench-"); err != nil {
 		return err
 	}
