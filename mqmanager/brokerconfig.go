@@ -23,7 +23,7 @@ type BrokerConfig struct {
 	// Heartbeat interval. Default DefaultHeartbeat (5 s).
 	Heartbeat time.Duration `yaml:"heartbeat"`
 	// Prefetch is how many requests the broker sends a Server ahead
-	// (ServerConfig.Prefetch). Default DefaultPrefetch (8).
+	// (ServerConfig.Prefetch). Default DefaultPrefetch (32).
 	Prefetch int `yaml:"prefetch"`
 	// ReconnectMax caps a Server's reconnect backoff
 	// (ServerConfig.ReconnectMax). Default DefaultReconnectMax (5 s).

@@ -76,7 +76,7 @@ type ServerLimits struct {
 
 // The defaults of ServerConfig and ServerLimits.
 const (
-	DefaultPrefetch       = 8
+	DefaultPrefetch       = 32
 	DefaultConcurrency    = 16
 	DefaultComputeQueue   = 32
 	DefaultMaxBody        = 64 << 10

@@ -132,11 +132,12 @@ func (ss *session) invoke(ctx context.Context, req *Request, call callFunc) (res
 
 // publish sends a reply through the default exchange. A reply queue that no
 // longer exists drops the reply silently at the broker; that is the caller's
-// timeout, and the server goes on.
+// timeout, and the server goes on. amqp091-go looks at a publish's context
+// only before it writes, so none is made per reply: a write blocked on a
+// frozen link ends when the session closes the connection's socket (its
+// probe or the broker's close notices the link's loss).
 func (ss *session) publish(replyTo, corrID, contentType string, body []byte) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := ss.ch.PublishWithContext(ctx, "", replyTo, false, false, amqp.Publishing{
+	err := ss.ch.PublishWithContext(context.Background(), "", replyTo, false, false, amqp.Publishing{
 		ContentType: contentType, CorrelationId: corrID, Body: body,
 		Timestamp: time.Now(), AppId: ss.s.cfg.AppID, UserId: ss.user,
 	})
