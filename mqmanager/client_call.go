@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,6 +44,15 @@ type event struct {
 // ErrTimeout (ctx's deadline passed); ErrBrokerUnreachable; ctx.Err() when
 // ctx is cancelled; ErrClosed.
 func (c *Client) Request(ctx context.Context, serial, method string, body any) (*Reply, error) {
+	raw, err := c.request(ctx, serial, method, body)
+	if err != nil {
+		return nil, err
+	}
+	return decodeReply(serial, method, raw)
+}
+
+// request is Request's round trip: the reply's body, undecoded.
+func (c *Client) request(ctx context.Context, serial, method string, body any) ([]byte, error) {
 	if err := CheckSerial(serial); err != nil {
 		return nil, err
 	}
@@ -54,10 +64,7 @@ func (c *Client) Request(ctx context.Context, serial, method string, body any) (
 		contentType: ContentType, body: payload}
 	var raw []byte
 	err = c.roundTrip(ctx, t, 1, func(d *amqp.Delivery) bool { raw = d.Body; return true })
-	if err != nil {
-		return nil, err
-	}
-	return decodeReply(serial, method, raw)
+	return raw, err
 }
 
 // Broadcast sends method to every manager (serial "_all") and calls each for
@@ -161,7 +168,7 @@ func (c *Client) publishing(ctx context.Context, id string, t target) amqp.Publi
 		Timestamp: time.Now(), AppId: c.cfg.AppID}
 	if deadline, ok := ctx.Deadline(); ok {
 		ms := int64(math.Ceil(float64(time.Until(deadline)) / float64(time.Millisecond)))
-		p.Expiration = fmt.Sprint(max(ms, 1))
+		p.Expiration = strconv.FormatInt(max(ms, 1), 10)
 		p.Headers = amqp.Table{DeadlineHeader: deadline.UnixMilli()}
 	}
 	return p

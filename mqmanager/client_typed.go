@@ -23,7 +23,31 @@ func (e *RawReplyError) Error() string {
 // result. The outcome is the result, or exactly one of the errors of
 // Client.Request, or a *RawReplyError.
 func Call[A, R any](ctx context.Context, c *Client, serial string, m jigapi.Method[A, R], args A) (R, error) {
-	r, err := c.Request(ctx, serial, m.Name(), args)
+	body, err := c.request(ctx, serial, m.Name(), args)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	return decodeResult[R](serial, m.Name(), body)
+}
+
+// decodeResult is decodeReply then resultOf in one pass over the body, for
+// the common case: an ok envelope whose result decodes into R. Anything
+// else (an error reply, a raw reply, a result that is null, missing or not
+// an R) goes the two-pass way, which tells those cases apart.
+func decodeResult[R any](serial, method string, body []byte) (R, error) {
+	var env struct { // decodeReply's envelope, with the result typed
+		OK        *bool      `json:"ok"`
+		Serial    string     `json:"serial"`
+		Method    string     `json:"method"`
+		Result    *R         `json:"result"`
+		Error     *wireError `json:"error"`
+		ElapsedMS float64    `json:"elapsed_ms"`
+	}
+	if json.Unmarshal(body, &env) == nil && env.OK != nil && *env.OK && env.Result != nil {
+		return *env.Result, nil
+	}
+	r, err := decodeReply(serial, method, body)
 	if err != nil {
 		var zero R
 		return zero, err
