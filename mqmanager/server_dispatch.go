@@ -10,22 +10,22 @@ import (
 )
 
 // accept validates a delivery, acks it (a request is never redelivered and
-// run twice) and starts its handler in its lane (see lanes). A compute
+// run twice; see acks) and starts its handler in its lane (see lanes). A compute
 // request that finds its lane full is answered busy from the general lane.
 func (ss *session) accept(ctx, hctx context.Context, d amqp.Delivery) {
 	if !ss.s.authorized(ss.log, &d) {
-		d.Ack(false)
+		ss.acks.mark(&d)
 		return
 	}
 	req, ok := ss.request(&d)
 	if !ok {
-		d.Ack(false)
+		ss.acks.mark(&d)
 		return
 	}
 	call := ss.call
 	if ss.s.computeBound(req) {
 		if ss.lanes.enter() {
-			d.Ack(false)
+			ss.acks.mark(&d)
 			go func() {
 				defer ss.lanes.leave()
 				ss.handle(hctx, req, call)
@@ -34,10 +34,13 @@ func (ss *session) accept(ctx, hctx context.Context, d amqp.Delivery) {
 		}
 		call = ss.busy
 	}
-	if !ss.lanes.acquire(ctx) {
-		return
+	if !ss.lanes.tryAcquire() {
+		ss.acks.flush() // the broker has the acks before the reader waits
+		if !ss.lanes.acquire(ctx) {
+			return
+		}
 	}
-	d.Ack(false)
+	ss.acks.mark(&d)
 	go func() {
 		defer ss.lanes.release()
 		ss.handle(hctx, req, call)

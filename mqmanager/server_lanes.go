@@ -45,16 +45,31 @@ func newLanes(cfg *ServerConfig, running *atomic.Int64) *lanes {
 		compute: make(chan struct{}, cfg.ComputeSlots), running: running}
 }
 
+// tryAcquire takes a general slot if one is free, at once.
+func (l *lanes) tryAcquire() bool {
+	select {
+	case l.general <- struct{}{}:
+		l.took()
+		return true
+	default:
+		return false
+	}
+}
+
 // acquire waits for a general slot, until ctx ends.
 func (l *lanes) acquire(ctx context.Context) bool {
 	select {
 	case l.general <- struct{}{}:
-		l.wg.Add(1)
-		l.running.Add(1)
+		l.took()
 		return true
 	case <-ctx.Done():
 		return false
 	}
+}
+
+func (l *lanes) took() {
+	l.wg.Add(1)
+	l.running.Add(1)
 }
 
 func (l *lanes) release() {

@@ -17,6 +17,7 @@ type session struct {
 	s       *Server
 	log     *slog.Logger
 	ch      *amqp.Channel // requests and replies
+	acks    *acks         // of the requests, batched
 	tag     string
 	user    string // user_id of replies: the connection's user
 	lanes   *lanes
@@ -105,6 +106,7 @@ func (ss *session) setup(conn *amqp.Connection) (l links, err error) {
 	if l.req, err = ss.ch.Consume(queue, ss.tag, false, true, false, false, nil); err != nil {
 		return l, fmt.Errorf("consume %s: %w", queue, err)
 	}
+	ss.acks = newAcks(ss.ch, cfg.Prefetch)
 	for _, p := range ss.plugins {
 		if err = p.open(conn); err != nil {
 			return l, err
@@ -153,6 +155,24 @@ func (ss *session) serve(ctx context.Context, l links) error {
 				return ss.lost(fmt.Errorf("consumer cancelled"), hcancel)
 			}
 			ss.accept(ctx, hctx, d)
+			ss.acceptReady(ctx, hctx, l.req)
+		}
+	}
+}
+
+// acceptReady accepts the deliveries that are ready now, up to a batch of
+// acks, then flushes the acks: a burst of requests is acked in one frame.
+func (ss *session) acceptReady(ctx, hctx context.Context, req <-chan amqp.Delivery) {
+	defer ss.acks.flush()
+	for ss.acks.pending() {
+		select {
+		case d, ok := <-req:
+			if !ok {
+				return // the loop sees the close next
+			}
+			ss.accept(ctx, hctx, d)
+		default:
+			return
 		}
 	}
 }

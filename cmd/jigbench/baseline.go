@@ -1,8 +1,11 @@
 package main
 
 import (
+	"time"
+
 	"context"
 	"errors"
+	"github.com/jigmq/jigmq/mqmanager"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,13 +19,52 @@ import (
 // amq.topic with the contract's routing key, so the broker does the same
 // routing work for both.
 
+// contractProps, when on, makes the bare RPC carry the properties this
+// contract puts on every message (docs/protocol.md): a request's
+// timestamp, app_id, user_id, expiration and deadline header, a reply's
+// timestamp, app_id and user_id. The broker checks user_id against the
+// connection and keeps a per-message TTL for expiration, so they cost it
+// CPU; the bare RPC with them is the ceiling of any client and manager of
+// this contract on this broker.
+type contractProps struct {
+	on   bool
+	user string // the URL's user, the user_id the broker accepts
+}
+
+func newContractProps(rawURL string) contractProps {
+	user := "guest"
+	if u, err := amqp.ParseURI(rawURL); err == nil {
+		user = u.Username
+	}
+	return contractProps{on: true, user: user}
+}
+
+// request adds a request's properties for the deadline of ctx.
+func (p contractProps) request(ctx context.Context, pub *amqp.Publishing) {
+	if !p.on {
+		return
+	}
+	pub.Timestamp, pub.AppId, pub.UserId = time.Now(), "jigbench", p.user
+	if deadline, ok := ctx.Deadline(); ok {
+		pub.Expiration = strconv.FormatInt(max(time.Until(deadline).Milliseconds(), 1), 10)
+		pub.Headers = amqp.Table{mqmanager.DeadlineHeader: deadline.UnixMilli()}
+	}
+}
+
+// reply adds a reply's properties.
+func (p contractProps) reply(pub *amqp.Publishing) {
+	if p.on {
+		pub.Timestamp, pub.AppId, pub.UserId = time.Now(), "jigbench", p.user
+	}
+}
+
 // echoServer is the baseline's server.
 type echoServer struct {
 	conn *amqp.Connection
 	done chan struct{}
 }
 
-func startEcho(url, serial string) (*echoServer, error) {
+func startEcho(url, serial string, props contractProps) (*echoServer, error) {
 	conn, err := amqp.Dial(url)
 	if err != nil {
 		return nil, err
@@ -51,8 +93,9 @@ func startEcho(url, serial string) (*echoServer, error) {
 		defer close(s.done)
 		for d := range msgs {
 			d.Ack(false)
-			ch.PublishWithContext(context.Background(), "", d.ReplyTo, false, false, amqp.Publishing{
-				ContentType: d.ContentType, CorrelationId: d.CorrelationId, Body: d.Body})
+			pub := amqp.Publishing{ContentType: d.ContentType, CorrelationId: d.CorrelationId, Body: d.Body}
+			props.reply(&pub)
+			ch.PublishWithContext(context.Background(), "", d.ReplyTo, false, false, pub)
 		}
 	}()
 	return s, nil
@@ -72,6 +115,7 @@ type rawCaller interface {
 // rawMux is the shared-queue or direct reply-to caller: one channel, one
 // consumer, replies matched by correlation id.
 type rawMux struct {
+	props   contractProps
 	conn    *amqp.Connection
 	ch      *amqp.Channel
 	queue   string
@@ -80,12 +124,12 @@ type rawMux struct {
 	pending map[string]chan struct{}
 }
 
-func dialMux(url string, direct bool) (*rawMux, error) {
+func dialMux(url string, direct bool, props contractProps) (*rawMux, error) {
 	conn, err := amqp.Dial(url)
 	if err != nil {
 		return nil, err
 	}
-	m := &rawMux{conn: conn, queue: "amq.rabbitmq.reply-to", pending: map[string]chan struct{}{}}
+	m := &rawMux{props: props, conn: conn, queue: "amq.rabbitmq.reply-to", pending: map[string]chan struct{}{}}
 	m.ch, err = conn.Channel()
 	if err == nil && !direct {
 		var q amqp.Queue
@@ -123,8 +167,9 @@ func (m *rawMux) call(ctx context.Context, key string, body []byte) error {
 		delete(m.pending, id)
 		m.mu.Unlock()
 	}()
-	err := m.ch.PublishWithContext(ctx, "amq.topic", key, true, false, amqp.Publishing{
-		ContentType: "application/json", CorrelationId: id, ReplyTo: m.queue, Body: body})
+	pub := amqp.Publishing{ContentType: "application/json", CorrelationId: id, ReplyTo: m.queue, Body: body}
+	m.props.request(ctx, &pub)
+	err := m.ch.PublishWithContext(ctx, "amq.topic", key, true, false, pub)
 	if err != nil {
 		return err
 	}
@@ -142,17 +187,18 @@ func (m *rawMux) close() { m.conn.Close() }
 // server-named exclusive queue, consumes it, publishes, waits, and cancels
 // the consumer (auto-delete drops the queue). A caller reuses its channel.
 type rawPerRequest struct {
+	props contractProps
 	conn  *amqp.Connection
 	seq   atomic.Uint64
 	chans chan *amqp.Channel // idle channels
 }
 
-func dialPerRequest(url string) (*rawPerRequest, error) {
+func dialPerRequest(url string, props contractProps) (*rawPerRequest, error) {
 	conn, err := amqp.Dial(url)
 	if err != nil {
 		return nil, err
 	}
-	return &rawPerRequest{conn: conn, chans: make(chan *amqp.Channel, 256)}, nil
+	return &rawPerRequest{props: props, conn: conn, chans: make(chan *amqp.Channel, 256)}, nil
 }
 
 func (p *rawPerRequest) call(ctx context.Context, key string, body []byte) error {
@@ -184,8 +230,9 @@ func (p *rawPerRequest) roundTrip(ctx context.Context, ch *amqp.Channel, key str
 	if err != nil {
 		return err
 	}
-	err = ch.PublishWithContext(ctx, "amq.topic", key, true, false, amqp.Publishing{
-		ContentType: "application/json", CorrelationId: tag, ReplyTo: q.Name, Body: body})
+	pub := amqp.Publishing{ContentType: "application/json", CorrelationId: tag, ReplyTo: q.Name, Body: body}
+	p.props.request(ctx, &pub)
+	err = ch.PublishWithContext(ctx, "amq.topic", key, true, false, pub)
 	if err != nil {
 		return err
 	}

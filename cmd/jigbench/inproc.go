@@ -76,11 +76,11 @@ func (b *bench) dial(ctx context.Context, mode mqmanager.ReplyMode) (*mqmanager.
 		ReplyMode: mode, AppID: "jigbench"})
 }
 
-func dialRaw(url string, mode mqmanager.ReplyMode) (rawCaller, error) {
+func dialRaw(url string, mode mqmanager.ReplyMode, props contractProps) (rawCaller, error) {
 	if mode == mqmanager.ReplyPerRequest {
-		return dialPerRequest(url)
+		return dialPerRequest(url, props)
 	}
-	return dialMux(url, mode == mqmanager.ReplyDirect)
+	return dialMux(url, mode == mqmanager.ReplyDirect, props)
 }
 
 // noFixtureSection measures how fast a request to a serial nobody serves

@@ -10,9 +10,15 @@ import (
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
+// contractVariant is the bare RPC with the contract's properties on its
+// messages (contractProps): what the broker's share of the contract costs.
+const contractVariant = "bare+props"
+
 // variant is one pairing of caller and server in an rpc section. Besides
 // the baseline (bare caller, bare echo server) and the project (Client,
-// manager), the two crossed pairings tell which side costs what.
+// manager), the two crossed pairings tell which side costs what, and the
+// bare pair carrying the contract's properties (contractVariant) tells
+// what the contract itself costs the broker.
 type variant struct {
 	name string
 	call func(context.Context) error
@@ -26,23 +32,34 @@ func rpcSection(mode mqmanager.ReplyMode) func(context.Context, *bench) error {
 		if err != nil {
 			return err
 		}
-		echoSerial := b.serial("E")
-		echo, err := startEcho(b.url, echoSerial)
+		echoSerial, propsSerial := b.serial("E"), b.serial("P")
+		props := newContractProps(b.url)
+		echo, err := startEcho(b.url, echoSerial, contractProps{})
 		if err != nil {
 			return err
 		}
 		defer echo.close()
-		raw, err := dialRaw(b.url, mode)
+		echoProps, err := startEcho(b.url, propsSerial, props)
+		if err != nil {
+			return err
+		}
+		defer echoProps.close()
+		raw, err := dialRaw(b.url, mode, contractProps{})
 		if err != nil {
 			return err
 		}
 		defer raw.close()
+		rawProps, err := dialRaw(b.url, mode, props)
+		if err != nil {
+			return err
+		}
+		defer rawProps.close()
 		c, err := b.dial(ctx, mode)
 		if err != nil {
 			return err
 		}
 		defer c.Close()
-		bare := func(serial string) func(context.Context) error {
+		bare := func(raw rawCaller, serial string) func(context.Context) error {
 			key := mqmanager.RoutingKey(serial, jigapi.Ping.Name())
 			return withTimeout(requestTimeout, func(ctx context.Context) error { return raw.call(ctx, key, []byte("{}")) })
 		}
@@ -56,8 +73,9 @@ func rpcSection(mode mqmanager.ReplyMode) func(context.Context, *bench) error {
 				return err
 			})
 		}
-		vs := []variant{{"baseline", bare(echoSerial)}, {"client", client(m.serial)},
-			{"bare->manager", bare(m.serial)}, {"client->echo", client(echoSerial)}}
+		vs := []variant{{"baseline", bare(raw, echoSerial)}, {"client", client(m.serial)},
+			{"bare->manager", bare(raw, m.serial)}, {"client->echo", client(echoSerial)},
+			{contractVariant, bare(rawProps, propsSerial)}}
 		return b.compareLoads(ctx, "rpc/"+mode.String(), mode, vs)
 	}
 }
@@ -143,6 +161,10 @@ func (b *bench) recordLoad(sec, load string, vs []variant, rs []result) {
 			rp.add(row{section: sec, name: name + " p99", value: ms(r.p99()), unit: "ms", base: ms(br.p99()), tgt: p99t})
 		}
 		rp.add(row{section: sec, name: name + " thrpt", value: r.rps(), unit: "req/s", base: br.rps(), tgt: tt})
+	}
+	if i := len(vs) - 1; vs[i].name == contractVariant {
+		rp.add(row{section: sec, name: "client " + load + " thrpt vs " + contractVariant, value: rs[1].rps(),
+			unit: "req/s", base: rs[i].rps(), tgt: none})
 	}
 	if load != "seq" {
 		b.recordCPU(sec, load, vs, rs)

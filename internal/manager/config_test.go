@@ -106,7 +106,7 @@ func TestDefaultsAsDocumented(t *testing.T) {
 	}
 	b := def.Broker
 	if !reflect.DeepEqual(b.URLs, []string{"amqp://guest:guest@127.0.0.1:5672/"}) || b.Heartbeat != 5*time.Second ||
-		b.Prefetch != 8 || b.ReconnectMax != 5*time.Second || !b.TLS.IsZero() || b.User != "" || b.Password != "" {
+		b.Prefetch != 32 || b.ReconnectMax != 5*time.Second || !b.TLS.IsZero() || b.User != "" || b.Password != "" {
 		t.Errorf("broker defaults %+v", b)
 	}
 	if def.Fib.MaxN != 1_000_000 || def.Log != (Log{Level: "info", Format: "text"}) {
