@@ -44,10 +44,12 @@ func TestPerRequestRefusedDeclare(t *testing.T) {
 	}
 }
 
-// TestPerRequestChannelsPooled: requests reuse the link's channels (no
-// more are opened than were in flight at once), each request's queue is
-// client-named and gone after it, and every outcome stays exact on a
-// reused channel: a no-fixture return goes to its own request only.
+// TestPerRequestChannelsPooled: requests reuse the link's channels (a
+// channel is back in the pool once its request's cancel is confirmed, so
+// sequential requests share a few channels instead of opening one each),
+// each request's queue is client-named and gone after it, and every outcome
+// stays exact on a reused channel: a no-fixture return goes to its own
+// request only.
 func TestPerRequestChannelsPooled(t *testing.T) {
 	srv := startServerWith(t, nil, func(s *Server) {
 		testHandlers(s)
@@ -69,8 +71,10 @@ func TestPerRequestChannelsPooled(t *testing.T) {
 			t.Fatalf("request %d to nobody: want no fixture, got %v", i, err)
 		}
 	}
-	if n := idleChans(t, c); n != 1 {
-		t.Fatalf("%d idle channels after sequential requests, want 1", n)
+	// A request does not wait for its channel's cancel, so the next one may
+	// find it still cancelling and take another: a handful, never 40.
+	if n := idleChans(t, c); n < 1 || n > 8 {
+		t.Fatalf("%d idle channels after 40 sequential requests, want 1 to 8", n)
 	}
 	var wg sync.WaitGroup
 	for range 8 {
