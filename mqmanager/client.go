@@ -65,6 +65,16 @@ type ClientConfig struct {
 	ReplyUser func(serial string) string
 	// Logger receives the client's logs; nil logs nothing.
 	Logger *slog.Logger
+	// ShortLived says the client is closed right after a few requests, as
+	// in a jigctl run. In the per-request mode a request's reply queue is
+	// then left to the client's Close (the connection's close deletes its
+	// exclusive queues) instead of being cancelled when the request ends:
+	// the broker deletes the queue before it confirms a cancel, and a close
+	// waits for a cancel in progress, so a process that cancels and then
+	// closes waits for both (close p50 1.7 ms after a cancel, 1.2 ms
+	// without, on a busy broker). A client that goes on making requests
+	// must not set it: their queues would last until it closes.
+	ShortLived bool
 }
 
 // Client sends requests to managers and multiplexes their replies. It is

@@ -124,3 +124,45 @@ func queueExists(t *testing.T, name string) bool {
 	}
 	return ae.Code == amqp.ResourceLocked
 }
+
+// TestPerRequestShortLived: a short-lived client's outcomes are the same,
+// its reply queues are left to its Close (not cancelled when each request
+// ends), and Close deletes them.
+func TestPerRequestShortLived(t *testing.T) {
+	srv := startServerWith(t, nil, func(s *Server) {
+		testHandlers(s)
+		s.Handle("ReplyTo", HandlerFunc(func(_ context.Context, r *Request) (any, error) { return r.ReplyTo, nil }))
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{testURL()}}, ShortLived: true, AppID: "mqmanager-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var queues []string
+	for i := range 3 {
+		r, err := c.Request(ctxTimeout(t, 5*time.Second), srv.serial, "ReplyTo", nil)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		queues = append(queues, strings.Trim(string(r.Result), `"`))
+	}
+	if _, err := c.Request(ctxTimeout(t, 5*time.Second), uniqueSerial(t), "Echo", nil); !errors.Is(err, ErrNoFixture) {
+		t.Fatalf("request to nobody: want no fixture, got %v", err)
+	}
+	if _, err := c.Request(ctxTimeout(t, 300*time.Millisecond), srv.serial, "Echo", echoArgs{Sleep: "5s"}); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("slow request: want timeout, got %v", err)
+	}
+	for _, q := range queues {
+		if !queueExists(t, q) {
+			t.Fatalf("reply queue %s gone before Close: a short-lived client leaves it to Close", q)
+		}
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queues {
+		waitFor(t, func() bool { return !queueExists(t, q) })
+	}
+}
