@@ -244,12 +244,13 @@ type link struct {
 	muxMu sync.Mutex
 	mux   *mux // the shared or direct reply path, made on first use
 
-	idle chan *replyChan // the per-request mode's idle channels
+	idle   chan *replyChan // the per-request mode's idle channels
+	spares *spares         // and its queues declared ahead (client_spare.go)
 }
 
 func newLink(conn *wire, user string) *link {
 	return &link{conn: conn, user: user, closed: conn.NotifyClose(make(chan *amqp.Error, 1)), dead: make(chan struct{}),
-		idle: make(chan *replyChan, maxIdleReplyChans)}
+		idle: make(chan *replyChan, maxIdleReplyChans), spares: newSpares()}
 }
 
 // watch waits for the connection to close, closes its socket (a publish

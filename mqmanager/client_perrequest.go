@@ -112,11 +112,14 @@ func (rc *replyChan) use(cl *call) {
 	rc.mu.Unlock()
 }
 
-// send declares and consumes queue with no-wait and publishes pub, in one
-// flight. A failure of a closed channel is reported as why it closed.
-func (rc *replyChan) send(ctx context.Context, l *link, queue string, t target, pub amqp.Publishing) (<-chan amqp.Delivery, error) {
-	if _, err := rc.ch.QueueDeclare(queue, false, true, true, true, nil); err != nil {
-		return nil, rc.failure(ctx, l, "declare reply queue", err)
+// send declares (unless declared: a spare) and consumes queue with no-wait
+// and publishes pub, in one flight. A failure of a closed channel is
+// reported as why it closed.
+func (rc *replyChan) send(ctx context.Context, l *link, queue string, declared bool, t target, pub amqp.Publishing) (<-chan amqp.Delivery, error) {
+	if !declared {
+		if _, err := rc.ch.QueueDeclare(queue, false, true, true, true, nil); err != nil {
+			return nil, rc.failure(ctx, l, "declare reply queue", err)
+		}
 	}
 	deliveries, err := rc.ch.Consume(queue, queue, true, true, false, true, nil)
 	if err != nil {
@@ -161,6 +164,12 @@ func (rc *replyChan) release(c *Client, l *link, queue string) {
 	if c.cfg.ShortLived || isClosed(rc.dead) || rc.ch.Cancel(queue, false) != nil {
 		return
 	}
+	rc.pool(l)
+}
+
+// pool gives the channel back to the link, or closes it when the pool is
+// full.
+func (rc *replyChan) pool(l *link) {
 	select {
 	case l.idle <- rc:
 	default:
@@ -177,16 +186,16 @@ func (c *Client) startPerRequest(ctx context.Context, l *link, cl *call, t targe
 	quit, ready, dead := make(chan struct{}), make(chan error, 1), make(chan struct{})
 	var deadErr error
 	cl.dead, cl.err = dead, func() error { return deadErr }
+	queue, declared := c.replyQueue(l, cl, &pub)
 	ok := c.spawn(func() {
 		rc, err := c.replyChan(l)
 		if err != nil {
 			ready <- err
 			return
 		}
-		queue := ReplyQueuePrefix + cl.id
 		rc.use(cl)
 		defer rc.release(c, l, queue)
-		deliveries, err := rc.send(ctx, l, queue, t, pub)
+		deliveries, err := rc.send(ctx, l, queue, declared, t, pub)
 		ready <- err
 		if err != nil {
 			return
