@@ -17,7 +17,8 @@ type ReplyMode int
 const (
 	// ReplyPerRequest declares a fresh exclusive queue for each request,
 	// named by the client (ReplyQueuePrefix), gone with the request (the
-	// default, and what jigctl uses).
+	// default, and what jigctl uses). A long-lived client declares a couple
+	// ahead of its requests (client_spare.go), each still used by one.
 	ReplyPerRequest ReplyMode = iota
 	// ReplyShared uses one exclusive queue per client connection; replies
 	// are matched by correlation id.
