@@ -95,7 +95,8 @@
 // registration in server_typed.go). The client, what jigctl and controller
 // programs use: client*.go (connections in client.go, one request in
 // client_call.go, the reply modes in client_replypath.go and
-// client_perrequest.go, typed calls in
+// client_perrequest.go with its queues declared ahead in client_spare.go,
+// typed calls in
 // client_typed.go). Shared by both: the broker's addresses and dialing with
 // its diagnostics (dial.go, dialerr.go, tlsdial.go, handshake.go,
 // nodes.go), a configuration file's broker section (brokerconfig.go) and

@@ -104,7 +104,7 @@ func (g *globals) fib(cmd *cobra.Command, queue string, args []string) error {
 	if queue != "" {
 		return g.fibQueue(cmd, queue, n)
 	}
-	c, err := g.dial(cmd.Context())
+	c, err := g.dial(cmd.Context(), oneShot)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (g *globals) fib(cmd *cobra.Command, queue string, args []string) error {
 }
 
 func (g *globals) fibQueue(cmd *cobra.Command, queue string, n int) error {
-	c, err := g.dial(cmd.Context())
+	c, err := g.dial(cmd.Context(), oneShot)
 	if err != nil {
 		return err
 	}

@@ -128,3 +128,15 @@ func TestHolderShown(t *testing.T) {
 		t.Errorf("status once released: %q", out)
 	}
 }
+
+// TestLockDefaultOwner: without --owner the lease is taken as user@host
+// (looked up when the lease is taken, not when the flags are built).
+func TestLockDefaultOwner(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), allowOutputs)
+	wantCode(t, 0, "lock", f.serial, "--ttl", "1m")
+	_, errOut := wantCode(t, exitLocked, "lock", f.serial, "--owner", "station-b")
+	if want := `error_reply: locked: held by "` + defaultOwner() + `" until`; !strings.Contains(errOut, want) {
+		t.Fatalf("locked: %s, want %s", errOut, want)
+	}
+	wantCode(t, 0, "unlock", f.serial, "--force")
+}

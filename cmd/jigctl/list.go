@@ -88,7 +88,7 @@ func (g *globals) list(ctx context.Context, expect int, expectedFile string) err
 	if err != nil {
 		return err
 	}
-	c, err := g.dial(ctx)
+	c, err := g.dial(ctx, oneShot)
 	if err != nil {
 		return err
 	}
@@ -242,7 +242,7 @@ func (g *globals) completeSerials(cmd *cobra.Command, args []string, toComplete 
 	}
 	ctx, cancel := context.WithTimeout(ctx, min(g.timeout, completionTimeout))
 	defer cancel()
-	c, err := g.dial(ctx)
+	c, err := g.dial(ctx, oneShot)
 	if err != nil {
 		return nil, directive
 	}

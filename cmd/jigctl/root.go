@@ -105,8 +105,18 @@ func (g *globals) check() error {
 	return nil
 }
 
+// lifetime is how long a command's client lives: oneShot for a command
+// that makes its few requests and exits, ongoing for one that goes on
+// asking (watch, lock --wait, with-lock). See ClientConfig.ShortLived.
+type lifetime bool
+
+const (
+	oneShot lifetime = true
+	ongoing lifetime = false
+)
+
 // dial connects within the timeout; an unreachable broker exits 5.
-func (g *globals) dial(ctx context.Context) (*mqmanager.Client, error) {
+func (g *globals) dial(ctx context.Context, life lifetime) (*mqmanager.Client, error) {
 	mode, _ := mqmanager.ParseReplyMode(g.reply)
 	broker, err := g.tls.broker(g.url)
 	if err != nil {
@@ -114,7 +124,7 @@ func (g *globals) dial(ctx context.Context) (*mqmanager.Client, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
-	cfg := mqmanager.ClientConfig{Broker: broker, ReplyMode: mode, AppID: "jigctl"}
+	cfg := mqmanager.ClientConfig{Broker: broker, ReplyMode: mode, AppID: "jigctl", ShortLived: bool(life)}
 	g.replyUser.configure(&cfg, g.stderr)
 	c, err := mqmanager.Dial(dctx, cfg)
 	if err != nil {

@@ -40,11 +40,11 @@ func callOne[A, R any](ctx context.Context, g *globals, c *mqmanager.Client, ser
 }
 
 // one dials, checks serial, and runs fn with the client.
-func (g *globals) one(ctx context.Context, serial string, fn func(*mqmanager.Client) error) error {
+func (g *globals) one(ctx context.Context, serial string, life lifetime, fn func(*mqmanager.Client) error) error {
 	if err := mqmanager.CheckSerial(serial); err != nil {
 		return cli.Exit(exitUsage, err)
 	}
-	c, err := g.dial(ctx)
+	c, err := g.dial(ctx, life)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 			if interval <= 0 || count < 0 {
 				return cli.Exit(exitUsage, errors.New("--interval must be positive and --count not negative"))
 			}
-			c, err := g.dial(cmd.Context())
+			c, err := g.dial(cmd.Context(), ongoing)
 			if err != nil {
 				return err
 			}
