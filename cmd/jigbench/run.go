@@ -128,6 +128,9 @@ func envOr(name, def string) string {
 // run is the whole program. A MISS is not an error; a section that cannot
 // measure (broker down, lost requests) is, after the other sections ran.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if url := os.Getenv(coldDialEnv); url != "" {
+		return coldDialProbe(url, stdout)
+	}
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
