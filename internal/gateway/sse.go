@@ -49,20 +49,37 @@ func (h *hub) unsubscribe(c chan []byte) {
 }
 
 // publish sends a fixture's new view to every stream, dropping streams
-// whose buffer is full.
+// whose buffer is full. With no stream open it encodes nothing: a live
+// status read through the API (the hot path) then costs no JSON of the
+// row. A stream that subscribes after this check loses nothing: the
+// table was updated before publish was called, and a new stream's
+// snapshot is read after it subscribed (serveEvents).
 func (h *hub) publish(f Fixture) {
+	if h.count() == 0 {
+		return
+	}
 	msg := sseMessage("fixture", f)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	dropped := false
 	for c := range h.subs {
 		select {
 		case c <- msg:
 		default:
 			delete(h.subs, c)
 			close(c)
+			dropped = true
 		}
 	}
-	h.onCount(len(h.subs))
+	if dropped {
+		h.onCount(len(h.subs))
+	}
+}
+
+func (h *hub) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
 }
 
 func sseMessage(event string, v any) []byte {
