@@ -123,7 +123,31 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 				return // too slow: dropped
 			}
 			w.Write(msg)
+			if !drain(w, c) {
+				fl.Flush()
+				return
+			}
 		}
 		fl.Flush()
 	}
+}
+
+// drain writes the messages already waiting on c, so that a burst of
+// changes (a fleet's heartbeats arriving together) goes out in one flush,
+// one write to the socket, rather than one each. It waits for nothing:
+// what has not arrived yet is the next select's. It reports false if c
+// was closed (the stream was dropped as too slow).
+func drain(w http.ResponseWriter, c chan []byte) bool {
+	for range subBuffer {
+		select {
+		case msg, ok := <-c:
+			if !ok {
+				return false
+			}
+			w.Write(msg)
+		default:
+			return true
+		}
+	}
+	return true
 }
