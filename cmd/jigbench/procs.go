@@ -24,7 +24,8 @@ type procEnv struct {
 	started []*procFixture
 }
 
-// procs builds jigctl, jig-manager, jigsim and jig-gateway into the scratch directory
+// procs builds jigctl, jig-manager, jigsim, jig-gateway and barefront (the
+// gateway section's floor) into the scratch directory
 // on first use.
 func (b *bench) procs(ctx context.Context) (*procEnv, error) {
 	if b.env != nil {
@@ -32,7 +33,8 @@ func (b *bench) procs(ctx context.Context) (*procEnv, error) {
 	}
 	e := &procEnv{bin: filepath.Join(b.tmp, "bin")}
 	const mod = "github.com/jigmq/jigmq/cmd/"
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", e.bin+"/", mod+"jigctl", mod+"jig-manager", mod+"jigsim", mod+"jig-gateway")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", e.bin+"/", mod+"jigctl", mod+"jig-manager", mod+"jigsim", mod+"jig-gateway",
+		mod+"jigbench/barefront")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build: %v\n%s", err, out)
 	}
