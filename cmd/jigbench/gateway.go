@@ -31,7 +31,13 @@ func gatewaySection(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
-	if err := b.gatewayVersusClient(ctx, g, m.serial); err != nil {
+	bare, err := b.startFront(ctx, "barefront", m.serial)
+	if err != nil {
+		return err
+	}
+	err = b.gatewayVersusClient(ctx, g, bare, m.serial)
+	bare.stop()
+	if err != nil {
 		return err
 	}
 	if err := b.gatewayStreams(ctx, g); err != nil {
@@ -50,8 +56,10 @@ func gatewaySection(ctx context.Context, b *bench) error {
 
 // gatewayVersusClient compares the HTTP status read with the Client's, and
 // adds the rows: sequential p50 within 1.3x, 64 in flight at least 80% of
-// the Client's throughput.
-func (b *bench) gatewayVersusClient(ctx context.Context, g *gatewayProc, serial string) error {
+// the Client's throughput. The same read through barefront, in the same
+// rounds, is for information: the floor of an HTTP front of the Client on
+// this machine, which tells the cost of HTTP itself from the gateway's.
+func (b *bench) gatewayVersusClient(ctx context.Context, g, bare *gatewayProc, serial string) error {
 	c, err := b.dial(ctx, mqmanager.ReplyDirect)
 	if err != nil {
 		return err
@@ -67,6 +75,9 @@ func (b *bench) gatewayVersusClient(ctx context.Context, g *gatewayProc, serial 
 		{"gateway http", withTimeout(requestTimeout, func(ctx context.Context) error {
 			return httpStatus(ctx, hc, g.base+"/api/v1/fixtures/"+serial+"/status")
 		})},
+		{"bare http front", withTimeout(requestTimeout, func(ctx context.Context) error {
+			return httpStatus(ctx, hc, bare.base+"/api/v1/fixtures/"+serial+"/status")
+		})},
 	}
 	seq, err := alternate(ctx, b.iters(300, 20), 1, b.iters(4, 1), vs, nil)
 	if err != nil {
@@ -80,11 +91,11 @@ func (b *bench) gatewayVersusClient(ctx context.Context, g *gatewayProc, serial 
 	return nil
 }
 
-// gatewayRows adds the rows of the Client (index 0) against HTTP (1),
-// sequential and 64 in flight.
+// gatewayRows adds the rows of the Client (index 0) against HTTP (1) and
+// the bare HTTP front (2), sequential and 64 in flight.
 func (b *bench) gatewayRows(seq, par []result) {
 	sec := "gateway"
-	for i, name := range []string{"Client", "HTTP"} {
+	for i, name := range []string{"Client", "HTTP", "BareHTTP"} {
 		b.rep.addLoad("Gateway/Status/"+name+"/seq", seq[i])
 		b.rep.addLoad("Gateway/Status/"+name+"/64inflight", par[i])
 	}
@@ -98,6 +109,11 @@ func (b *bench) gatewayRows(seq, par []result) {
 		tgt: ratioAtLeast(0.80)})
 	b.rep.add(row{section: sec, name: "http status 64inflight p50", value: ms(hp.p50()), unit: "ms", base: ms(cp.p50()),
 		tgt: none})
+	bs, bp := seq[2], par[2]
+	b.rep.add(row{section: sec, name: "bare http front seq p50 (floor)", value: ms(bs.p50()), unit: "ms", base: ms(cs.p50()),
+		tgt: none})
+	b.rep.add(row{section: sec, name: "bare http front 64inflight thrpt (floor)", value: bp.rps(), unit: "req/s",
+		base: cp.rps(), tgt: none})
 }
 
 // keepAliveClient is an HTTP client keeping up to idle connections to the

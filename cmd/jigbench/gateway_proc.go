@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-// gatewayProc is a jig-gateway process on a loopback port of its own.
+// gatewayProc is a jig-gateway process (or barefront, its floor) on a
+// loopback port of its own.
 type gatewayProc struct {
 	cmd  *exec.Cmd
 	base string // http://127.0.0.1:port
@@ -22,12 +23,19 @@ type gatewayProc struct {
 // address from its stdout, and waits until it answers a status read of
 // serial (it has reached the broker).
 func (b *bench) startGateway(ctx context.Context, serial string) (*gatewayProc, error) {
+	return b.startFront(ctx, "jig-gateway", serial)
+}
+
+// startFront starts the built command name (jig-gateway or barefront) on
+// 127.0.0.1:0, reads its address from its stdout, and waits until it
+// answers a status read of serial.
+func (b *bench) startFront(ctx context.Context, name, serial string) (*gatewayProc, error) {
 	e, err := b.procs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := filepath.Join(b.tmp, "gateway.out")
-	logf, err := os.Create(filepath.Join(b.tmp, "gateway.log"))
+	out := filepath.Join(b.tmp, name+".out")
+	logf, err := os.Create(filepath.Join(b.tmp, name+".log"))
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +45,7 @@ func (b *bench) startGateway(ctx context.Context, serial string) (*gatewayProc, 
 		return nil, err
 	}
 	defer outf.Close()
-	g := &gatewayProc{cmd: exec.Command(filepath.Join(e.bin, "jig-gateway"), "--listen", "127.0.0.1:0", "--url", b.url)}
+	g := &gatewayProc{cmd: exec.Command(filepath.Join(e.bin, name), "--listen", "127.0.0.1:0", "--url", b.url)}
 	g.cmd.Stdout, g.cmd.Stderr = outf, logf
 	if err := g.cmd.Start(); err != nil {
 		return nil, err
@@ -48,21 +56,21 @@ func (b *bench) startGateway(ctx context.Context, serial string) (*gatewayProc, 
 	if err != nil {
 		g.stop()
 		log, _ := os.ReadFile(logf.Name())
-		return nil, fmt.Errorf("jig-gateway: %w; its log:\n%s", err, log)
+		return nil, fmt.Errorf("%s: %w; its log:\n%s", name, err, log)
 	}
 	return g, nil
 }
 
-// awaitAddress polls the gateway's stdout for "dashboard at http://ADDR/",
-// at most 10 s.
+// awaitAddress polls the process's stdout for " at http://ADDR/" (jig-gateway
+// prints "dashboard at", barefront "serving at"), at most 10 s.
 func awaitAddress(ctx context.Context, path string) (string, error) {
-	const marker = "dashboard at "
+	const marker = " at http://"
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		data, _ := os.ReadFile(path)
 		if _, rest, ok := strings.Cut(string(data), marker); ok {
-			if url, _, ok := strings.Cut(rest, "\n"); ok {
-				return strings.TrimSuffix(url, "/"), nil
+			if addr, _, ok := strings.Cut(rest, "\n"); ok {
+				return "http://" + strings.TrimSuffix(addr, "/"), nil
 			}
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -24,11 +24,12 @@ type procEnv struct {
 	started []*procFixture
 }
 
-// procs builds jigctl, jig-manager, jigsim and jig-gateway into the scratch directory
-// on first use, as deploy/package/build-deb.sh builds what is shipped
-// (static, no cgo, stripped): a process's start time and resident memory
-// are those of the binaries a floor runs. A cgo build maps libc and the
-// dynamic loader too: 1.4 MiB more of jig-manager's idle RSS.
+// procs builds jigctl, jig-manager, jigsim, jig-gateway and barefront (the
+// gateway section's floor) into the scratch directory on first use, as
+// deploy/package/build-deb.sh builds what is shipped (static, no cgo,
+// stripped): a process's start time and resident memory are those of the
+// binaries a floor runs. A cgo build maps libc and the dynamic loader too:
+// 1.4 MiB more of jig-manager's idle RSS.
 func (b *bench) procs(ctx context.Context) (*procEnv, error) {
 	if b.env != nil {
 		return b.env, nil
@@ -36,7 +37,7 @@ func (b *bench) procs(ctx context.Context) (*procEnv, error) {
 	e := &procEnv{bin: filepath.Join(b.tmp, "bin")}
 	const mod = "github.com/jigmq/jigmq/cmd/"
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", e.bin+"/",
-		mod+"jigctl", mod+"jig-manager", mod+"jigsim", mod+"jig-gateway")
+		mod+"jigctl", mod+"jig-manager", mod+"jigsim", mod+"jig-gateway", mod+"jigbench/barefront")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build: %v\n%s", err, out)

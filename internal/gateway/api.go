@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jigmq/jigmq/jigapi"
@@ -63,10 +64,14 @@ func (g *Gateway) getFixture(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, f)
 }
 
+// contract is the contract's methods, copied once: jigapi.Methods makes a
+// fresh copy at each call, and methodOf runs on every request.
+var contract = sync.OnceValue(jigapi.Methods)
+
 // methodOf finds the contract's method for a path segment: its name in
 // lower case, "status" for JigStatus.
 func methodOf(seg string) (jigapi.Info, bool) {
-	for _, m := range jigapi.Methods() {
+	for _, m := range contract() {
 		if strings.EqualFold(seg, m.Name) || (seg == "status" && m.Name == jigapi.JigStatus.Name()) {
 			return m, true
 		}
@@ -85,36 +90,44 @@ func (g *Gateway) callMethod(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	start := time.Now()
 	a := answer{Serial: serial, Method: m.Name}
-	var err error
-	a.Result, err = g.ask(ctx, serial, m, args)
+	res, st, err := g.ask(ctx, serial, m, args)
+	if err == nil {
+		a.Result = res
+	}
 	status := classify(err, &a)
 	g.metrics.observe(m.Name, a.Outcome, time.Since(start))
-	if st, ok := a.Result.(jigapi.Status); ok && err == nil {
-		if f, ok := g.fleet.SetStatus(serial, st); ok {
+	if st != nil {
+		if f, ok := g.fleet.SetStatus(serial, *st); ok {
 			g.hub.publish(f)
 		}
 	}
 	writeJSON(w, status, a)
 }
 
-// ask runs one method: typed for those the gateway keeps (JigStatus),
-// passing the result through for the others.
-func (g *Gateway) ask(ctx context.Context, serial string, m jigapi.Info, args json.RawMessage) (any, error) {
+// ask runs one method and passes its result through as the manager sent
+// it (no decode and re-encode on the way). A JigStatus result is also
+// decoded, as the typed Client's Status does, for the fleet row: a result
+// that is not a status is an error, never recorded.
+func (g *Gateway) ask(ctx context.Context, serial string, m jigapi.Info, args json.RawMessage) (json.RawMessage, *jigapi.Status, error) {
 	c, err := g.client()
 	if err != nil {
-		return nil, err
-	}
-	if m.Name == jigapi.JigStatus.Name() {
-		return c.Status(ctx, serial)
+		return nil, nil, err
 	}
 	rep, err := c.Request(ctx, serial, m.Name, args)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if rep.Raw {
-		return nil, &mqmanager.RawReplyError{Reply: rep}
+		return nil, nil, &mqmanager.RawReplyError{Reply: rep}
 	}
-	return rep.Result, nil
+	if m.Name != jigapi.JigStatus.Name() {
+		return rep.Result, nil, nil
+	}
+	var st jigapi.Status
+	if err := json.Unmarshal(rep.Result, &st); err != nil {
+		return nil, nil, fmt.Errorf("%s %s: the reply's result does not decode: %w", rep.Serial, rep.Method, err)
+	}
+	return rep.Result, &st, nil
 }
 
 // parseCall checks everything about a call the gateway can check itself.
@@ -151,6 +164,9 @@ func (g *Gateway) parseCall(w http.ResponseWriter, r *http.Request) (string, jig
 // api.timeout, at most api.max_timeout; out of range is an error, never
 // silently clamped.
 func (g *Gateway) timeoutOf(r *http.Request) (time.Duration, error) {
+	if r.URL.RawQuery == "" { // most requests: no need to parse a query
+		return g.cfg.API.Timeout, nil
+	}
 	v := r.URL.Query().Get("timeout")
 	if v == "" {
 		return g.cfg.API.Timeout, nil

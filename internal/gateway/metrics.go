@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/prom"
@@ -18,10 +19,24 @@ type metrics struct {
 	events   *prometheus.CounterVec
 	refused  prometheus.Counter
 	streams  prometheus.Gauge
+
+	mu     sync.RWMutex
+	series map[requestKey]requestSeries // see observe
+}
+
+// requestKey and requestSeries cache a (method, outcome) pair's two
+// series: the vectors' label lookup (hashing both labels under their
+// lock) is paid once per pair, not on every request. The pairs are
+// bounded: the contract's methods times the outcomes.
+type requestKey struct{ method, outcome string }
+
+type requestSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 func newMetrics(version string, fleet *Fleet) *metrics {
-	m := &metrics{reg: prom.NewRegistry("jig_gateway", version, nil),
+	m := &metrics{reg: prom.NewRegistry("jig_gateway", version, nil), series: map[requestKey]requestSeries{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jig_gateway_requests_total",
 			Help: "Requests to fixtures through the gateway, by method and outcome."}, []string{"method", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "jig_gateway_request_duration_seconds",
@@ -39,8 +54,26 @@ func newMetrics(version string, fleet *Fleet) *metrics {
 }
 
 func (m *metrics) observe(method, outcome string, d time.Duration) {
-	m.requests.WithLabelValues(method, outcome).Inc()
-	m.latency.WithLabelValues(method, outcome).Observe(d.Seconds())
+	s := m.seriesOf(requestKey{method, outcome})
+	s.count.Inc()
+	s.latency.Observe(d.Seconds())
+}
+
+func (m *metrics) seriesOf(k requestKey) requestSeries {
+	m.mu.RLock()
+	s, ok := m.series[k]
+	m.mu.RUnlock()
+	if ok {
+		return s
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s, ok = m.series[k]; !ok {
+		s = requestSeries{count: m.requests.WithLabelValues(k.method, k.outcome),
+			latency: m.latency.WithLabelValues(k.method, k.outcome)}
+		m.series[k] = s
+	}
+	return s
 }
 
 func (m *metrics) handler() http.Handler {

@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
@@ -101,10 +104,42 @@ func httpError(w http.ResponseWriter, status int, code, msg string) {
 		"error": apiError{Code: code, Message: msg}})
 }
 
+// writeJSON answers v as indented JSON. The body is encoded and indented
+// into pooled buffers (indentJSON: encoding/json's own indentation was
+// most of this function's time), then written at once with its
+// Content-Length.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	e := jsonWriters.Get().(*jsonWriter)
+	defer e.release()
+	e.enc.Encode(v)
+	e.out = indentJSON(e.out[:0], e.buf.Bytes())
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(e.out)))
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	w.Write(e.out)
+}
+
+type jsonWriter struct {
+	buf bytes.Buffer // compact, from enc
+	enc *json.Encoder
+	out []byte // indented
+}
+
+var jsonWriters = sync.Pool{New: func() any {
+	e := &jsonWriter{}
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
+
+// maxPooled bounds the buffers kept for reuse: an answer with a large
+// result (a fleet of thousands) is let go rather than held.
+const maxPooled = 64 << 10
+
+func (e *jsonWriter) release() {
+	if e.buf.Cap() > maxPooled || cap(e.out) > 2*maxPooled {
+		return
+	}
+	e.buf.Reset()
+	jsonWriters.Put(e)
 }

@@ -49,20 +49,37 @@ func (h *hub) unsubscribe(c chan []byte) {
 }
 
 // publish sends a fixture's new view to every stream, dropping streams
-// whose buffer is full.
+// whose buffer is full. With no stream open it encodes nothing: a live
+// status read through the API (the hot path) then costs no JSON of the
+// row. A stream that subscribes after this check loses nothing: the
+// table was updated before publish was called, and a new stream's
+// snapshot is read after it subscribed (serveEvents).
 func (h *hub) publish(f Fixture) {
+	if h.count() == 0 {
+		return
+	}
 	msg := sseMessage("fixture", f)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	dropped := false
 	for c := range h.subs {
 		select {
 		case c <- msg:
 		default:
 			delete(h.subs, c)
 			close(c)
+			dropped = true
 		}
 	}
-	h.onCount(len(h.subs))
+	if dropped {
+		h.onCount(len(h.subs))
+	}
+}
+
+func (h *hub) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
 }
 
 func sseMessage(event string, v any) []byte {
@@ -106,7 +123,31 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 				return // too slow: dropped
 			}
 			w.Write(msg)
+			if !drain(w, c) {
+				fl.Flush()
+				return
+			}
 		}
 		fl.Flush()
 	}
+}
+
+// drain writes the messages already waiting on c, so that a burst of
+// changes (a fleet's heartbeats arriving together) goes out in one flush,
+// one write to the socket, rather than one each. It waits for nothing:
+// what has not arrived yet is the next select's. It reports false if c
+// was closed (the stream was dropped as too slow).
+func drain(w http.ResponseWriter, c chan []byte) bool {
+	for range subBuffer {
+		select {
+		case msg, ok := <-c:
+			if !ok {
+				return false
+			}
+			w.Write(msg)
+		default:
+			return true
+		}
+	}
+	return true
 }
