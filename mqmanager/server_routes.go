@@ -63,7 +63,7 @@ func (s *Server) refusal(req *Request) error {
 }
 
 // call runs req's handler; a Compute method's first waits for a compute
-// slot, until ctx ends.
+// slot, until ctx ends, then runs on a compute thread (runCompute).
 func (ss *session) call(ctx context.Context, req *Request) (any, error) {
 	r := ss.s.routes[req.Method]
 	if r.compute {
@@ -72,6 +72,7 @@ func (ss *session) call(ctx context.Context, req *Request) (any, error) {
 			return nil, jigapi.Errorf(jigapi.CodeBusy, "no compute slot free before the deadline (%d slots)", ss.s.cfg.ComputeSlots)
 		}
 		defer release()
+		return ss.s.runCompute(ctx, req, r.h)
 	}
 	return r.h.Handle(ctx, req)
 }
