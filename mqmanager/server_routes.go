@@ -25,9 +25,13 @@ func NotOnBroadcast() HandleOption { return func(r *route) { r.noBroadcast = tru
 
 // Compute marks the method compute-bound: its requests run on the compute
 // lane (ServerConfig.ComputeSlots, ComputeQueue), never in the general
-// Concurrency slots, so the other methods are never queued behind them. A
-// request that finds the lane full gets a busy reply at once; one that
-// finds no slot before its deadline is not answered (its caller is gone).
+// Concurrency slots, so the other methods are never queued behind them,
+// and each on an OS thread of its own at nice ComputeNice, where its result
+// is also encoded, so that the kernel runs the others first (where a
+// seccomp filter refuses setpriority, at the process's priority, logged
+// once). A request that finds the lane full gets a busy reply at once; one
+// that finds no slot before its deadline is not answered (its caller is
+// gone).
 func Compute() HandleOption { return func(r *route) { r.compute = true } }
 
 // Handle registers h for method, with its options. Call it before Run.
