@@ -34,6 +34,9 @@ func onComputeThread(fn func()) error {
 	go func() {
 		runtime.LockOSThread()
 		err := lowerThreadPriority(ComputeNice)
+		if err != nil {
+			runtime.UnlockOSThread() // its priority unchanged: it may serve again
+		}
 		fn()
 		done <- err
 	}()
