@@ -15,12 +15,20 @@ import (
 // threadNice is the calling thread's nice value (the raw getpriority
 // syscall answers 20 - nice).
 func threadNice(t testing.TB) int {
-	prio, err := syscall.Getpriority(syscall.PRIO_PROCESS, syscall.Gettid())
+	n, err := getNice()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return 20 - prio
+	return n
 }
+
+func getNice() (int, error) {
+	prio, err := syscall.Getpriority(syscall.PRIO_PROCESS, syscall.Gettid())
+	return 20 - prio, err
+}
+
+// niceHandler answers the nice value of the thread it runs on.
+var niceHandler = HandlerFunc(func(context.Context, *Request) (any, error) { return getNice() })
 
 // processNice is the nice value of a thread of the runtime's pool.
 func processNice(t testing.TB) int {
@@ -38,9 +46,10 @@ func TestComputeThreadNiced(t *testing.T) {
 		t.Skipf("the process already runs at nice %d", base)
 	}
 	for range 20 {
-		got := -100
-		if err := onComputeThread(func() { got = threadNice(t) }); err != nil {
-			t.Fatal(err)
+		var got int
+		var gerr error
+		if err := onComputeThread(func() { got, gerr = getNice() }); err != nil || gerr != nil {
+			t.Fatal(err, gerr)
 		}
 		if got != ComputeNice {
 			t.Fatalf("compute thread at nice %d, want %d", got, ComputeNice)
@@ -52,7 +61,11 @@ func TestComputeThreadNiced(t *testing.T) {
 		wg.Go(func() {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			nices <- threadNice(t)
+			n, err := getNice()
+			if err != nil {
+				n = -100
+			}
+			nices <- n
 			time.Sleep(10 * time.Millisecond) // hold the thread while the others take theirs
 		})
 	}
@@ -74,16 +87,15 @@ func TestComputeMethodNiced(t *testing.T) {
 	running, release := make(chan struct{}), make(chan struct{})
 	srv := startServerWith(t, nil, func(s *Server) {
 		testHandlers(s)
-		nice := HandlerFunc(func(context.Context, *Request) (any, error) { return threadNice(t), nil })
-		s.Handle("GeneralNice", nice)
-		s.Handle("ComputeNice", nice, Compute())
+		s.Handle("GeneralNice", niceHandler)
+		s.Handle("ComputeNice", niceHandler, Compute())
 		s.Handle("ComputeHold", HandlerFunc(func(ctx context.Context, _ *Request) (any, error) {
 			close(running)
 			select {
 			case <-release:
 			case <-ctx.Done():
 			}
-			return threadNice(t), nil
+			return getNice()
 		}), Compute())
 		s.Handle("ComputePanic", HandlerFunc(func(context.Context, *Request) (any, error) { panic("boom") }), Compute())
 	})
