@@ -39,7 +39,9 @@
 // dropped unrun, and no reply is sent after a deadline; every other bad
 // request gets an error reply, and the server goes on serving. Methods
 // registered with Compute run on their own bounded lane, never delaying
-// the others; with NotOnBroadcast they are refused on "_all".
+// the others, each on an OS thread of its own at nice ComputeNice, so that
+// the kernel too runs the others first; with NotOnBroadcast they are
+// refused on "_all".
 //
 // # The client
 //
@@ -91,8 +93,9 @@
 // a fixture's manager runs: server*.go (its config and limits in
 // server_config.go, its supervisor in server.go; a connection's life in server_session.go; a request from
 // delivery to reply in server_request.go, server_decode.go,
-// server_dispatch.go, server_routes.go and server_lanes.go; typed
-// registration in server_typed.go). The client, what jigctl and controller
+// server_dispatch.go, server_routes.go and server_lanes.go, the compute
+// lane's low-priority threads in server_niced.go, a reply's encoding in
+// server_encode.go; typed registration in server_typed.go). The client, what jigctl and controller
 // programs use: client*.go (connections in client.go, one request in
 // client_call.go, the reply modes in client_replypath.go and
 // client_perrequest.go with its queues declared ahead in client_spare.go,

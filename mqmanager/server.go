@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -38,6 +39,7 @@ type Server struct {
 	controllers userSet
 	node        nodeName  // the node served from now (Node)
 	events      eventLink // the live session's event channel (PublishEvent)
+	niceOnce    sync.Once // compute threads at normal priority, logged once
 }
 
 // NewServer checks cfg and returns a Server with no handlers.

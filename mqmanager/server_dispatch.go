@@ -126,7 +126,11 @@ func (ss *session) invoke(ctx context.Context, req *Request, call callFunc) (res
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			ss.log.Error("handler panic", "method", req.Method, "panic", p, "stack", string(debug.Stack()))
+			stack := debug.Stack()
+			if hp, ok := p.(*handlerPanic); ok { // on a compute thread
+				p, stack = hp.value, hp.stack
+			}
+			ss.log.Error("handler panic", "method", req.Method, "panic", p, "stack", string(stack))
 			result, err = nil, jigapi.Errorf(jigapi.CodeInternal, "handler failed")
 		}
 	}()

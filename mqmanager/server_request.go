@@ -1,7 +1,6 @@
 package mqmanager
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -56,25 +55,6 @@ func headerInt(v any) (int64, bool) {
 		return i, err == nil
 	}
 	return 0, false
-}
-
-// encodeReply builds the reply body for a handler's outcome.
-func encodeReply(serial, method string, result any, err error, elapsed time.Duration) []byte {
-	env := envelope{OK: err == nil, Serial: serial, Method: method,
-		ElapsedMS: float64(elapsed.Microseconds()) / 1000}
-	if err != nil {
-		env.Error = wireErrorOf(err)
-	} else {
-		raw, merr := json.Marshal(result)
-		if merr != nil {
-			env.OK = false
-			env.Error = &wireError{Code: jigapi.CodeInternal, Message: "encode result: " + merr.Error()}
-		} else {
-			env.Result = raw
-		}
-	}
-	body, _ := json.Marshal(env) // cannot fail: every field is plain data
-	return body
 }
 
 func wireErrorOf(err error) *wireError {

@@ -25,9 +25,13 @@ func NotOnBroadcast() HandleOption { return func(r *route) { r.noBroadcast = tru
 
 // Compute marks the method compute-bound: its requests run on the compute
 // lane (ServerConfig.ComputeSlots, ComputeQueue), never in the general
-// Concurrency slots, so the other methods are never queued behind them. A
-// request that finds the lane full gets a busy reply at once; one that
-// finds no slot before its deadline is not answered (its caller is gone).
+// Concurrency slots, so the other methods are never queued behind them,
+// and each on an OS thread of its own at nice ComputeNice, where its result
+// is also encoded, so that the kernel runs the others first (where a
+// seccomp filter refuses setpriority, at the process's priority, logged
+// once). A request that finds the lane full gets a busy reply at once; one
+// that finds no slot before its deadline is not answered (its caller is
+// gone).
 func Compute() HandleOption { return func(r *route) { r.compute = true } }
 
 // Handle registers h for method, with its options. Call it before Run.
@@ -63,7 +67,7 @@ func (s *Server) refusal(req *Request) error {
 }
 
 // call runs req's handler; a Compute method's first waits for a compute
-// slot, until ctx ends.
+// slot, until ctx ends, then runs on a compute thread (runCompute).
 func (ss *session) call(ctx context.Context, req *Request) (any, error) {
 	r := ss.s.routes[req.Method]
 	if r.compute {
@@ -72,6 +76,7 @@ func (ss *session) call(ctx context.Context, req *Request) (any, error) {
 			return nil, jigapi.Errorf(jigapi.CodeBusy, "no compute slot free before the deadline (%d slots)", ss.s.cfg.ComputeSlots)
 		}
 		defer release()
+		return ss.s.runCompute(ctx, req, r.h)
 	}
 	return r.h.Handle(ctx, req)
 }

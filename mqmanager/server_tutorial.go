@@ -115,5 +115,8 @@ func (ss *session) tutorialAnswer(ctx context.Context, req *Request, placed bool
 		return nil, jigapi.Errorf(jigapi.CodeBusy, "no compute slot free within %v", ss.s.cfg.HandlerTimeout)
 	}
 	defer release()
-	return ss.s.cfg.Tutorial(ctx, req.Body)
+	var out []byte
+	var err error
+	ss.s.onCompute(func() { out, err = ss.s.cfg.Tutorial(ctx, req.Body) })
+	return out, err
 }

@@ -104,6 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // start timeout on the same condition (see startExtender).
 func serve(ctx context.Context, cfg manager.Config, log *slog.Logger) error {
 	mqmanager.SpareProcs() // Fib on processors of its own
+	tuneGC()               // and fewer collections for its garbage
 	notify := sdnotify.New(os.Getenv("NOTIFY_SOCKET"))
 	st := &status{notify: notify}
 	st.set("connecting to the broker")
