@@ -93,7 +93,7 @@ func (b *bench) compareLoads(ctx context.Context, sec string, mode mqmanager.Rep
 		inflight, n int
 	}{{"seq", 1, b.iters(300/slow, 20)}, {"64inflight", 64, b.iters(3000/slow, 128)}}
 	for _, ld := range loads {
-		merged, err := alternate(ctx, ld.n, ld.inflight, b.iters(4, 1), vs, b.cpu)
+		merged, err := alternate(ctx, ld.n, ld.inflight, b.iters(8, 1), vs, b.cpu)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ld.name, err)
 		}
