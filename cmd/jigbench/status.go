@@ -86,7 +86,7 @@ func underFibSection(ctx context.Context, b *bench) error {
 	}
 	defer c.Close()
 	var idleMgr, busyMgr []time.Duration
-	n := b.iters(2000, 20) // a p99 of 400 reads is their 4th slowest: one scheduler hiccup moved it 2x
+	n := b.iters(2000, 20)                          // a p99 of 400 reads is their 4th slowest: one scheduler hiccup moved it 2x
 	drive(ctx, 20, 1, statusCall(c, f.serial, nil)) // warm-up
 	idle, err := drive(ctx, n, 1, statusCall(c, f.serial, &idleMgr))
 	if err != nil {
