@@ -93,7 +93,8 @@
 // a fixture's manager runs: server*.go (its config and limits in
 // server_config.go, its supervisor in server.go; a connection's life in server_session.go; a request from
 // delivery to reply in server_request.go, server_decode.go,
-// server_dispatch.go, server_routes.go and server_lanes.go, the compute
+// server_dispatch.go, server_routes.go and server_lanes.go, its acks,
+// batched, in server_acks.go, the compute
 // lane's low-priority threads in server_niced.go, a reply's encoding in
 // server_encode.go; typed registration in server_typed.go). The client, what jigctl and controller
 // programs use: client*.go (connections in client.go, one request in
