@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -22,14 +23,31 @@ func fixtureReads(ctx context.Context, c *mqmanager.Client, serial string) (jiga
 // also keeps the manager's handling time (elapsed_ms) of every reply, so
 // it reads the reply's envelope (Client.Request) rather than only its
 // result.
-func statusCall(c *mqmanager.Client, serial string, sink *[]time.Duration) func(context.Context) error {
+func statusCall(c *mqmanager.Client, serial string, sink *[]managerSide) func(context.Context) error {
 	return withTimeout(requestTimeout, func(ctx context.Context) error {
 		r, err := c.Request(ctx, serial, jigapi.JigStatus.Name(), jigapi.NoArgs{})
 		if err == nil && sink != nil {
-			*sink = append(*sink, time.Duration(r.ElapsedMS*float64(time.Millisecond)))
+			var st jigapi.Status
+			json.Unmarshal(r.Result, &st)
+			*sink = append(*sink, managerSide{elapsed: msDuration(r.ElapsedMS), read: msDuration(st.ReadMS)})
 		}
 		return err
 	})
+}
+
+// managerSide is what a status reply says of its time in the manager: its
+// whole handling (elapsed_ms) and the board read within it (read_ms).
+type managerSide struct{ elapsed, read time.Duration }
+
+func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+// split gives the handling times and the board read times of ms.
+func split(ms []managerSide) (elapsed, read result) {
+	for _, m := range ms {
+		elapsed.lat = append(elapsed.lat, m.elapsed)
+		read.lat = append(read.lat, m.read)
+	}
+	return merge(elapsed), merge(read)
 }
 
 // coalesceSection drives JigStatus with 64 callers in flight on one board
@@ -85,7 +103,7 @@ func underFibSection(ctx context.Context, b *bench) error {
 		return err
 	}
 	defer c.Close()
-	var idleMgr, busyMgr []time.Duration
+	var idleMgr, busyMgr []managerSide
 	n := b.iters(2000, 20)                          // a p99 of 400 reads is their 4th slowest: one scheduler hiccup moved it 2x
 	drive(ctx, 20, 1, statusCall(c, f.serial, nil)) // warm-up
 	idle, err := drive(ctx, n, 1, statusCall(c, f.serial, &idleMgr))
@@ -117,15 +135,18 @@ func underFibSection(ctx context.Context, b *bench) error {
 	return nil
 }
 
-func (b *bench) recordUnderFib(idle, busy result, idleMgr, busyMgr []time.Duration, fibRate float64) {
+func (b *bench) recordUnderFib(idle, busy result, idleMgr, busyMgr []managerSide, fibRate float64) {
 	sec := "status/under-fib"
 	b.rep.add(row{section: sec, name: "JigStatus idle p50", value: ms(idle.p50()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "JigStatus idle p99", value: ms(idle.p99()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "JigStatus busy p50", value: ms(busy.p50()), unit: "ms", base: ms(idle.p50()), tgt: none})
 	b.rep.add(row{section: sec, name: "JigStatus busy p99", value: ms(busy.p99()), unit: "ms", base: ms(idle.p99()), tgt: ratioAtMost(2)})
-	im, bm := merge(result{lat: idleMgr}), merge(result{lat: busyMgr})
+	im, ir := split(idleMgr)
+	bm, br := split(busyMgr)
 	b.rep.add(row{section: sec, name: "manager-side idle p99", value: ms(im.p99()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "manager-side busy p99", value: ms(bm.p99()), unit: "ms", base: ms(im.p99()), tgt: none})
+	b.rep.add(row{section: sec, name: "board read idle p99", value: ms(ir.p99()), unit: "ms", tgt: none})
+	b.rep.add(row{section: sec, name: "board read busy p99", value: ms(br.p99()), unit: "ms", base: ms(ir.p99()), tgt: none})
 	b.rep.add(row{section: sec, name: "Fib(1e6) replies during busy", value: fibRate, unit: "req/s", tgt: none})
 	b.rep.addLoad("JigStatus/Idle", idle)
 	b.rep.addLoad("JigStatus/BusyFib", busy)
