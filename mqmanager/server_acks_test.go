@@ -40,10 +40,11 @@ func TestAcksFlushedWhenIdle(t *testing.T) {
 }
 
 // TestAcksUnderBurst: a burst of requests on a small prefetch, with one
-// handler slot (the reader flushes its batch before it waits for the slot)
-// and unanswerable requests among them (acked with the rest, never
-// answered): every good request is answered, once, and the bad ones are
-// counted as dropped.
+// handler slot, and unanswerable requests among them (acked with the rest,
+// never answered): every good request is answered, once, and the bad ones
+// are counted as dropped. Before the reader waits for the slot it writes
+// its batch's acks and starts their handlers; without that, a marked
+// request would hold the only slot unstarted and the burst would stall.
 func TestAcksUnderBurst(t *testing.T) {
 	srv := startServer(t, func(c *ServerConfig) { c.Prefetch, c.Concurrency = 4, 1 })
 	rc := testutil.NewRawCaller(t, testURL())

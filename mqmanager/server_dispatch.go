@@ -9,42 +9,46 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// accept validates a delivery, acks it (a request is never redelivered and
-// run twice; see acks) and starts its handler in its lane (see lanes). A compute
-// request that finds its lane full is answered busy from the general lane.
+// accept validates a delivery, marks it to be acked (a request is acked on
+// receipt, before it runs, so it is never redelivered and run twice; see
+// acks), and has its handler started in its lane (see lanes) once the ack is
+// written. A compute request that finds its lane full is answered busy from
+// the general lane.
 func (ss *session) accept(ctx, hctx context.Context, d amqp.Delivery) {
 	if !ss.s.authorized(ss.log, &d) {
-		ss.acks.mark(&d)
+		ss.acks.mark(&d, nil)
 		return
 	}
 	req, ok := ss.request(&d)
 	if !ok {
-		ss.acks.mark(&d)
+		ss.acks.mark(&d, nil)
 		return
 	}
 	call := ss.call
 	if ss.s.computeBound(req) {
 		if ss.lanes.enter() {
-			ss.acks.mark(&d)
-			go func() {
-				defer ss.lanes.leave()
-				ss.handle(hctx, req, call)
-			}()
+			ss.acks.mark(&d, func() {
+				go func() {
+					defer ss.lanes.leave()
+					ss.handle(hctx, req, call)
+				}()
+			})
 			return
 		}
 		call = ss.busy
 	}
 	if !ss.lanes.tryAcquire() {
-		ss.acks.flush() // the broker has the acks before the reader waits
+		ss.acks.flush() // the acks written and their handlers started before the reader waits
 		if !ss.lanes.acquire(ctx) {
 			return
 		}
 	}
-	ss.acks.mark(&d)
-	go func() {
-		defer ss.lanes.release()
-		ss.handle(hctx, req, call)
-	}()
+	ss.acks.mark(&d, func() {
+		go func() {
+			defer ss.lanes.release()
+			ss.handle(hctx, req, call)
+		}()
+	})
 }
 
 func (ss *session) busy(context.Context, *Request) (any, error) {

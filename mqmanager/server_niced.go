@@ -37,8 +37,10 @@ func onComputeThread(fn func()) error {
 		if err != nil {
 			runtime.UnlockOSThread() // its priority unchanged: it may serve again
 		}
+		// Deferred, so that the caller is answered even if fn ends its
+		// goroutine (runtime.Goexit) instead of returning.
+		defer func() { done <- err }()
 		fn()
-		done <- err
 	}()
 	return <-done
 }
