@@ -73,7 +73,11 @@ the holder and expiry, or with --wait waits that long for it to be freed.`,
 			if err != nil {
 				return err
 			}
-			return g.one(cmd.Context(), args[0], ongoing, func(c *mqmanager.Client) error {
+			life := oneShot // one request, unless it waits and asks again
+			if lf.wait > 0 {
+				life = ongoing
+			}
+			return g.one(cmd.Context(), args[0], life, func(c *mqmanager.Client) error {
 				l, o := g.lockWait(cmd.Context(), c, args[0], la, lf.wait)
 				return g.report([]outcome{o}, func(outcome) string { return l.Token })
 			})
