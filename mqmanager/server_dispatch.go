@@ -27,12 +27,7 @@ func (ss *session) accept(ctx, hctx context.Context, d amqp.Delivery) {
 	call := ss.call
 	if ss.s.computeBound(req) {
 		if ss.lanes.enter() {
-			ss.acks.mark(&d, func() {
-				go func() {
-					defer ss.lanes.leave()
-					ss.handle(hctx, req, call)
-				}()
-			})
+			ss.acks.mark(&d, ss.starter(hctx, req, call, ss.lanes.leave))
 			return
 		}
 		call = ss.busy
@@ -43,12 +38,18 @@ func (ss *session) accept(ctx, hctx context.Context, d amqp.Delivery) {
 			return
 		}
 	}
-	ss.acks.mark(&d, func() {
+	ss.acks.mark(&d, ss.starter(hctx, req, call, ss.lanes.release))
+}
+
+// starter is what starts req's handler, once its ack is written: a
+// goroutine that runs it and then gives its lane's place back with done.
+func (ss *session) starter(hctx context.Context, req *Request, call callFunc, done func()) func() {
+	return func() {
 		go func() {
-			defer ss.lanes.release()
+			defer done()
 			ss.handle(hctx, req, call)
 		}()
-	})
+	}
 }
 
 func (ss *session) busy(context.Context, *Request) (any, error) {
