@@ -15,17 +15,23 @@ type Reply struct {
 	Body      []byte          // the body as received
 }
 
+// replyEnvelope is a manager's reply envelope as a client reads it, its
+// result held as T: a json.RawMessage (decodeReply), or a pointer to the
+// typed result (decodeResult, which must accept exactly what decodeReply
+// does).
+type replyEnvelope[T any] struct {
+	OK        *bool      `json:"ok"`
+	Serial    string     `json:"serial"`
+	Method    string     `json:"method"`
+	Result    T          `json:"result"`
+	Error     *wireError `json:"error"`
+	ElapsedMS float64    `json:"elapsed_ms"`
+}
+
 // decodeReply turns a reply body into a Reply, or a *RemoteError for an error
 // envelope. A body that is not the envelope is passed through as Raw.
 func decodeReply(serial, method string, body []byte) (*Reply, error) {
-	var env struct {
-		OK        *bool           `json:"ok"`
-		Serial    string          `json:"serial"`
-		Method    string          `json:"method"`
-		Result    json.RawMessage `json:"result"`
-		Error     *wireError      `json:"error"`
-		ElapsedMS float64         `json:"elapsed_ms"`
-	}
+	var env replyEnvelope[json.RawMessage]
 	if json.Unmarshal(body, &env) != nil || env.OK == nil || (!*env.OK && (env.Error == nil || env.Error.Code == "")) {
 		return rawReply(serial, method, body), nil
 	}

@@ -36,14 +36,7 @@ func Call[A, R any](ctx context.Context, c *Client, serial string, m jigapi.Meth
 // else (an error reply, a raw reply, a result that is null, missing or not
 // an R) goes the two-pass way, which tells those cases apart.
 func decodeResult[R any](serial, method string, body []byte) (R, error) {
-	var env struct { // decodeReply's envelope, with the result typed
-		OK        *bool      `json:"ok"`
-		Serial    string     `json:"serial"`
-		Method    string     `json:"method"`
-		Result    *R         `json:"result"`
-		Error     *wireError `json:"error"`
-		ElapsedMS float64    `json:"elapsed_ms"`
-	}
+	var env replyEnvelope[*R]
 	if json.Unmarshal(body, &env) == nil && env.OK != nil && *env.OK && env.Result != nil {
 		return *env.Result, nil
 	}
