@@ -45,7 +45,7 @@ func decodeResult[R any](serial, method string, body []byte) (R, error) {
 		var zero R
 		return zero, err
 	}
-	return resultOf[R](r)
+	return ResultOf[R](r)
 }
 
 // Gather broadcasts m with args to every manager ("_all") and calls each for
@@ -61,12 +61,16 @@ func Gather[A, R any](ctx context.Context, c *Client, m jigapi.Method[A, R], arg
 			var zero R
 			return each(remoteSerial(err), zero, err)
 		}
-		res, err := resultOf[R](r)
+		res, err := ResultOf[R](r)
 		return each(r.Serial, res, err)
 	})
 }
 
-func resultOf[R any](r *Reply) (R, error) {
+// ResultOf decodes the result of a reply (Client.Request's) into R: a raw
+// reply is a *RawReplyError, a result that is not an R an error that says
+// so. Call does this for a typed method; a caller that keeps the reply as
+// it came and also wants its typed value uses it.
+func ResultOf[R any](r *Reply) (R, error) {
 	var res R
 	if r.Raw {
 		return res, &RawReplyError{Reply: r}

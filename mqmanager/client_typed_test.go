@@ -19,7 +19,7 @@ func twoPass[R any](serial, method string, body []byte) (R, error) {
 		var zero R
 		return zero, err
 	}
-	return resultOf[R](r)
+	return ResultOf[R](r)
 }
 
 // FuzzDecodeResult: the one-pass decode of a typed call's reply gives

@@ -117,15 +117,15 @@ func (g *Gateway) ask(ctx context.Context, serial string, m jigapi.Info, args js
 	if err != nil {
 		return nil, nil, err
 	}
-	if rep.Raw {
-		return nil, nil, &mqmanager.RawReplyError{Reply: rep}
-	}
 	if m.Name != jigapi.JigStatus.Name() {
+		if rep.Raw {
+			return nil, nil, &mqmanager.RawReplyError{Reply: rep}
+		}
 		return rep.Result, nil, nil
 	}
-	var st jigapi.Status
-	if err := json.Unmarshal(rep.Result, &st); err != nil {
-		return nil, nil, fmt.Errorf("%s %s: the reply's result does not decode: %w", rep.Serial, rep.Method, err)
+	st, err := mqmanager.ResultOf[jigapi.Status](rep)
+	if err != nil {
+		return nil, nil, err
 	}
 	return rep.Result, &st, nil
 }
