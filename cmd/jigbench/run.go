@@ -131,6 +131,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if url := os.Getenv(coldDialEnv); url != "" {
 		return coldDialProbe(url, stdout)
 	}
+	if spec := os.Getenv(fibLoadEnv); spec != "" {
+		return fibLoadProcess(spec, os.Stdin, stdout)
+	}
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil

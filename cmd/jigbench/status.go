@@ -92,9 +92,21 @@ func coalesceSection(ctx context.Context, b *bench) error {
 }
 
 // underFibSection compares JigStatus latency on an idle manager with its
-// latency while Fib(1,000,000) requests keep the manager's CPUs busy.
+// latency while Fib(1,000,000) requests keep the manager's CPUs busy, and,
+// as the control, while the same requests keep another manager on this
+// machine busy: the machine's load is the same, the manager asked for its
+// status computes nothing. What the first adds to the second is the
+// manager's own cost of its compute.
 func underFibSection(ctx context.Context, b *bench) error {
 	f, err := b.fixture(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := b.procs(ctx)
+	if err != nil {
+		return err
+	}
+	other, err := b.startFixture(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -103,51 +115,65 @@ func underFibSection(ctx context.Context, b *bench) error {
 		return err
 	}
 	defer c.Close()
-	var idleMgr, busyMgr []managerSide
+	var u underFib
 	n := b.iters(2000, 20)                          // a p99 of 400 reads is their 4th slowest: one scheduler hiccup moved it 2x
 	drive(ctx, 20, 1, statusCall(c, f.serial, nil)) // warm-up
-	idle, err := drive(ctx, n, 1, statusCall(c, f.serial, &idleMgr))
-	if err != nil {
+	if u.idle, err = drive(ctx, n, 1, statusCall(c, f.serial, &u.idleMgr)); err != nil {
 		return fmt.Errorf("idle: %w", err)
 	}
-	// The Fib load comes from a connection of its own, as another station's
-	// would: on the status caller's connection each status reply would also
-	// queue behind 209 KB Fib replies on its socket and its reader, which is
-	// that caller's cost, not the manager's.
-	load, err := b.dial(ctx, mqmanager.ReplyDirect)
-	if err != nil {
+	if u.busy, u.fibRate, err = b.statusUnderFib(ctx, c, f.serial, f.serial, n, &u.busyMgr); err != nil {
 		return err
 	}
-	defer load.Close()
-	loadStart := time.Now()
-	fibs := background(ctx, 3, withTimeout(30*time.Second, func(ctx context.Context) error {
-		_, err := load.Fib(ctx, f.serial, 1_000_000)
+	if u.control, _, err = b.statusUnderFib(ctx, c, f.serial, other.serial, n, &u.controlMgr); err != nil {
 		return err
-	}))
-	time.Sleep(300 * time.Millisecond) // let the Fib load build up
-	busy, err := drive(ctx, n, 1, statusCall(c, f.serial, &busyMgr))
-	done, ferr := fibs()
-	elapsed := time.Since(loadStart)
-	if err != nil || ferr != nil {
-		return fmt.Errorf("under Fib load: %w", errors.Join(err, ferr))
 	}
-	b.recordUnderFib(idle, busy, idleMgr, busyMgr, float64(done)/elapsed.Seconds())
+	b.recordUnderFib(u)
 	return nil
 }
 
-func (b *bench) recordUnderFib(idle, busy result, idleMgr, busyMgr []managerSide, fibRate float64) {
+// underFib is what underFibSection measured.
+type underFib struct {
+	idle, busy, control          result
+	idleMgr, busyMgr, controlMgr []managerSide
+	fibRate                      float64
+}
+
+// statusUnderFib reads serial's status n times while 3 callers keep
+// Fib(10^6) requests to fibSerial arriving, and gives the Fib replies per
+// second. The callers run in a process of their own (fibload.go).
+func (b *bench) statusUnderFib(ctx context.Context, c *mqmanager.Client, serial, fibSerial string, n int, sink *[]managerSide) (result, float64, error) {
+	load, err := startFibLoad(ctx, b.url, fibSerial, 3)
+	if err != nil {
+		return result{}, 0, err
+	}
+	time.Sleep(300 * time.Millisecond) // let the Fib load build up
+	r, err := drive(ctx, n, 1, statusCall(c, serial, sink))
+	rate, lerr := load.stop()
+	if err != nil || lerr != nil {
+		return result{}, 0, fmt.Errorf("under Fib load: %w", errors.Join(err, lerr))
+	}
+	return r, rate, nil
+}
+
+func (b *bench) recordUnderFib(u underFib) {
 	sec := "status/under-fib"
+	idle, busy := u.idle, u.busy
 	b.rep.add(row{section: sec, name: "JigStatus idle p50", value: ms(idle.p50()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "JigStatus idle p99", value: ms(idle.p99()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "JigStatus busy p50", value: ms(busy.p50()), unit: "ms", base: ms(idle.p50()), tgt: none})
 	b.rep.add(row{section: sec, name: "JigStatus busy p99", value: ms(busy.p99()), unit: "ms", base: ms(idle.p99()), tgt: ratioAtMost(2)})
-	im, ir := split(idleMgr)
-	bm, br := split(busyMgr)
+	b.rep.add(row{section: sec, name: "control: Fib to another manager p99", value: ms(u.control.p99()), unit: "ms", base: ms(idle.p99()), tgt: none})
+	b.rep.add(row{section: sec, name: "busy p99 vs control p99", value: ms(busy.p99()), unit: "ms", base: ms(u.control.p99()), tgt: none})
+	im, ir := split(u.idleMgr)
+	bm, br := split(u.busyMgr)
 	b.rep.add(row{section: sec, name: "manager-side idle p99", value: ms(im.p99()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "manager-side busy p99", value: ms(bm.p99()), unit: "ms", base: ms(im.p99()), tgt: none})
 	b.rep.add(row{section: sec, name: "board read idle p99", value: ms(ir.p99()), unit: "ms", tgt: none})
 	b.rep.add(row{section: sec, name: "board read busy p99", value: ms(br.p99()), unit: "ms", base: ms(ir.p99()), tgt: none})
-	b.rep.add(row{section: sec, name: "Fib(1e6) replies during busy", value: fibRate, unit: "req/s", tgt: none})
+	_, cr := split(u.controlMgr)
+	b.rep.add(row{section: sec, name: "board read control p99", value: ms(cr.p99()), unit: "ms", base: ms(ir.p99()), tgt: none})
+	b.rep.add(row{section: sec, name: "Fib(1e6) replies during busy", value: u.fibRate, unit: "req/s", tgt: none})
 	b.rep.addLoad("JigStatus/Idle", idle)
 	b.rep.addLoad("JigStatus/BusyFib", busy)
+	b.rep.addLoad("JigStatus/FibElsewhere", u.control)
 }
