@@ -116,7 +116,7 @@ func dialer(hs *handshake, sock *net.Conn) func(network, addr string) (net.Conn,
 			return nil, err
 		}
 		*sock = conn
-		return hs.watch(conn), nil
+		return coalesce(hs.watch(conn)), nil
 	}
 }
 

@@ -1,0 +1,121 @@
+package mqmanager
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// amqp091-go writes each publish to the socket itself, one write(2) per
+// message, holding the connection's send lock through the system call: with
+// 64 requests in flight the other publishers queue on that lock, and the
+// broker reads one small TCP segment per message. A coalescingConn takes
+// the library's writes into a buffer and returns at once; one drain
+// goroutine sends what has gathered in one write(2), so that the messages
+// published while it was in the kernel go out together (nats.go's flusher
+// does the same). A lone message goes out at once: the drain starts with
+// the first byte and never waits for more.
+
+const (
+	// coalesceLimit bounds the bytes waiting for the drain: past it a
+	// write waits until the socket takes them, as a blocking write would,
+	// so that a peer that stops reading holds back its publishers
+	// instead of growing memory. With the batch the drain is sending, a
+	// conn holds at most twice the limit plus one write.
+	coalesceLimit = 1 << 20
+
+	// coalesceKeep is the largest buffer kept for the next batch; one
+	// that grew past it (a Fib(10^6) reply) is left to the collector.
+	coalesceKeep = 64 << 10
+
+	// coalesceCloseGrace bounds how long Close waits for the drain to
+	// send what is buffered before it closes the socket under it.
+	coalesceCloseGrace = time.Second
+)
+
+var errConnClosed = errors.New("use of closed connection")
+
+// coalescingConn is a net.Conn whose writes are gathered and sent by one
+// drain goroutine at a time, started by a write that finds none running;
+// it ends when the buffer is empty, and Close waits for it. A failed write
+// closes the socket, so that the connection's reader fails too.
+type coalescingConn struct {
+	net.Conn
+	mu       sync.Mutex
+	changed  sync.Cond // the buffer grew or was taken, the socket failed, the drain ended
+	pending  []byte    // written, not yet taken by the drain
+	spare    []byte    // the drain's last buffer, reused for the next batch
+	draining bool
+	err      error // the socket's failure, or errConnClosed; sticky
+}
+
+func coalesce(c net.Conn) *coalescingConn {
+	cc := &coalescingConn{Conn: c}
+	cc.changed.L = &cc.mu
+	return cc
+}
+
+// Write buffers p for the drain. It fails once the socket failed or the
+// conn was closed, and waits while coalesceLimit bytes are buffered.
+func (c *coalescingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.err == nil && len(c.pending) >= coalesceLimit {
+		c.changed.Wait()
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	c.pending = append(c.pending, p...)
+	c.changed.Broadcast() // nobody waits, but a test watching the buffer
+	if !c.draining {
+		c.draining = true
+		go c.drain()
+	}
+	return len(p), nil
+}
+
+// drain sends what gathered until nothing is left or a write fails. Two
+// buffers swap, so that a steady stream allocates nothing.
+func (c *coalescingConn) drain() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.pending) > 0 && c.err == nil {
+		out := c.pending
+		c.pending, c.spare = c.spare[:0], nil
+		c.changed.Broadcast()
+		c.mu.Unlock()
+		_, err := c.Conn.Write(out)
+		if err != nil {
+			c.Conn.Close()
+		}
+		c.mu.Lock()
+		if cap(out) <= coalesceKeep {
+			c.spare = out
+		}
+		if err != nil && c.err == nil {
+			c.err = err
+		}
+	}
+	c.draining = false
+	c.changed.Broadcast()
+}
+
+// Close waits at most coalesceCloseGrace for the drain to send what is
+// buffered (a connection.close-ok among it), closes the socket, and makes
+// later writes fail.
+func (c *coalescingConn) Close() error {
+	stop := time.AfterFunc(coalesceCloseGrace, func() { c.Conn.Close() })
+	defer stop.Stop()
+	c.mu.Lock()
+	for c.draining {
+		c.changed.Wait()
+	}
+	if c.err == nil {
+		c.err = errConnClosed
+	}
+	c.changed.Broadcast()
+	c.mu.Unlock()
+	return c.Conn.Close()
+}
