@@ -1,7 +1,6 @@
 package mqmanager
 
 import (
-	"errors"
 	"net"
 	"sync"
 	"time"
@@ -22,7 +21,8 @@ const (
 	// write waits until the socket takes them, as a blocking write would,
 	// so that a peer that stops reading holds back its publishers
 	// instead of growing memory. With the batch the drain is sending, a
-	// conn holds at most twice the limit plus one write.
+	// conn holds at most twice the limit plus its largest write (a frame,
+	// at most 128 KiB).
 	coalesceLimit = 1 << 20
 
 	// coalesceKeep is the largest buffer kept for the next batch; one
@@ -34,12 +34,12 @@ const (
 	coalesceCloseGrace = time.Second
 )
 
-var errConnClosed = errors.New("use of closed connection")
-
 // coalescingConn is a net.Conn whose writes are gathered and sent by one
 // drain goroutine at a time, started by a write that finds none running;
-// it ends when the buffer is empty, and Close waits for it. A failed write
-// closes the socket, so that the connection's reader fails too.
+// it ends when the buffer is empty, and Close waits for it. It is the
+// outermost stream (above TLS, so that a TLS close runs after the buffer
+// went out). A failed write closes the stream, so that the connection's
+// reader fails too, with the write's error.
 type coalescingConn struct {
 	net.Conn
 	mu       sync.Mutex
@@ -47,13 +47,27 @@ type coalescingConn struct {
 	pending  []byte    // written, not yet taken by the drain
 	spare    []byte    // the drain's last buffer, reused for the next batch
 	draining bool
-	err      error // the socket's failure, or errConnClosed; sticky
+	err      error // the stream's failure, or net.ErrClosed; sticky
 }
 
 func coalesce(c net.Conn) *coalescingConn {
 	cc := &coalescingConn{Conn: c}
 	cc.changed.L = &cc.mu
 	return cc
+}
+
+// Read reads from the stream; once a write failed and closed it, a failed
+// read reports the write's error rather than the close it caused.
+func (c *coalescingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.mu.Lock()
+		if c.err != nil && c.err != net.ErrClosed {
+			err = c.err
+		}
+		c.mu.Unlock()
+	}
+	return n, err
 }
 
 // Write buffers p for the drain. It fails once the socket failed or the
@@ -68,7 +82,7 @@ func (c *coalescingConn) Write(p []byte) (int, error) {
 		return 0, c.err
 	}
 	c.pending = append(c.pending, p...)
-	c.changed.Broadcast() // nobody waits, but a test watching the buffer
+	c.changed.Broadcast() // for a test watching the buffer; cheap without waiters
 	if !c.draining {
 		c.draining = true
 		go c.drain()
@@ -113,7 +127,7 @@ func (c *coalescingConn) Close() error {
 		c.changed.Wait()
 	}
 	if c.err == nil {
-		c.err = errConnClosed
+		c.err = net.ErrClosed
 	}
 	c.changed.Broadcast()
 	c.mu.Unlock()

@@ -2,12 +2,17 @@ package mqmanager
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"testing"
+
+	"github.com/jigmq/jigmq/internal/testpki"
 )
 
 // tcpPair is both ends of a real loopback TCP connection.
@@ -36,9 +41,10 @@ func tcpPair(t *testing.T) (client, server net.Conn) {
 }
 
 // gatedConn holds every socket write until its gate opens, and counts the
-// writes that reached the socket.
+// writes that reached the socket; with fail set, writes fail with it.
 type gatedConn struct {
 	net.Conn
+	fail   error
 	gate   chan struct{}
 	closed chan struct{}
 	once   sync.Once
@@ -53,6 +59,9 @@ func gated(c net.Conn) *gatedConn {
 
 func (g *gatedConn) Write(p []byte) (int, error) {
 	g.inside <- struct{}{}
+	if g.fail != nil {
+		return 0, g.fail
+	}
 	select {
 	case <-g.gate:
 	case <-g.closed:
@@ -211,7 +220,59 @@ func TestCoalesceWriteAfterCloseFails(t *testing.T) {
 	client, _ := tcpPair(t)
 	c := coalesce(client)
 	c.Close()
-	if _, err := c.Write([]byte("x")); !errors.Is(err, errConnClosed) {
-		t.Fatalf("write after Close: %v, want %v", err, errConnClosed)
+	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write after Close: %v, want net.ErrClosed", err)
+	}
+}
+
+func TestCoalesceReadReportsTheWriteFailure(t *testing.T) {
+	client, _ := tcpPair(t)
+	g := gated(client)
+	g.fail = errors.New("write: broken pipe")
+	c := coalesce(g)
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(c) // the drain failed and closed the socket
+	if _, err := c.Read(make([]byte, 1)); err != g.fail {
+		t.Fatalf("read after the failed write: %v, want the write's %v", err, g.fail)
+	}
+}
+
+// TestCoalesceAboveTLSSendsAllBeforeTheClose: the conn sits above TLS, so
+// TLS's close (its close_notify, then a write deadline of now) comes after
+// the buffer went out: a close-ok written just before Close arrives.
+func TestCoalesceAboveTLSSendsAllBeforeTheClose(t *testing.T) {
+	pki, err := testpki.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.LoadX509KeyPair(pki.Server.Cert, pki.Server.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := os.ReadFile(pki.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca)
+	for i := range 20 {
+		client, server := tcpPair(t)
+		srv := tls.Server(server, &tls.Config{Certificates: []tls.Certificate{cert}})
+		read := make(chan []byte, 1)
+		go func() {
+			b, _ := io.ReadAll(srv)
+			read <- b
+		}()
+		c := coalesce(tls.Client(client, &tls.Config{RootCAs: roots, ServerName: testpki.ServerName}))
+		want := fmt.Sprintf("close-ok %d", i)
+		if _, err := c.Write([]byte(want)); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if got := string(<-read); got != want {
+			t.Fatalf("run %d: the peer read %q, want %q", i, got, want)
+		}
 	}
 }

@@ -49,9 +49,12 @@ func (b Broker) urls() []string {
 
 // wire is a broker connection with its socket. A peer that stops reading
 // (a frozen route, a wedged proxy) blocks amqp091-go's writer inside a
-// publish, which holds its channel's lock; the library's own shutdown of
-// the connection waits for that lock before it closes the socket, so
-// nothing would ever unblock the writer. Closing the socket ourselves does.
+// publish (waiting for room in the coalescingConn), which holds its
+// channel's lock; the library's own shutdown of the connection waits for
+// that lock before it closes the socket, so nothing would ever unblock the
+// writer. Closing the socket ourselves does: sock is the coalescingConn,
+// whose Close sends what is buffered (at most coalesceCloseGrace), then
+// closes the stream and fails the waiting writes.
 type wire struct {
 	*amqp.Connection
 	sock net.Conn
@@ -80,14 +83,15 @@ func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 	}
 	w := &wire{}
 	hs := newHandshake(ctx) // see handshake.go
-	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(hs, &w.sock)}
+	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(hs)}
 	if b.External {
 		cfg.SASL = []amqp.Authentication{&amqp.ExternalAuth{}}
 	}
-	target, td, err := prepareTLS(hs, rawURL, b.TLS, &cfg, &w.sock) // see tlsdial.go
+	target, td, err := prepareTLS(hs, rawURL, b.TLS, &cfg) // see tlsdial.go
 	if err != nil {
 		return nil, dialFailed(rawURL, b, err, nil, hs)
 	}
+	cfg.Dial = coalescing(cfg.Dial, &w.sock) // see coalesce.go
 	conn, err := amqp.DialConfig(target, cfg)
 	if !hs.done() && err == nil {
 		conn.Close() // its socket was closed as ctx ended
@@ -101,10 +105,9 @@ func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 }
 
 // dialer returns a Dial func bound to hs: the handshake deadline is hs's;
-// amqp091-go clears it once the connection is open. The socket is stored
-// in *sock, before DialConfig returns, and closed if hs's context ends
-// before the dial is done.
-func dialer(hs *handshake, sock *net.Conn) func(network, addr string) (net.Conn, error) {
+// amqp091-go clears it once the connection is open. The socket is closed if
+// hs's context ends before the dial is done.
+func dialer(hs *handshake) func(network, addr string) (net.Conn, error) {
 	return func(network, addr string) (net.Conn, error) {
 		var d net.Dialer
 		conn, err := d.DialContext(hs.ctx, network, addr)
@@ -115,8 +118,23 @@ func dialer(hs *handshake, sock *net.Conn) func(network, addr string) (net.Conn,
 			conn.Close()
 			return nil, err
 		}
-		*sock = conn
-		return coalesce(hs.watch(conn)), nil
+		return hs.watch(conn), nil
+	}
+}
+
+// coalescing wraps what dial returns, the outermost stream amqp091-go
+// writes to (TLS included), in a coalescingConn, stored in *sock before
+// DialConfig returns: closing it sends what is buffered, then closes the
+// stream and the socket under it.
+func coalescing(dial func(network, addr string) (net.Conn, error), sock *net.Conn) func(network, addr string) (net.Conn, error) {
+	return func(network, addr string) (net.Conn, error) {
+		conn, err := dial(network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c := coalesce(conn)
+		*sock = c
+		return c, nil
 	}
 }
 

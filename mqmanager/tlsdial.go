@@ -26,16 +26,14 @@ type tlsDialer struct {
 	hs   *handshake
 	addr string
 	cfg  *tls.Config
-	sock *net.Conn // the TCP socket under the TLS stream, for wire.close
 
 	mu   sync.Mutex
 	conn *alertConn
 }
 
 // prepareTLS returns the URL to give amqp091-go and, for an amqps URL, sets
-// cfg.Dial to a tlsDialer that it also returns, which stores the TCP socket
-// in *sock. Other URLs pass unchanged.
-func prepareTLS(hs *handshake, rawURL string, base *tls.Config, cfg *amqp.Config, sock *net.Conn) (string, *tlsDialer, error) {
+// cfg.Dial to a tlsDialer that it also returns. Other URLs pass unchanged.
+func prepareTLS(hs *handshake, rawURL string, base *tls.Config, cfg *amqp.Config) (string, *tlsDialer, error) {
 	uri, err := amqp.ParseURI(rawURL)
 	if err != nil || uri.Scheme != "amqps" {
 		return rawURL, nil, nil // amqp091-go reports a URL that does not parse
@@ -49,7 +47,7 @@ func prepareTLS(hs *handshake, rawURL string, base *tls.Config, cfg *amqp.Config
 		return "", nil, err
 	}
 	u.Scheme, u.Host = "amqp", net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port))
-	d := &tlsDialer{hs: hs, addr: u.Host, cfg: tcfg, sock: sock}
+	d := &tlsDialer{hs: hs, addr: u.Host, cfg: tcfg}
 	cfg.Dial = d.dial
 	return u.String(), d, nil
 }
@@ -78,7 +76,7 @@ func tlsConfigFor(uri amqp.URI, base *tls.Config) (*tls.Config, error) {
 }
 
 func (d *tlsDialer) dial(network, _ string) (net.Conn, error) {
-	raw, err := dialer(d.hs, d.sock)(network, d.addr)
+	raw, err := dialer(d.hs)(network, d.addr)
 	if err != nil {
 		return nil, err
 	}
