@@ -112,6 +112,9 @@ func (c *coalescingConn) drain() {
 			c.err = err
 		}
 	}
+	if c.err != nil {
+		c.pending, c.spare = nil, nil // never sent now: let the collector have them
+	}
 	c.draining = false
 	c.changed.Broadcast()
 }
@@ -129,6 +132,7 @@ func (c *coalescingConn) Close() error {
 	if c.err == nil {
 		c.err = net.ErrClosed
 	}
+	c.pending, c.spare = nil, nil
 	c.changed.Broadcast()
 	c.mu.Unlock()
 	return c.Conn.Close()
