@@ -60,12 +60,14 @@ func (b *bench) fleetOf(ctx context.Context, c *mqmanager.Client, n int) (list, 
 	defer f.stop()
 	after, memErr2 := brokerMemory(ctx)
 	rounds := b.iters(21, 2) // p50s of 7 moved the 500-over-100 growth by 0.3x run to run
+	cpu0 := b.cpu.sample()
 	lr, err := drive(ctx, rounds, 1, withTimeout(requestTimeout, func(ctx context.Context) error {
 		return listAll(ctx, c, f.serials)
 	}))
 	if err != nil {
 		return 0, 0, fmt.Errorf("list: %w", err)
 	}
+	listCPU := b.cpu.sample().sub(cpu0)
 	sr, err := drive(ctx, rounds, 1, withTimeout(requestTimeout, func(ctx context.Context) error {
 		return statusAll(ctx, c, f.serials)
 	}))
@@ -79,6 +81,9 @@ func (b *bench) fleetOf(ctx context.Context, c *mqmanager.Client, n int) (list, 
 	}
 	b.rep.add(row{section: sec, name: name + "list p50", value: ms(lr.p50()), unit: "ms", tgt: listTgt})
 	b.rep.add(row{section: sec, name: name + "status all p50", value: ms(sr.p50()), unit: "ms", tgt: none})
+	perReply := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(rounds*n) }
+	b.rep.add(row{section: sec, name: name + "list cpu go per reply", value: perReply(listCPU.self), unit: "us", tgt: none})
+	b.rep.add(row{section: sec, name: name + "list cpu broker per reply", value: perReply(listCPU.broker), unit: "us", tgt: none})
 	if memErr == nil && memErr2 == nil {
 		b.rep.add(row{section: sec, name: name + "broker memory each", value: float64(after-before) / float64(n) / 1024,
 			unit: "KiB", tgt: none})
