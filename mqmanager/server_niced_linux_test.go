@@ -1,9 +1,12 @@
 package mqmanager
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -129,5 +132,33 @@ func TestComputeMethodNiced(t *testing.T) {
 	wantRemote(t, err, jigapi.CodeInternal)
 	if n := ask("ComputeNice"); n != ComputeNice {
 		t.Fatalf("after a panic: compute handler at nice %d", n)
+	}
+}
+
+// TestComputeRunsWhenPriorityCannotBeLowered: where setpriority is refused
+// (a unit's SystemCallFilter without it), compute handlers still run, on a
+// thread left at the process's priority and given back to the pool, and
+// the server says so once, with the hint.
+func TestComputeRunsWhenPriorityCannotBeLowered(t *testing.T) {
+	lowerPriority = func(int) error { return syscall.EPERM }
+	t.Cleanup(func() { lowerPriority = lowerThreadPriority })
+	var logs bytes.Buffer
+	s := &Server{cfg: ServerConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))}}
+	base := processNice(t)
+	for range 3 {
+		got, ran := -100, false
+		s.onCompute(func() {
+			ran = true
+			got = threadNice(t)
+		})
+		if !ran || got != base {
+			t.Fatalf("handler ran %v, at nice %d; want it run at the process's %d", ran, got, base)
+		}
+	}
+	if n := strings.Count(logs.String(), "compute handlers run at normal priority"); n != 1 {
+		t.Fatalf("warned %d times, want once:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "SystemCallFilter must allow setpriority") {
+		t.Fatalf("the warning gives no hint:\n%s", logs.String())
 	}
 }
