@@ -29,6 +29,13 @@ const (
 	// that grew past it (a Fib(10^6) reply) is left to the collector.
 	coalesceKeep = 64 << 10
 
+	// coalesceDirect is the size from which a write is not copied: it
+	// waits for the batch before it to go out, then goes to the socket
+	// itself, as a frame of a large body (a Fib(10^6) reply) did before
+	// writes were gathered. Gathering helps small messages, copying
+	// would only cost the large ones.
+	coalesceDirect = 32 << 10
+
 	// coalesceCloseGrace bounds how long Close waits for the drain to
 	// send what is buffered before it closes the socket under it.
 	coalesceCloseGrace = time.Second
@@ -81,6 +88,9 @@ func (c *coalescingConn) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
+	if len(p) >= coalesceDirect {
+		return c.writeDirect(p)
+	}
 	c.pending = append(c.pending, p...)
 	c.changed.Broadcast() // for a test watching the buffer; cheap without waiters
 	if !c.draining {
@@ -88,6 +98,34 @@ func (c *coalescingConn) Write(p []byte) (int, error) {
 		go c.drain()
 	}
 	return len(p), nil
+}
+
+// writeDirect writes p to the socket itself once nothing is buffered or
+// being sent; while it does, other writes gather behind it, and a drain
+// sends them after. Called and returns with c.mu held.
+func (c *coalescingConn) writeDirect(p []byte) (int, error) {
+	for c.err == nil && c.draining { // pending is empty once no drain runs
+		c.changed.Wait()
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	c.draining = true
+	c.mu.Unlock()
+	n, err := c.Conn.Write(p)
+	if err != nil {
+		c.Conn.Close()
+	}
+	c.mu.Lock()
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	if c.err == nil && len(c.pending) > 0 {
+		go c.drain() // the writes that gathered behind this one
+	} else {
+		c.ended()
+	}
+	return n, err
 }
 
 // drain sends what gathered until nothing is left or a write fails. Two
@@ -112,6 +150,11 @@ func (c *coalescingConn) drain() {
 			c.err = err
 		}
 	}
+	c.ended()
+}
+
+// ended marks the socket idle, with c.mu held.
+func (c *coalescingConn) ended() {
 	if c.err != nil {
 		c.pending, c.spare = nil, nil // never sent now: let the collector have them
 	}

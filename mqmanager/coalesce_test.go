@@ -50,6 +50,8 @@ type gatedConn struct {
 	once   sync.Once
 	mu     sync.Mutex
 	writes int
+	sizes  []int         // of each write that reached the socket
+	firsts []*byte       // where each one's bytes were
 	inside chan struct{} // gets a value as each write starts waiting
 }
 
@@ -69,6 +71,8 @@ func (g *gatedConn) Write(p []byte) (int, error) {
 	}
 	g.mu.Lock()
 	g.writes++
+	g.sizes = append(g.sizes, len(p))
+	g.firsts = append(g.firsts, &p[0])
 	g.mu.Unlock()
 	return g.Conn.Write(p)
 }
@@ -166,7 +170,7 @@ func TestCoalesceHoldsWritersBackWhenThePeerStopsTakingBytes(t *testing.T) {
 	client, _ := tcpPair(t)
 	g := gated(client) // the socket never takes anything
 	c := coalesce(g)
-	chunk := make([]byte, 64<<10)
+	chunk := make([]byte, 16<<10) // under coalesceDirect: buffered
 	accepted := make(chan int, 1)
 	blocked := make(chan error, 1)
 	go func() {
@@ -274,5 +278,44 @@ func TestCoalesceAboveTLSSendsAllBeforeTheClose(t *testing.T) {
 		if got := string(<-read); got != want {
 			t.Fatalf("run %d: the peer read %q, want %q", i, got, want)
 		}
+	}
+}
+
+// TestCoalesceLargeWritesGoStraightToTheSocket: a write of coalesceDirect
+// bytes or more waits for the batch before it, then reaches the socket as
+// it is, uncopied; the order holds.
+func TestCoalesceLargeWritesGoStraightToTheSocket(t *testing.T) {
+	client, server := tcpPair(t)
+	g := gated(client)
+	c := coalesce(g)
+	read := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(server)
+		read <- b
+	}()
+	if _, err := c.Write([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	<-g.inside // the drain holds "a" in its socket write
+	big := bytes.Repeat([]byte("B"), coalesceDirect)
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := c.Write(big)
+		wrote <- err
+	}()
+	close(g.gate)
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("c")); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	want := append(append([]byte("a"), big...), 'c')
+	if got := <-read; !bytes.Equal(got, want) {
+		t.Fatalf("peer read %d bytes, not a, the large write, c in order", len(got))
+	}
+	if len(g.sizes) != 3 || g.sizes[1] != len(big) || g.firsts[1] != &big[0] {
+		t.Errorf("socket writes of %v bytes, want [1 %d 1], the second the caller's own bytes", g.sizes, len(big))
 	}
 }
