@@ -66,7 +66,7 @@ func serialsCmd[R any](g *globals, use string, m jigapi.Method[jigapi.NoArgs, R]
 			if err := checkSerials(args); err != nil {
 				return err
 			}
-			c, err := g.dial(cmd.Context(), oneShot)
+			c, err := g.dialFor(cmd.Context(), oneShot, m.Name(), args...)
 			if err != nil {
 				return err
 			}

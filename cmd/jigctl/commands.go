@@ -104,7 +104,7 @@ func (g *globals) fib(cmd *cobra.Command, queue string, args []string) error {
 	if queue != "" {
 		return g.fibQueue(cmd, queue, n)
 	}
-	c, err := g.dial(cmd.Context(), oneShot)
+	c, err := g.dialFor(cmd.Context(), oneShot, jigapi.Fib.Name(), args[0])
 	if err != nil {
 		return err
 	}
@@ -113,8 +113,11 @@ func (g *globals) fib(cmd *cobra.Command, queue string, args []string) error {
 	return g.report([]outcome{o}, lineOf(fibLine))
 }
 
+// queueMethod is the method an outcome of the tutorial's queue RPC names.
+const queueMethod = "rpc"
+
 func (g *globals) fibQueue(cmd *cobra.Command, queue string, n int) error {
-	c, err := g.dial(cmd.Context(), oneShot)
+	c, err := g.dialFor(cmd.Context(), oneShot, queueMethod, queue)
 	if err != nil {
 		return err
 	}
@@ -123,7 +126,7 @@ func (g *globals) fibQueue(cmd *cobra.Command, queue string, n int) error {
 	defer cancel()
 	start := time.Now()
 	body, err := c.CallQueue(ctx, queue, []byte(strconv.Itoa(n)))
-	o := newOutcome(queue, "rpc", nil, err, float64(time.Since(start).Microseconds())/1000)
+	o := newOutcome(queue, queueMethod, nil, err, float64(time.Since(start).Microseconds())/1000)
 	if err == nil {
 		o.Result, _ = json.Marshal(string(body))
 		o.Raw = true

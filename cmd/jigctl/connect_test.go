@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -59,5 +60,37 @@ func TestTimeoutText(t *testing.T) {
 	_, errOut := wantCode(t, exitTimeout, "status", "--timeout", "300ms", silent)
 	if want := silent + "\ttimeout: no reply from " + silent + " to JigStatus by the deadline\n"; errOut != want {
 		t.Fatalf("stderr %q, want %q", errOut, want)
+	}
+}
+
+// TestUnreachableJSON: with -o json an unreachable broker is still an
+// outcome per serial in the array on stdout, as the README promises of
+// every outcome, with its exit code; nothing on stderr.
+func TestUnreachableJSON(t *testing.T) {
+	url := "amqp://guest:guest@127.0.0.1:1/"
+	for _, tc := range []struct {
+		args    []string
+		serials []string
+	}{
+		{[]string{"status", "-o", "json", "--url", url, "JIG-1", "JIG-2"}, []string{"JIG-1", "JIG-2"}},
+		{[]string{"query", "-o", "json", "--url", url, "JIG-1", "OUTP?"}, []string{"JIG-1"}},
+	} {
+		out, errOut := wantCode(t, exitUnreachable, tc.args...)
+		var outs []outcome
+		if err := json.Unmarshal([]byte(out), &outs); err != nil {
+			t.Fatalf("%v: stdout is not a JSON array: %v\n%s", tc.args, err, out)
+		}
+		if len(outs) != len(tc.serials) {
+			t.Fatalf("%v: %d outcomes, want %d:\n%s", tc.args, len(outs), len(tc.serials), out)
+		}
+		for i, o := range outs {
+			if o.Serial != tc.serials[i] || o.Outcome != "broker_unreachable" || o.Error == nil ||
+				!strings.Contains(o.Error.Message, "connection refused") {
+				t.Fatalf("%v: outcome %+v", tc.args, o)
+			}
+		}
+		if errOut != "" {
+			t.Fatalf("%v: stderr %q", tc.args, errOut)
+		}
 	}
 }

@@ -19,7 +19,7 @@ carries none), leaving the board alone.`,
 		Args:              cobra.ExactArgs(2),
 		ValidArgsFunction: g.completeSerials,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.one(cmd.Context(), args[0], oneShot, func(c *mqmanager.Client) error {
+			return g.one(cmd.Context(), jigapi.Echo.Name(), args[0], oneShot, func(c *mqmanager.Client) error {
 				o := ask(g, cmd.Context(), c, args[0], jigapi.Echo, jigapi.EchoArgs{Text: args[1]})
 				return g.report([]outcome{o}, lineOf(func(o outcome, r jigapi.EchoResult) string {
 					return fmt.Sprintf("%s\t%s\t%.1fms", r.Serial, r.Text, o.ElapsedMS)

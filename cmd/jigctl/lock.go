@@ -77,7 +77,7 @@ the holder and expiry, or with --wait waits that long for it to be freed.`,
 			if lf.wait > 0 {
 				life = ongoing
 			}
-			return g.one(cmd.Context(), args[0], life, func(c *mqmanager.Client) error {
+			return g.one(cmd.Context(), jigapi.Lock.Name(), args[0], life, func(c *mqmanager.Client) error {
 				l, o := g.lockWait(cmd.Context(), c, args[0], la, lf.wait)
 				return g.report([]outcome{o}, func(outcome) string { return l.Token })
 			})
@@ -122,7 +122,7 @@ func newRenewCmd(g *globals) *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: g.completeSerials,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.one(cmd.Context(), args[0], oneShot, func(c *mqmanager.Client) error {
+			return g.one(cmd.Context(), jigapi.Renew.Name(), args[0], oneShot, func(c *mqmanager.Client) error {
 				l, o := callOne(cmd.Context(), g, c, args[0], jigapi.Renew, jigapi.TokenArgs{Token: token})
 				return g.report([]outcome{o}, func(outcome) string {
 					return fmt.Sprintf("%s\t%s\tuntil %s", o.Serial, l.Owner, l.ExpiresAt.Format(time.RFC3339))

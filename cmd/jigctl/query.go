@@ -26,7 +26,7 @@ pass its token with --token (env JIG_LOCK_TOKEN, as with-lock sets it).`,
 			if token == "" {
 				token = os.Getenv("JIG_LOCK_TOKEN")
 			}
-			return g.one(cmd.Context(), args[0], oneShot, func(c *mqmanager.Client) error {
+			return g.one(cmd.Context(), jigapi.Query.Name(), args[0], oneShot, func(c *mqmanager.Client) error {
 				r, o := callOne(cmd.Context(), g, c, args[0], jigapi.Query,
 					jigapi.QueryArgs{Command: args[1], Token: token})
 				return g.report([]outcome{o}, func(outcome) string { return r.Answer })

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -132,6 +133,24 @@ func (g *globals) dial(ctx context.Context, life lifetime) (*mqmanager.Client, e
 		return nil, cli.Exit(code, err)
 	}
 	return c, nil
+}
+
+// dialFor dials for requests of method to serials. When the broker cannot
+// be reached, -o json still gives every serial its element of the array,
+// with that outcome, as any other failure would; a text report is the one
+// error line. A usage error (a bad TLS setting) stays one, and so does any
+// error for method "" (with-lock, whose failures are not outcomes).
+func (g *globals) dialFor(ctx context.Context, life lifetime, method string, serials ...string) (*mqmanager.Client, error) {
+	c, err := g.dial(ctx, life)
+	var exit *cli.ExitError
+	if err == nil || g.output != "json" || method == "" || (errors.As(err, &exit) && exit.Code == exitUsage) {
+		return c, err
+	}
+	outs := make([]outcome, len(serials))
+	for i, serial := range serials {
+		outs[i] = newOutcome(serial, method, nil, err, 0)
+	}
+	return nil, g.report(outs, nil)
 }
 
 const replyUserHelp = `Forged replies: every fixture's broker user can publish into a reply

@@ -39,12 +39,13 @@ func callOne[A, R any](ctx context.Context, g *globals, c *mqmanager.Client, ser
 	return r, o
 }
 
-// one dials, checks serial, and runs fn with the client.
-func (g *globals) one(ctx context.Context, serial string, life lifetime, fn func(*mqmanager.Client) error) error {
+// one checks serial, dials for method (dialFor), and runs fn with the
+// client.
+func (g *globals) one(ctx context.Context, method, serial string, life lifetime, fn func(*mqmanager.Client) error) error {
 	if err := mqmanager.CheckSerial(serial); err != nil {
 		return cli.Exit(exitUsage, err)
 	}
-	c, err := g.dial(ctx, life)
+	c, err := g.dialFor(ctx, life, method, serial)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,11 @@ get forbidden).`,
 			if !force && token == "" {
 				return cli.Exit(exitUsage, errors.New("unlock: give --token TOKEN (or env JIG_LOCK_TOKEN), or --force"))
 			}
-			return g.one(cmd.Context(), args[0], oneShot, func(c *mqmanager.Client) error {
+			method := jigapi.Unlock.Name()
+			if force {
+				method = jigapi.ForceUnlock.Name()
+			}
+			return g.one(cmd.Context(), method, args[0], oneShot, func(c *mqmanager.Client) error {
 				var r jigapi.Released
 				var o outcome
 				if force {

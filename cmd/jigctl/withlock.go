@@ -39,7 +39,7 @@ not be run. If jigctl itself is killed, the lease expires by itself.`,
 			if cmd.ArgsLenAtDash() != 1 {
 				return cli.Exit(exitUsage, errors.New("with-lock: SERIAL, then -- and the command: with-lock SERIAL -- CMD ARGS..."))
 			}
-			return g.one(cmd.Context(), args[0], ongoing, func(c *mqmanager.Client) error {
+			return g.one(cmd.Context(), "", args[0], ongoing, func(c *mqmanager.Client) error {
 				return g.withLock(cmd.Context(), c, args[0], la, lf.wait, args[1:])
 			})
 		},
