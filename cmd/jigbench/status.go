@@ -110,6 +110,7 @@ func underFibSection(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
+	defer other.stop() // the control's manager, not left running through the later sections
 	c, err := b.dial(ctx, mqmanager.ReplyDirect)
 	if err != nil {
 		return err
