@@ -38,6 +38,11 @@ type Broker struct {
 	User string
 	// Name is shown in the management UI as the connection's name.
 	Name string
+	// Dialer, if not nil, opens every TCP connection (to set socket
+	// options in its Control, or a local address); nil is a zero
+	// net.Dialer. Its Timeout and Deadline are not needed: the context
+	// of the dial bounds the connect and both handshakes.
+	Dialer *net.Dialer
 }
 
 func (b Broker) urls() []string {
@@ -83,6 +88,7 @@ func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 	}
 	w := &wire{}
 	hs := newHandshake(ctx) // see handshake.go
+	hs.dialer = b.Dialer
 	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(hs)}
 	if b.External {
 		cfg.SASL = []amqp.Authentication{&amqp.ExternalAuth{}}
@@ -110,6 +116,9 @@ func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 func dialer(hs *handshake) func(network, addr string) (net.Conn, error) {
 	return func(network, addr string) (net.Conn, error) {
 		var d net.Dialer
+		if hs.dialer != nil {
+			d = *hs.dialer
+		}
 		conn, err := d.DialContext(hs.ctx, network, addr)
 		if err != nil {
 			return nil, err

@@ -21,6 +21,7 @@ type handshake struct {
 	had      time.Duration // the time left when the dial began
 	stop     func() bool
 	heard    atomic.Bool
+	dialer   *net.Dialer // Broker.Dialer, or nil
 }
 
 // handshakeLimit bounds a handshake whose context has no deadline.

@@ -1,11 +1,14 @@
 package mqmanager
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,5 +65,41 @@ func TestDialSilentPeerTimesOut(t *testing.T) {
 			t.Fatalf("timeout %v: got %v", d, err)
 		}
 		t.Logf("timeout %v: %v", d, err)
+	}
+}
+
+// TestBrokerDialerOpensTheSocket: Broker.Dialer opens the connection, its
+// Control sees the broker's socket (here it sets the MSS an Ethernet link
+// would have, as jigbench's fleet does), and a Control that fails is an
+// unreachable broker.
+func TestBrokerDialerOpensTheSocket(t *testing.T) {
+	var seen []string
+	d := &net.Dialer{Control: func(network, address string, rc syscall.RawConn) error {
+		seen = append(seen, network+" "+address)
+		var serr error
+		if err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 1460)
+		}); err != nil {
+			return err
+		}
+		return serr
+	}}
+	c, err := Dial(ctxTimeout(t, 10*time.Second), ClientConfig{Broker: Broker{URLs: []string{testURL()}, Dialer: d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Ping(ctxTimeout(t, 5*time.Second), uniqueSerial(t)); !errors.Is(err, ErrNoFixture) {
+		t.Fatalf("want no fixture through the dialer's connection, got %v", err)
+	}
+	u, _ := url.Parse(testURL())
+	port := cmp.Or(u.Port(), "5672")
+	if len(seen) != 1 || !strings.HasPrefix(seen[0], "tcp") || !strings.HasSuffix(seen[0], ":"+port) {
+		t.Fatalf("Control saw %q, want one tcp socket to the broker's port %s", seen, port)
+	}
+	refused := &net.Dialer{Control: func(string, string, syscall.RawConn) error { return errors.New("no route here") }}
+	_, err = Dial(ctxTimeout(t, 10*time.Second), ClientConfig{Broker: Broker{URLs: []string{testURL()}, Dialer: refused}})
+	if !errors.Is(err, ErrBrokerUnreachable) || !strings.Contains(err.Error(), "no route here") {
+		t.Fatalf("want broker unreachable with the dialer's reason, got %v", err)
 	}
 }
