@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -16,83 +17,139 @@ import (
 
 // fleetSection starts N in-process managers (mqmanager servers with no
 // board: Ping and JigStatus answered from memory, so that what grows is
-// the bus's cost, not a board's) for N = 10, 100, 500, and measures `list`
-// (a Ping broadcast, until all N answer), a status of all N at once, and
-// the broker's memory per manager. The growth from 100 to 500 is the cost
-// per manager at 500 over that at 100: at most 1 is no worse than linear.
+// the bus's cost, not a board's) for N = 10, 100, 500, each connecting as
+// over Ethernet (ethernetDialer), and measures `list` (a Ping broadcast,
+// until all N answer), a status of all N at once, and the broker's memory
+// per manager; then the memory of 100 connecting over loopback, as they
+// did before. The fleet of 100 is measured before and after the 500 and
+// its rounds merged, so that drift over the section moves both sides of
+// the growth alike: the cost per manager at 500 over that at 100, at most
+// 1 is no worse than linear.
 func fleetSection(ctx context.Context, b *bench) error {
-	sizes := []int{10, 100, 500}
+	sizes := []int{10, 100, 500, 100}
 	if b.quick {
 		sizes = []int{10}
 	}
-	c, err := b.dial(ctx, mqmanager.ReplyDirect)
+	c, err := mqmanager.Dial(ctx, mqmanager.ClientConfig{ReplyMode: mqmanager.ReplyDirect, AppID: "jigbench",
+		Broker: mqmanager.Broker{URLs: []string{b.url}, Dialer: ethernetDialer()}})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	list, status := map[int]float64{}, map[int]float64{}
+	runs := map[int]*fleetRun{}
 	for _, n := range sizes {
-		l, s, err := b.fleetOf(ctx, c, n)
+		r, err := b.fleetOf(ctx, c, n, ethernetDialer())
 		if err != nil {
 			return fmt.Errorf("%d managers: %w", n, err)
 		}
-		list[n], status[n] = l, s
+		if runs[n] == nil {
+			runs[n] = r
+		} else {
+			runs[n].add(r)
+		}
+	}
+	for _, n := range sizes[:min(3, len(sizes))] {
+		b.fleetRows(n, runs[n])
 	}
 	if !b.quick {
-		sec := "fleet"
-		perManager := func(m map[int]float64) float64 { return (m[500] / 500) / (m[100] / 100) }
-		b.rep.add(row{section: sec, name: "list 500 per manager vs 100", value: perManager(list), unit: "x",
-			tgt: target{desc: "<= 1 (linear)", ok: func(v, _ float64) bool { return v <= 1 }}})
-		b.rep.add(row{section: sec, name: "status 500 per manager vs 100", value: perManager(status), unit: "x",
-			tgt: target{desc: "<= 1 (linear)", ok: func(v, _ float64) bool { return v <= 1 }}})
+		b.loopbackMemory(ctx, 100)
+		perManager := func(p50 func(*fleetRun) float64) float64 {
+			return (p50(runs[500]) / 500) / (p50(runs[100]) / 100)
+		}
+		linear := target{desc: "<= 1 (linear)", ok: func(v, _ float64) bool { return v <= 1 }}
+		b.rep.add(row{section: "fleet", name: "list 500 per manager vs 100", unit: "x", tgt: linear,
+			value: perManager(func(r *fleetRun) float64 { return ms(r.list.p50()) })})
+		b.rep.add(row{section: "fleet", name: "status 500 per manager vs 100", unit: "x", tgt: linear,
+			value: perManager(func(r *fleetRun) float64 { return ms(r.status.p50()) })})
 	}
 	return nil
 }
 
-// fleetOf measures a fleet of n and adds its rows; it returns the p50s of
-// list and of the status of all, in ms.
-func (b *bench) fleetOf(ctx context.Context, c *mqmanager.Client, n int) (list, status float64, err error) {
+// fleetRun is what one fleet's measurement gathered.
+type fleetRun struct {
+	list, status result
+	listCPU      cpuSample
+	memEach      float64 // broker memory per manager, KiB; -1 if not read
+}
+
+// add merges a second measurement of the same size; memory is the first's.
+func (r *fleetRun) add(o *fleetRun) {
+	r.list, r.status = merge(r.list, o.list), merge(r.status, o.status)
+	r.listCPU.self += o.listCPU.self
+	r.listCPU.broker += o.listCPU.broker
+}
+
+// fleetOf starts a fleet of n, its managers connecting with d, and
+// measures it.
+func (b *bench) fleetOf(ctx context.Context, c *mqmanager.Client, n int, d *net.Dialer) (*fleetRun, error) {
 	before, memErr := brokerMemory(ctx)
-	f, err := startFleet(ctx, b, n)
+	f, err := startFleet(ctx, b, n, d)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	defer f.stop()
 	after, memErr2 := brokerMemory(ctx)
+	r := &fleetRun{memEach: -1}
+	if err := errors.Join(memErr, memErr2); err == nil {
+		r.memEach = float64(after-before) / float64(n) / 1024
+	} else {
+		b.logf("fleet: broker memory not read: %v", err)
+	}
 	rounds := b.iters(21, 2) // p50s of 7 moved the 500-over-100 growth by 0.3x run to run
 	cpu0 := b.cpu.sample()
-	lr, err := drive(ctx, rounds, 1, withTimeout(requestTimeout, func(ctx context.Context) error {
+	r.list, err = drive(ctx, rounds, 1, withTimeout(requestTimeout, func(ctx context.Context) error {
 		return listAll(ctx, c, f.serials)
 	}))
 	if err != nil {
-		return 0, 0, fmt.Errorf("list: %w", err)
+		return nil, fmt.Errorf("list: %w", err)
 	}
-	listCPU := b.cpu.sample().sub(cpu0)
-	sr, err := drive(ctx, rounds, 1, withTimeout(requestTimeout, func(ctx context.Context) error {
+	r.listCPU = b.cpu.sample().sub(cpu0)
+	r.status, err = drive(ctx, rounds, 1, withTimeout(requestTimeout, func(ctx context.Context) error {
 		return statusAll(ctx, c, f.serials)
 	}))
 	if err != nil {
-		return 0, 0, fmt.Errorf("status of all: %w", err)
+		return nil, fmt.Errorf("status of all: %w", err)
 	}
+	return r, nil
+}
+
+// fleetRows adds the rows of the fleet of n.
+func (b *bench) fleetRows(n int, r *fleetRun) {
 	sec, name := "fleet", fmt.Sprintf("%d managers ", n)
 	listTgt := none
 	if n == 500 {
 		listTgt = below(1000, "ms")
 	}
-	b.rep.add(row{section: sec, name: name + "list p50", value: ms(lr.p50()), unit: "ms", tgt: listTgt})
-	b.rep.add(row{section: sec, name: name + "status all p50", value: ms(sr.p50()), unit: "ms", tgt: none})
-	perReply := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(rounds*n) }
-	b.rep.add(row{section: sec, name: name + "list cpu go per reply", value: perReply(listCPU.self), unit: "us", tgt: none})
-	b.rep.add(row{section: sec, name: name + "list cpu broker per reply", value: perReply(listCPU.broker), unit: "us", tgt: none})
-	if memErr == nil && memErr2 == nil {
-		b.rep.add(row{section: sec, name: name + "broker memory each", value: float64(after-before) / float64(n) / 1024,
-			unit: "KiB", tgt: none})
-	} else {
-		b.logf("fleet: broker memory not read: %v", errors.Join(memErr, memErr2))
+	b.rep.add(row{section: sec, name: name + "list p50", value: ms(r.list.p50()), unit: "ms", tgt: listTgt})
+	b.rep.add(row{section: sec, name: name + "status all p50", value: ms(r.status.p50()), unit: "ms", tgt: none})
+	perReply := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(r.list.n()*n) }
+	b.rep.add(row{section: sec, name: name + "list cpu go per reply", value: perReply(r.listCPU.self), unit: "us", tgt: none})
+	b.rep.add(row{section: sec, name: name + "list cpu broker per reply", value: perReply(r.listCPU.broker), unit: "us", tgt: none})
+	if r.memEach >= 0 {
+		b.rep.add(row{section: sec, name: name + "broker memory each", value: r.memEach, unit: "KiB", tgt: none})
 	}
-	b.rep.addLoad(fmt.Sprintf("Fleet/%d/List", n), lr)
-	b.rep.addLoad(fmt.Sprintf("Fleet/%d/StatusAll", n), sr)
-	return ms(lr.p50()), ms(sr.p50()), nil
+	b.rep.addLoad(fmt.Sprintf("Fleet/%d/List", n), r.list)
+	b.rep.addLoad(fmt.Sprintf("Fleet/%d/StatusAll", n), r.status)
+}
+
+// loopbackMemory adds the broker's memory per manager for n managers
+// connecting over loopback (its 64 KiB MSS): what the fleet's figure was
+// before it connected as over Ethernet.
+func (b *bench) loopbackMemory(ctx context.Context, n int) {
+	before, err := brokerMemory(ctx)
+	if err != nil {
+		return // fleetOf said so
+	}
+	f, err := startFleet(ctx, b, n, nil)
+	if err != nil {
+		b.logf("fleet: %d managers over loopback: %v", n, err)
+		return
+	}
+	defer f.stop()
+	if after, err := brokerMemory(ctx); err == nil {
+		b.rep.add(row{section: "fleet", name: fmt.Sprintf("%d managers broker memory each, loopback MSS", n),
+			value: float64(after-before) / float64(n) / 1024, unit: "KiB", tgt: none})
+	}
 }
 
 // listAll broadcasts Ping until every serial of the fleet has answered.

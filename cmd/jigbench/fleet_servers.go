@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -20,9 +21,9 @@ type fleet struct {
 	wg      sync.WaitGroup
 }
 
-// startFleet starts n servers, 16 connecting at a time, and waits until
-// each consumes.
-func startFleet(ctx context.Context, b *bench, n int) (*fleet, error) {
+// startFleet starts n servers, 16 connecting at a time, each connecting
+// with d (nil: a plain dial), and waits until each consumes.
+func startFleet(ctx context.Context, b *bench, n int, d *net.Dialer) (*fleet, error) {
 	rctx, cancel := context.WithCancel(context.Background())
 	f := &fleet{cancel: cancel}
 	ended := make(chan error, n) // a Run that returns before stop failed
@@ -31,7 +32,7 @@ func startFleet(ctx context.Context, b *bench, n int) (*fleet, error) {
 		ready := make(chan struct{}, batch)
 		for range batch {
 			serial := b.serial("F")
-			s, err := fleetServer(b.url, serial, ready)
+			s, err := fleetServer(mqmanager.Broker{URLs: []string{b.url}, Dialer: d}, serial, ready)
 			if err != nil {
 				f.stop()
 				return nil, err
@@ -68,8 +69,8 @@ func awaitReady(ctx context.Context, n int, ready <-chan struct{}, ended <-chan 
 
 // fleetServer is a server for serial answering Ping and JigStatus from
 // memory; ready is signalled (without blocking) when it consumes.
-func fleetServer(url, serial string, ready chan struct{}) (*mqmanager.Server, error) {
-	s, err := mqmanager.NewServer(mqmanager.ServerConfig{Broker: mqmanager.Broker{URLs: []string{url}}, Serial: serial,
+func fleetServer(broker mqmanager.Broker, serial string, ready chan struct{}) (*mqmanager.Server, error) {
+	s, err := mqmanager.NewServer(mqmanager.ServerConfig{Broker: broker, Serial: serial,
 		OnReady: func() {
 			select {
 			case ready <- struct{}{}:

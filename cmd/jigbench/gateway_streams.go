@@ -27,7 +27,7 @@ const streamHeartbeat = time.Second
 // received every heartbeat.
 func (b *bench) gatewayStreams(ctx context.Context, g *gatewayProc) error {
 	n, run := b.iters(100, 10), time.Duration(b.iters(8, 2))*time.Second
-	f, err := startFleet(ctx, b, n)
+	f, err := startFleet(ctx, b, n, ethernetDialer())
 	if err != nil {
 		return err
 	}
