@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/internal/testutil"
+	"github.com/jigmq/jigmq/mqmanager"
 )
 
 // TestSilentBrokerTimesOut: a listener that accepts and never speaks AMQP
@@ -46,11 +48,49 @@ func TestInterruptWhileConnecting(t *testing.T) {
 	cancel()
 	select {
 	case code := <-done:
-		if code != exitFailed || !strings.Contains(stderr.String(), "connecting abandoned: context canceled") {
+		if code != exitInterrupted || !strings.Contains(stderr.String(), "connecting abandoned: context canceled") {
 			t.Fatalf("exit %d, stderr %q", code, stderr.String())
 		}
 	case <-time.After(10 * time.Second): // far less than --timeout 30s
 		t.Fatal("jigctl ignored the interrupt while connecting")
+	}
+}
+
+// TestInterruptWhileWaiting: Ctrl-C while a request waits for its reply
+// ends jigctl at once with 130 (interrupted), not at --timeout, and not
+// as a timeout or a failure.
+func TestInterruptWhileWaiting(t *testing.T) {
+	ch := testutil.RawChannel(t, testURL())
+	serial := uniqueSerial()
+	q, err := ch.QueueDeclare("", false, true, true, false, nil)
+	if err == nil {
+		err = ch.QueueBind(q.Name, serial+".Req.*", mqmanager.Exchange, false, nil)
+	}
+	requests, err2 := ch.Consume(q.Name, "", true, true, false, false, nil)
+	if err = errors.Join(err, err2); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr testutil.SyncBuffer
+	done := make(chan int, 1)
+	go func() {
+		err := run(ctx, []string{"status", "--url", testURL(), "--timeout", "30s", serial}, &stdout, &stderr)
+		done <- cli.Finish("jigctl", err, &stderr)
+	}()
+	select {
+	case <-requests: // the request is out: jigctl waits for its reply
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never arrived")
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitInterrupted || !strings.Contains(stderr.String(), "canceled") {
+			t.Fatalf("exit %d, stderr %q; want 130, canceled", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second): // far less than --timeout 30s
+		t.Fatal("jigctl ignored the interrupt while waiting for the reply")
 	}
 }
 

@@ -17,6 +17,9 @@ const (
 	exitTimeout     = 3
 	exitNoFixture   = 4
 	exitUnreachable = 5
+	// exitInterrupted: Ctrl-C or SIGTERM ended the wait before the outcome
+	// (128 + SIGINT, as a shell reports a command an interrupt ended).
+	exitInterrupted = 130
 )
 
 const exitCodesHelp = `Exit status:
@@ -26,6 +29,7 @@ const exitCodesHelp = `Exit status:
   3  timeout: the request was routed but no reply came by --timeout
   4  no fixture: no manager for that serial is on the bus (fails at once)
   5  broker unreachable: the broker could not be reached, or the link was lost
+130  interrupted: Ctrl-C (or SIGTERM) ended the wait before the outcome
 With several serials, the status is that of the first failure in argument order.
 list and watch say what their status means in their --help.`
 
@@ -62,7 +66,7 @@ func classify(err error) (string, int) {
 	case errors.Is(err, mqmanager.ErrBrokerUnreachable):
 		return "broker_unreachable", exitUnreachable
 	case errors.Is(err, context.Canceled):
-		return "canceled", exitFailed
+		return "canceled", exitInterrupted
 	}
 	return "failed", exitFailed
 }
