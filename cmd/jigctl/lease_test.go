@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/internal/manager"
 	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
@@ -89,6 +90,65 @@ func TestLockWait(t *testing.T) {
 	}
 	if h := holder(t, f); h == nil || h.Owner != "station-b" {
 		t.Fatalf("holder %+v", h)
+	}
+}
+
+// TestLockWaitInterrupted: Ctrl-C while lock --wait (or with-lock --wait)
+// waits between its asks ends it with 130 (interrupted), not with the last
+// ask's "locked" (6, or with-lock's 125).
+func TestLockWaitInterrupted(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), nil)
+	wantCode(t, 0, "lock", f.serial, "--owner", "station-a")
+	for i, args := range [][]string{
+		{"lock", f.serial, "--owner", "station-b", "--wait", "30s"},
+		{"with-lock", f.serial, "--owner", "station-b", "--wait", "30s", "--", "true"},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var stdout, stderr syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			err := run(ctx, append([]string{"--url", testURL()}, args...), &stdout, &stderr)
+			done <- cli.Finish("jigctl", err, &stderr)
+		}()
+		lockErrors(t, f, uint64(i+1)) // its first ask was answered "locked": it waits for the next
+		cancel()
+		select {
+		case code := <-done:
+			if code != exitInterrupted || !strings.Contains(stderr.String(), "canceled") {
+				t.Fatalf("%s: exit %d, stderr %q; want 130, canceled", args[0], code, stderr.String())
+			}
+		case <-time.After(10 * time.Second): // far less than --wait 30s
+			t.Fatalf("%s --wait ignored the interrupt", args[0])
+		}
+	}
+}
+
+// lockErrors waits until f's manager has answered at least n Lock requests
+// with an error (its counters, by Stats).
+func lockErrors(t *testing.T, f *fixture, n uint64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := mqmanager.Dial(ctx, mqmanager.ClientConfig{Broker: mqmanager.Broker{URLs: []string{testURL()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, err := c.Stats(ctx, f.serial)
+		if err != nil {
+			t.Fatalf("stats: %v", err)
+		}
+		if st.Server.Methods[jigapi.Lock.Name()].Errors >= n {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("the manager never refused %d locks", n)
+		}
 	}
 }
 

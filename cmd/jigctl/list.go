@@ -67,7 +67,8 @@ Exit status: 0 when at least one manager answered (and, with --expect N, at
 least N did; with --expected, every expected fixture did); 3 when none
 did, fewer than N, or an expected fixture is missing; 4 when no manager is
 bound at all; 5 when the broker is unreachable; 2 for a usage error (an
-unreadable or bad --expected file among them).`,
+unreadable or bad --expected file among them); 130 when Ctrl-C ends it
+before its answers are in.`,
 		Example: "  jigctl list\n  jigctl list --expect 12 --timeout 5s\n  jigctl list -o json\n" +
 			"  jigctl list --expected /etc/jigmq/floor-2.txt",
 		Args: cobra.NoArgs,

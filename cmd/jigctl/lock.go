@@ -88,7 +88,9 @@ the holder and expiry, or with --wait waits that long for it to be freed.`,
 }
 
 // lockWait locks, and while another owner holds the lease asks again
-// (every second: a release is not announced) until wait has passed.
+// (every second: a release is not announced) until wait has passed. An
+// interrupt while it waits between asks is the outcome (canceled), not the
+// last ask's "locked".
 func (g *globals) lockWait(ctx context.Context, c *mqmanager.Client, serial string, a jigapi.LockArgs,
 	wait time.Duration) (jigapi.Lease, outcome) {
 	deadline := time.Now().Add(wait)
@@ -102,7 +104,7 @@ func (g *globals) lockWait(ctx context.Context, c *mqmanager.Client, serial stri
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return l, o
+			return l, newOutcome(serial, jigapi.Lock.Name(), nil, ctx.Err(), o.ElapsedMS)
 		case <-t.C:
 		}
 	}

@@ -17,8 +17,9 @@ const (
 	exitTimeout     = 3
 	exitNoFixture   = 4
 	exitUnreachable = 5
-	// exitInterrupted: Ctrl-C or SIGTERM ended the wait before the outcome
-	// (128 + SIGINT, as a shell reports a command an interrupt ended).
+	// exitInterrupted: Ctrl-C or SIGTERM ended the wait before the outcome.
+	// 128 + SIGINT, as a shell reports a command Ctrl-C ended; SIGTERM
+	// gives the same code (the outcome, canceled, is the same).
 	exitInterrupted = 130
 )
 
@@ -37,7 +38,7 @@ list and watch say what their status means in their --help.`
 type outcome struct {
 	Serial    string          `json:"serial"`
 	Method    string          `json:"method"`
-	Outcome   string          `json:"outcome"` // ok, error_reply, no_fixture, timeout, broker_unreachable, failed
+	Outcome   string          `json:"outcome"` // ok, error_reply, no_fixture, timeout, broker_unreachable, canceled, failed
 	Result    json.RawMessage `json:"result,omitempty"`
 	Raw       bool            `json:"raw,omitempty"` // the reply was not the envelope (an older manager)
 	Error     *outcomeError   `json:"error,omitempty"`

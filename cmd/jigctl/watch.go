@@ -61,7 +61,8 @@ as its result.
 
 Exit status: 0 when stopped by Ctrl-C or after --count rounds, whatever the
 fixtures answered; 2 for a usage error; 5 when the broker cannot be reached
-at the start (later losses are shown as broker_unreachable).`
+at the start (later losses are shown as broker_unreachable); 130 when
+Ctrl-C comes before it has connected.`
 
 func newWatchCmd(g *globals) *cobra.Command {
 	var interval time.Duration

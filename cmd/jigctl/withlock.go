@@ -26,8 +26,9 @@ func newWithLockCmd(g *globals) *cobra.Command {
 JIG_LOCK_TOKEN and the serial in JIG_SERIAL, renew the lease every third of
 --ttl while CMD runs, forward SIGINT and SIGTERM to CMD, and release the
 lease when CMD ends, however it ends. Exits with CMD's status (128+N if a
-signal N killed it), 125 if it never got the lease, 126 or 127 if CMD could
-not be run. If jigctl itself is killed, the lease expires by itself.`,
+signal N killed it), 125 if it never got the lease (130 if an interrupt
+ended the wait for it), 126 or 127 if CMD could not be run. If jigctl
+itself is killed, the lease expires by itself.`,
 		Example:           "  jigctl with-lock JIG-0001 --ttl 1m -- ./run-test.sh\n  jigctl with-lock JIG-0001 --wait 5m -- sh -c 'jigctl query \"$JIG_SERIAL\" \"OUTP ON\"'",
 		Args:              cobra.MinimumNArgs(2),
 		ValidArgsFunction: g.completeSerials,
@@ -55,6 +56,9 @@ func (g *globals) withLock(ctx context.Context, c *mqmanager.Client, serial stri
 	l, o := g.lockWait(ctx, c, serial, la, wait)
 	if o.err != nil {
 		fmt.Fprintf(g.stderr, "%s\t%s: %s (never got the lease)\n", serial, o.label(), o.detail())
+		if _, code := classify(o.err); code == exitInterrupted {
+			return cli.Silent(code)
+		}
 		return cli.Silent(exitNoLease)
 	}
 	keep := context.WithoutCancel(ctx)
