@@ -11,11 +11,13 @@ const ethernetMSS = 1460
 
 // ethernetDialer opens broker connections whose segments are Ethernet's
 // size, as a fixture PC's are. On loopback the MSS is about 64 KiB, and the
-// kernel starts such a socket's send buffer at about 4 MiB; RabbitMQ sizes
-// each connection's receive buffer from its socket's buffers, so a loopback
-// connection holds about 4 MiB of the broker's memory where an Ethernet one
-// holds about 130 KiB. The fleet's managers connect this way, so that the
-// broker's memory and work per manager are a real fleet's.
+// kernel starts such a socket's send buffer at its net.ipv4.tcp_wmem
+// maximum (4 MiB by default); RabbitMQ, accepting a connection, sets its
+// Erlang driver buffer to the largest of the socket's send and receive
+// buffers, so the broker holds about 4 MiB a loopback connection where it
+// holds 300-400 KiB an Ethernet one (whose buffer is 128 KiB). The fleet's
+// managers connect this way, so that the broker's memory and work per
+// manager are a real fleet's.
 func ethernetDialer() *net.Dialer {
 	return &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var err error
