@@ -63,8 +63,23 @@ func (h *handshake) silence(err error) (reason error, abandoned bool) {
 	if had == 0 {
 		had = h.had.Round(time.Microsecond)
 	}
-	return fmt.Errorf("the broker sent nothing within the time left (%v): %w", had, err), false
+	return &silentError{had: had, err: err}, false
 }
+
+// silentError is a dial the broker never answered within the time left. Its
+// text is the same however the wait ended (the deadline's i/o timeout, or
+// the socket closed as the context ended: amqp091-go reports either), so it
+// leaves the transport's error out; Unwrap keeps it.
+type silentError struct {
+	had time.Duration
+	err error
+}
+
+func (e *silentError) Error() string {
+	return fmt.Sprintf("the broker sent nothing within the time left (%v)", e.had)
+}
+
+func (e *silentError) Unwrap() error { return e.err }
 
 // heardConn records that the peer sent something.
 type heardConn struct {
