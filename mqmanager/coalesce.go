@@ -37,7 +37,10 @@ const (
 	coalesceDirect = 32 << 10
 
 	// coalesceCloseGrace bounds how long Close waits for the drain to
-	// send what is buffered before it closes the socket under it.
+	// send what is buffered before it closes the socket under it. It does
+	// not wait at all once a read failed: a peer that stopped answering
+	// (amqp091-go's heartbeat deadline) or left takes nothing more, and
+	// amqp091-go closes the stream while it holds its locks.
 	coalesceCloseGrace = time.Second
 )
 
@@ -55,10 +58,12 @@ type coalescingConn struct {
 	spare    []byte    // the drain's last buffer, reused for the next batch
 	draining bool
 	err      error // the stream's failure, or net.ErrClosed; sticky
+	readErr  bool  // a read failed: the peer is gone or silent
+	grace    time.Duration
 }
 
 func coalesce(c net.Conn) *coalescingConn {
-	cc := &coalescingConn{Conn: c}
+	cc := &coalescingConn{Conn: c, grace: coalesceCloseGrace}
 	cc.changed.L = &cc.mu
 	return cc
 }
@@ -69,6 +74,7 @@ func (c *coalescingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if err != nil {
 		c.mu.Lock()
+		c.readErr = true
 		if c.err != nil && c.err != net.ErrClosed {
 			err = c.err
 		}
@@ -164,9 +170,15 @@ func (c *coalescingConn) ended() {
 
 // Close waits at most coalesceCloseGrace for the drain to send what is
 // buffered (a connection.close-ok among it), closes the socket, and makes
-// later writes fail.
+// later writes fail. After a failed read it closes the socket at once.
 func (c *coalescingConn) Close() error {
-	stop := time.AfterFunc(coalesceCloseGrace, func() { c.Conn.Close() })
+	c.mu.Lock()
+	grace := c.grace
+	if c.readErr {
+		grace = 0
+	}
+	c.mu.Unlock()
+	stop := time.AfterFunc(grace, func() { c.Conn.Close() })
 	defer stop.Stop()
 	c.mu.Lock()
 	for c.draining {

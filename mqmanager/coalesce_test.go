@@ -11,6 +11,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jigmq/jigmq/internal/testpki"
 )
@@ -201,6 +202,35 @@ func TestCoalesceHoldsWritersBackWhenThePeerStopsTakingBytes(t *testing.T) {
 	}
 	if err == nil {
 		t.Error("the waiting write returned no error after Close")
+	}
+}
+
+// TestCoalesceCloseAfterAFailedReadDoesNotWait: once a read failed (the
+// peer silent past amqp091-go's heartbeat deadline), Close closes the
+// socket at once instead of waiting for a drain the peer will never take,
+// which held amqp091-go's shutdown, and its locks, for the grace.
+func TestCoalesceCloseAfterAFailedReadDoesNotWait(t *testing.T) {
+	client, _ := tcpPair(t)
+	g := gated(client) // the socket never takes anything
+	c := coalesce(g)
+	c.grace = time.Hour // what Close would wait for without the failed read
+	if _, err := c.Write([]byte("connection.close-ok")); err != nil {
+		t.Fatal(err)
+	}
+	<-g.inside // the drain holds it in its socket write
+	c.SetReadDeadline(time.Now())
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the read did not fail")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second): // far less than the grace
+		t.Fatal("Close waited for a drain the silent peer never takes")
+	}
+	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write after Close: %v", err)
 	}
 }
 
