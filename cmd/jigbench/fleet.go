@@ -53,16 +53,20 @@ func fleetSection(ctx context.Context, b *bench) error {
 	}
 	if !b.quick {
 		b.loopbackMemory(ctx, 100)
-		perManager := func(p50 func(*fleetRun) float64) float64 {
-			return (p50(runs[500]) / 500) / (p50(runs[100]) / 100)
-		}
-		linear := target{desc: "<= 1 (linear)", ok: func(v, _ float64) bool { return v <= 1 }}
-		b.rep.add(row{section: "fleet", name: "list 500 per manager vs 100", unit: "x", tgt: linear,
-			value: perManager(func(r *fleetRun) float64 { return ms(r.list.p50()) })})
-		b.rep.add(row{section: "fleet", name: "status 500 per manager vs 100", unit: "x", tgt: linear,
-			value: perManager(func(r *fleetRun) float64 { return ms(r.status.p50()) })})
+		b.fleetGrowth(runs[100], runs[500])
 	}
 	return nil
+}
+
+// fleetGrowth adds the growth rows: the cost per manager at 500 over that
+// at 100, for list and for the status of all.
+func (b *bench) fleetGrowth(at100, at500 *fleetRun) {
+	perManager := func(p50 func(*fleetRun) float64) float64 { return (p50(at500) / 500) / (p50(at100) / 100) }
+	linear := target{desc: "<= 1 (linear)", ok: func(v, _ float64) bool { return v <= 1 }}
+	b.rep.add(row{section: "fleet", name: "list 500 per manager vs 100", unit: "x", tgt: linear,
+		value: perManager(func(r *fleetRun) float64 { return ms(r.list.p50()) })})
+	b.rep.add(row{section: "fleet", name: "status 500 per manager vs 100", unit: "x", tgt: linear,
+		value: perManager(func(r *fleetRun) float64 { return ms(r.status.p50()) })})
 }
 
 // fleetRun is what one fleet's measurement gathered.
