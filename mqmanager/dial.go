@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -87,6 +89,9 @@ func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 		props.SetClientConnectionName(b.Name)
 	}
 	w := &wire{}
+	if err := opaqueURL(rawURL); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBrokerUnreachable, err)
+	}
 	hs := newHandshake(ctx) // see handshake.go
 	hs.dialer = b.Dialer
 	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(hs)}
@@ -154,11 +159,51 @@ func Redact(rawURL string) string {
 	if err != nil {
 		return "<unparsable URL>"
 	}
+	if u.Scheme == "" || u.Host == "" {
+		masked, _ := looseUserinfo(rawURL)
+		return masked
+	}
 	return u.Redacted()
+}
+
+// opaqueURL refuses a URL with a scheme but no "//" ("amqp:broker-1"),
+// which amqp091-go takes as one to localhost: a mistyped URL would reach
+// another broker than the one meant.
+func opaqueURL(rawURL string) error {
+	if u, err := url.Parse(rawURL); err == nil && u.Opaque != "" {
+		return fmt.Errorf("broker URL %s: no host: write amqp://HOST[:PORT]/ (or amqps://)", Redact(rawURL))
+	}
+	return nil
+}
+
+// leadingScheme is what stands before a URL's user where its scheme is
+// mistyped ("amqp//", "amqp:/"): letters, an optional colon, slashes.
+var leadingScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:?/+`)
+
+// looseUserinfo masks the password of a URL that is not an absolute one
+// with a host ("amqp//user:pw@host/", "user:pw@host"), which url.Parse
+// takes as a path and Redacted leaves whole: everything between the first
+// colon of the user part and the last "@". It returns the masked URL and
+// the password it masked ("" if none).
+func looseUserinfo(raw string) (masked, password string) {
+	at := strings.LastIndex(raw, "@")
+	if at < 0 {
+		return raw, ""
+	}
+	lead := leadingScheme.FindString(raw[:at])
+	user := raw[len(lead):at]
+	c := strings.Index(user, ":")
+	if c < 0 {
+		return raw, ""
+	}
+	return lead + user[:c] + ":xxxxx" + raw[at:], user[c+1:]
 }
 
 // ValidateURL checks an AMQP URL without connecting.
 func ValidateURL(rawURL string) error {
+	if err := opaqueURL(rawURL); err != nil {
+		return err
+	}
 	if _, err := amqp.ParseURI(rawURL); err != nil {
 		msg, _ := redactErr(err, rawURL)
 		return fmt.Errorf("broker URL %s: %s", Redact(rawURL), msg)
