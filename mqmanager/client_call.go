@@ -157,6 +157,10 @@ func (c *Client) wait(ctx context.Context, t target, cl *call, want func(*amqp.D
 
 // outcome maps a context error to the request's outcome.
 func (c *Client) outcome(ctx context.Context, t target, err error) error {
+	var connecting *ConnectTimeoutError
+	if errors.As(err, &connecting) {
+		return err
+	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		return &TimeoutError{Serial: t.serial, Method: t.method}
 	}

@@ -82,6 +82,9 @@ func dialFailed(rawURL string, b Broker, err error, td *tlsDialer, hs *handshake
 	if abandoned {
 		return fmt.Errorf("%s: %w", Redact(rawURL), reason)
 	}
+	if reason == nil && hs.ranOut(err) {
+		return &ConnectTimeoutError{URL: Redact(rawURL), Had: hs.timeLeft()}
+	}
 	if reason != nil {
 		err = reason
 	} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // RemoteError is an error reply received by a Client: the manager answered,
@@ -25,7 +26,9 @@ var (
 	// ErrNoFixture: the broker returned the request as unroutable: no manager
 	// is bound for that serial. Reported at once, not at the deadline.
 	ErrNoFixture = errors.New("no fixture on the bus")
-	// ErrTimeout: the request was routed but no reply came by the deadline.
+	// ErrTimeout: no reply came by the deadline: the request was routed
+	// and not answered (*TimeoutError), or the deadline passed while
+	// connecting to a broker that was answering (*ConnectTimeoutError).
 	// errors.Is(err, context.DeadlineExceeded) holds for it too.
 	ErrTimeout error = timeoutError{}
 	// ErrBrokerUnreachable: the broker could not be reached, or the
@@ -66,6 +69,24 @@ func (e *TimeoutError) Error() string {
 
 // Is reports ErrTimeout and context.DeadlineExceeded.
 func (e *TimeoutError) Is(target error) bool {
+	return target == ErrTimeout || target == context.DeadlineExceeded
+}
+
+// ConnectTimeoutError is the ErrTimeout outcome of a connection that was
+// not open by the deadline although the broker had answered: the deadline
+// was too short for the handshake, the broker was not unreachable. (A
+// broker that sent nothing in the time left is ErrBrokerUnreachable.)
+type ConnectTimeoutError struct {
+	URL string        // redacted
+	Had time.Duration // the time left when the dial began
+}
+
+func (e *ConnectTimeoutError) Error() string {
+	return fmt.Sprintf("timeout: the time left (%v) ran out while connecting to %s, which was answering", e.Had, e.URL)
+}
+
+// Is reports ErrTimeout and context.DeadlineExceeded.
+func (e *ConnectTimeoutError) Is(target error) bool {
 	return target == ErrTimeout || target == context.DeadlineExceeded
 }
 

@@ -7,6 +7,8 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // handshake watches one dial's socket until the connection is open.
@@ -59,11 +61,15 @@ func (h *handshake) silence(err error) (reason error, abandoned bool) {
 	if h.heard.Load() || time.Now().Before(h.deadline) {
 		return nil, false
 	}
-	had := h.had.Round(time.Millisecond)
-	if had == 0 {
-		had = h.had.Round(time.Microsecond)
+	return &silentError{had: h.timeLeft(), err: err}, false
+}
+
+// timeLeft is the time the dial had, rounded for people.
+func (h *handshake) timeLeft() time.Duration {
+	if had := h.had.Round(time.Millisecond); had != 0 {
+		return had
 	}
-	return &silentError{had: had, err: err}, false
+	return h.had.Round(time.Microsecond)
 }
 
 // silentError is a dial the broker never answered within the time left. Its
@@ -80,6 +86,17 @@ func (e *silentError) Error() string {
 }
 
 func (e *silentError) Unwrap() error { return e.err }
+
+// ranOut reports a dial that failed because ctx's deadline passed after
+// the peer had sent something (not a refusal of the broker's, which is
+// the outcome whenever it came).
+func (h *handshake) ranOut(err error) bool {
+	var ae *amqp.Error
+	if h == nil || (errors.As(err, &ae) && ae.Server) {
+		return false
+	}
+	return h.heard.Load() && errors.Is(h.ctx.Err(), context.DeadlineExceeded)
+}
 
 // heardConn records that the peer sent something.
 type heardConn struct {

@@ -109,3 +109,47 @@ func TestBrokerDialerOpensTheSocket(t *testing.T) {
 		t.Fatalf("want broker unreachable with the dialer's reason, got %v", err)
 	}
 }
+
+// TestDialRanOutAfterTheBrokerAnswered: a broker that answers (here with
+// its connection.start) but does not finish the handshake within the time
+// left is a timeout of the connection, not an unreachable broker: the
+// deadline was too short.
+func TestDialRanOutAfterTheBrokerAnswered(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.ReadFull(c, make([]byte, 8)) // "AMQP" 0 0 9 1
+		c.Write(connectionStart())
+		io.Copy(io.Discard, c) // then nothing more, until the client leaves
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{"amqp://guest:guest@" + ln.Addr().String() + "/"}}})
+	var ct *ConnectTimeoutError
+	if !errors.As(err, &ct) || !errors.Is(err, ErrTimeout) || errors.Is(err, ErrBrokerUnreachable) ||
+		!strings.Contains(err.Error(), "ran out while connecting") || strings.Contains(err.Error(), "guest:guest") {
+		t.Fatalf("want a connection timeout, not an unreachable broker: %v", err)
+	}
+	t.Log(err)
+}
+
+// connectionStart is an AMQP 0-9-1 connection.start frame: version 0-9,
+// no server properties, PLAIN, en_US.
+func connectionStart() []byte {
+	var p []byte
+	p = append(p, 0, 10, 0, 10, 0, 9, 0, 0, 0, 0)
+	for _, s := range []string{"PLAIN", "en_US"} {
+		p = append(p, 0, 0, 0, byte(len(s)))
+		p = append(p, s...)
+	}
+	f := []byte{1, 0, 0, 0, 0, 0, byte(len(p))}
+	return append(append(f, p...), 0xCE)
+}
