@@ -77,8 +77,9 @@ func (w *wire) close() error {
 }
 
 // dial connects to one URL; ctx bounds the TCP connect, the TLS and the AMQP
-// handshakes. Errors wrap ErrBrokerUnreachable, never show a password, and
-// say what failed in TLS (dialerr.go).
+// handshakes. Errors wrap ErrBrokerUnreachable (but for ctx's deadline
+// passing after the broker answered: *ConnectTimeoutError), never show a
+// password, and say what failed in TLS (dialerr.go).
 func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 	hb := b.Heartbeat
 	if hb <= 0 {
