@@ -146,3 +146,38 @@ func TestEventsHolder(t *testing.T) {
 		t.Fatalf("holder %q after unlock, want none", e.Summary.Holder)
 	}
 }
+
+// TestCallerDeadlineIsNoReadError: a status request whose deadline passes
+// while the board is still being read says nothing of the board: the
+// summary that events and the dashboard show counts no read error for it
+// (it counted one, with "context deadline exceeded", for a healthy board).
+func TestCallerDeadlineIsNoReadError(t *testing.T) {
+	f := startFixture(t, func(c *Config) { c.Fixture.QueryTimeout = 5 * time.Second })
+	f.board.SetFault(sim.FaultSilent) // the read outlasts the request
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := f.client.Status(ctx, f.serial); err == nil {
+		t.Fatal("a status read of a silent board answered")
+	}
+	wait, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for { // until the handler has returned: the manager counts the request
+		st, err := f.client.Stats(wait, f.serial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Server.Expired+st.Server.Methods[jigapi.JigStatus.Name()].Requests > 0 {
+			break
+		}
+		select {
+		case <-tick.C:
+		case <-wait.Done():
+			t.Fatal("the status request was never counted")
+		}
+	}
+	if s := f.daemon.ev.summary(); s.ReadErrors != 0 || s.LastError != "" {
+		t.Fatalf("summary counts the caller's deadline as a read error: %d, %q", s.ReadErrors, s.LastError)
+	}
+}

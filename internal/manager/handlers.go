@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -53,7 +54,9 @@ func (h *handlers) register(s *mqmanager.Server) {
 
 func (h *handlers) jigStatus(ctx context.Context, _ jigapi.NoArgs) (jigapi.Status, error) {
 	st, err := h.dev.Status(ctx)
-	h.observe(st, err)
+	if err == nil || ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
+		h.observe(st, err) // a request that gave up says nothing of the board
+	}
 	if err != nil {
 		return jigapi.Status{}, jigapi.BoardError(err)
 	}
