@@ -98,6 +98,9 @@ func (g *globals) fib(cmd *cobra.Command, queue string, args []string) error {
 		return cli.Exit(exitUsage, fmt.Errorf("fib takes %d arguments, got %d", want, len(args)))
 	}
 	n, err := strconv.Atoi(args[len(args)-1])
+	if errors.Is(err, strconv.ErrRange) {
+		return cli.Exit(exitUsage, fmt.Errorf("N %s: out of range", args[len(args)-1]))
+	}
 	if err != nil {
 		return cli.Exit(exitUsage, fmt.Errorf("N must be an integer, got %q", args[len(args)-1]))
 	}

@@ -35,8 +35,11 @@ func (l *lockFlags) register(fs *pflag.FlagSet, ttl time.Duration) {
 
 // args are Lock's arguments; the TTL rounded up to whole seconds.
 func (l *lockFlags) args() (jigapi.LockArgs, error) {
-	if l.ttl < time.Second || l.wait < 0 {
-		return jigapi.LockArgs{}, cli.Exit(exitUsage, fmt.Errorf("--ttl %v must be at least 1s, --wait %v not negative", l.ttl, l.wait))
+	if l.ttl < time.Second {
+		return jigapi.LockArgs{}, cli.Exit(exitUsage, fmt.Errorf("--ttl %v: must be at least 1s", l.ttl))
+	}
+	if l.wait < 0 {
+		return jigapi.LockArgs{}, cli.Exit(exitUsage, fmt.Errorf("--wait %v: must not be negative", l.wait))
 	}
 	owner := l.owner
 	if !l.fs.Changed("owner") {
@@ -93,7 +96,8 @@ the holder and expiry, or with --wait waits that long for it to be freed.`,
 // last ask's "locked".
 func (g *globals) lockWait(ctx context.Context, c *mqmanager.Client, serial string, a jigapi.LockArgs,
 	wait time.Duration) (jigapi.Lease, outcome) {
-	deadline := time.Now().Add(wait)
+	start := time.Now()
+	deadline := start.Add(wait)
 	for {
 		l, o := callOne(ctx, g, c, serial, jigapi.Lock, a)
 		left := time.Until(deadline)
@@ -104,7 +108,7 @@ func (g *globals) lockWait(ctx context.Context, c *mqmanager.Client, serial stri
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return l, newOutcome(serial, jigapi.Lock.Name(), nil, ctx.Err(), o.ElapsedMS)
+			return l, newOutcome(serial, jigapi.Lock.Name(), nil, ctx.Err(), float64(time.Since(start).Microseconds())/1000)
 		case <-t.C:
 		}
 	}
@@ -124,6 +128,9 @@ func newRenewCmd(g *globals) *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: g.completeSerials,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if token == "" {
+				return cli.Exit(exitUsage, errors.New("renew: give --token TOKEN (or env JIG_LOCK_TOKEN)"))
+			}
 			return g.one(cmd.Context(), jigapi.Renew.Name(), args[0], oneShot, func(c *mqmanager.Client) error {
 				l, o := callOne(cmd.Context(), g, c, args[0], jigapi.Renew, jigapi.TokenArgs{Token: token})
 				return g.report([]outcome{o}, func(outcome) string {

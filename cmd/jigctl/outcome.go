@@ -30,10 +30,13 @@ const exitCodesHelp = `Exit status:
   3  timeout: the request was routed but no reply came by --timeout (or
      --timeout ran out while connecting to a broker that was answering)
   4  no fixture: no manager for that serial is on the bus (fails at once)
-  5  broker unreachable: the broker could not be reached, or the link was lost
-130  interrupted: Ctrl-C (or SIGTERM) ended the wait before the outcome
+  5  broker unreachable: the broker could not be reached, or the link was lost`
+
+// exitCodesNotes ends the root's exit table, after the lease codes
+// (typed.go).
+const exitCodesNotes = `130  canceled: Ctrl-C (or SIGTERM) ended the wait before the outcome
 With several serials, the status is that of the first failure in argument order.
-list and watch say what their status means in their --help.`
+list, watch and with-lock say what their status means in their --help.`
 
 // outcome is one request's end, as printed with -o json (a stable schema).
 type outcome struct {
@@ -91,6 +94,8 @@ func newOutcome(serial, method string, result any, err error, ms float64) outcom
 	var re *mqmanager.RemoteError
 	if errors.As(err, &re) {
 		o.Error = &outcomeError{Code: re.Code, Message: re.Message}
+	} else if o.Outcome == "canceled" {
+		o.Error = &outcomeError{Message: "interrupted (Ctrl-C or SIGTERM) before the outcome"}
 	} else if err != nil {
 		o.Error = &outcomeError{Message: err.Error()}
 	}

@@ -60,7 +60,7 @@ always verified.
 Shell completion (of commands, flags and, by a quick broadcast, serials):
   source <(jigctl completion bash)    see "jigctl completion --help" for zsh and fish
 
-` + replyUserHelp + "\n" + exitCodesHelp + "\n" + leaseExitHelp,
+` + replyUserHelp + "\n" + exitCodesHelp + "\n" + leaseExitHelp + "\n" + exitCodesNotes,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

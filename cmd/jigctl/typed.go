@@ -16,8 +16,8 @@ const (
 )
 
 const leaseExitHelp = `  6  locked: another owner holds the fixture's lease (or the token is stale)
-  7  not_locked: the request needs the fixture's lease, and none is held
-with-lock exits with its command's status, or 125 if it never got the lease.`
+  7  not_locked: the request needs the fixture's lease and came without its
+     token (whether or not someone holds it)`
 
 // remoteExit is the exit code of an error reply with code.
 func remoteExit(code string) int {
