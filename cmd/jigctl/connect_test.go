@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +93,45 @@ func TestInterruptWhileWaiting(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second): // far less than --timeout 30s
 		t.Fatal("jigctl ignored the interrupt while waiting for the reply")
+	}
+}
+
+// TestUnreachableJSONListWatch: list and watch with -o json also give
+// stdout JSON when the broker cannot be reached: list the expected
+// fixtures with that outcome (an empty array without --expected), watch a
+// line per fixture, as it shows a later loss; exit 5 either way.
+func TestUnreachableJSONListWatch(t *testing.T) {
+	url := "amqp://guest:guest@127.0.0.1:1/"
+	floor := filepath.Join(t.TempDir(), "floor.txt")
+	if err := os.WriteFile(floor, []byte("JIG-1\nJIG-2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := wantCode(t, exitUnreachable, "list", "-o", "json", "--url", url, "--expected", floor)
+	var entries []listEntry
+	if err := json.Unmarshal([]byte(out), &entries); err != nil || len(entries) != 2 {
+		t.Fatalf("list: stdout %q (%v), want the 2 expected fixtures", out, err)
+	}
+	for _, e := range entries {
+		if e.Outcome != "broker_unreachable" || e.Error == nil || !strings.Contains(e.Error.Message, "connection refused") {
+			t.Fatalf("list: entry %+v", e)
+		}
+	}
+	if out, _ := wantCode(t, exitUnreachable, "list", "-o", "json", "--url", url); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("list without --expected: stdout %q, want []", out)
+	}
+	out, errOut := wantCode(t, exitUnreachable, "watch", "-o", "json", "--url", url, "JIG-1", "JIG-2")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || errOut != "" {
+		t.Fatalf("watch: stdout %q, stderr %q; want a line per fixture and nothing on stderr", out, errOut)
+	}
+	for i, l := range lines {
+		var ev struct {
+			Serial, Outcome, State string
+		}
+		if err := json.Unmarshal([]byte(l), &ev); err != nil || ev.Serial != []string{"JIG-1", "JIG-2"}[i] ||
+			ev.Outcome != "broker_unreachable" || ev.State != "broker_unreachable" {
+			t.Fatalf("watch: line %q (%v)", l, err)
+		}
 	}
 }
 

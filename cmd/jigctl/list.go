@@ -23,7 +23,7 @@ import (
 // with -o json (a stable schema).
 type listEntry struct {
 	Serial    string  `json:"serial"`  // empty for a raw reply (an older manager)
-	Outcome   string  `json:"outcome"` // ok, error_reply, or missing (--expected: did not answer)
+	Outcome   string  `json:"outcome"` // ok, error_reply, or missing (--expected: did not answer); when list found nobody, its outcome (broker_unreachable, ...)
 	Host      string  `json:"host"`
 	Version   string  `json:"version"`
 	UptimeS   float64 `json:"uptime_s"`
@@ -90,25 +90,48 @@ func (g *globals) list(ctx context.Context, expect int, expectedFile string) err
 		return err
 	}
 	c, err := g.dial(ctx, oneShot)
-	if err != nil {
+	var exit *cli.ExitError
+	if err != nil && (errors.As(err, &exit) && exit.Code == exitUsage) {
 		return err
 	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, g.timeout)
-	defer cancel()
-	entries, err := discover(ctx, c, w.saw)
+	var entries []*listEntry
+	if err == nil {
+		defer c.Close()
+		dctx, cancel := context.WithTimeout(ctx, g.timeout)
+		defer cancel()
+		entries, err = discover(dctx, c, w.saw)
+	}
 	if err != nil {
-		outcome, code := classify(err)
-		if code == exitNoFixture {
-			err = errors.New("no manager is bound on the bus")
-		}
-		return cli.Exit(code, fmt.Errorf("list: %s: %w", outcome, err))
+		return g.listFailed(w, err)
 	}
 	missing := w.missing()
 	if err := g.printList(sortEntries(append(slices.Clone(entries), missing...))); err != nil {
 		return err
 	}
 	return w.status(len(entries), missing, g.timeout)
+}
+
+// listFailed ends a list that found nobody: no manager bound, the broker
+// unreachable, an interrupt. With -o json the array holds what is known:
+// each expected fixture (--expected) with that outcome (missing, when no
+// manager is bound at all), or nothing. The error says it on stderr.
+func (g *globals) listFailed(w *wanted, err error) error {
+	outcome, code := classify(err)
+	if code == exitNoFixture {
+		err = errors.New("no manager is bound on the bus")
+	}
+	if g.output == "json" {
+		entries := w.missing()
+		for _, e := range entries {
+			if code != exitNoFixture {
+				e.Outcome, e.Error = outcome, &outcomeError{Message: err.Error()}
+			}
+		}
+		if perr := g.printList(entries); perr != nil {
+			return perr
+		}
+	}
+	return cli.Exit(code, fmt.Errorf("list: %s: %w", outcome, err))
 }
 
 // discover broadcasts Ping and collects the answers until ctx ends or

@@ -82,12 +82,13 @@ func newWatchCmd(g *globals) *cobra.Command {
 			if interval <= 0 || count < 0 {
 				return cli.Exit(exitUsage, errors.New("--interval must be positive and --count not negative"))
 			}
+			w := newWatcher(g, args, interval)
 			c, err := g.dial(cmd.Context(), ongoing)
 			if err != nil {
-				return err
+				return w.unreachable(err)
 			}
 			defer c.Close()
-			return newWatcher(g, args, interval).run(cmd.Context(), c, count)
+			return w.run(cmd.Context(), c, count)
 		},
 	}
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between the starts of two polling rounds")
@@ -124,6 +125,27 @@ func newWatcher(g *globals, serials []string, interval time.Duration) *watcher {
 		w.rows[s] = &watchRow{}
 	}
 	return w
+}
+
+// unreachable ends a watch that could not connect: with -o json each
+// fixture's first line is the outcome (broker unreachable, canceled), as
+// a later loss would be shown, and the error is the exit status alone; in
+// text, the error as it is.
+func (w *watcher) unreachable(err error) error {
+	var exit *cli.ExitError
+	if w.g.output != "json" || (errors.As(err, &exit) && exit.Code == exitUsage) {
+		return err
+	}
+	now := time.Now()
+	for _, s := range w.serials {
+		o := newOutcome(s, jigapi.JigStatus.Name(), nil, err, 0)
+		w.set(s, o, stateOf(o), "", "poll", now)
+	}
+	if perr := w.print(); perr != nil {
+		return perr
+	}
+	_, code := classify(err)
+	return cli.Silent(code)
 }
 
 // watchRow is a fixture's latest outcome, state and lease holder; state
