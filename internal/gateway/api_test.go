@@ -109,6 +109,33 @@ func rawQueue(t *testing.T, serial string, reply []byte) string {
 
 // TestFleetStaleAndMissing: an inventory's absent fixture is missing; a
 // seen one is fresh, and stale once its manager stops (three heartbeats).
+// TestAPIUnreachableSaysWhy: before the gateway first reaches the broker,
+// its 503 says why the last dial failed, not only that it has not
+// connected yet.
+func TestAPIUnreachableSaysWhy(t *testing.T) {
+	dead := startGateway(t, func(c *Config) { c.Broker.URLs = []string{"amqp://guest:guest@127.0.0.1:1/"} })
+	deadline := time.After(5 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond) // until the first dial has failed
+	defer tick.Stop()
+	for {
+		var a struct {
+			Error *apiError `json:"error"`
+		}
+		st := dead.get(t, "GET", "/api/v1/fixtures/JIG-1/ping", "", &a)
+		if st != 503 || a.Error == nil || !strings.Contains(a.Error.Message, "not reached the broker yet") {
+			t.Fatalf("got %d %+v", st, a.Error)
+		}
+		if strings.Contains(a.Error.Message, "connection refused") {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("the 503 never said why: %q", a.Error.Message)
+		}
+	}
+}
+
 func TestFleetStaleAndMissing(t *testing.T) {
 	f := startFixture(t)
 	inv := t.TempDir() + "/inventory"

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jigmq/jigmq/mqmanager"
@@ -28,6 +29,9 @@ func (g *Gateway) dialLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		g.mu.Lock()
+		g.dialErr = err
+		g.mu.Unlock()
 		g.log.Warn("broker unreachable, dialling again", "err", err, "in", backoff)
 		t := time.NewTimer(backoff)
 		select {
@@ -41,14 +45,18 @@ func (g *Gateway) dialLoop(ctx context.Context) {
 }
 
 // client is the live client, or ErrBrokerUnreachable before the first
-// dial succeeded.
+// dial succeeded, with why the last dial failed (a login refused, say).
 func (g *Gateway) client() (*mqmanager.Client, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.c == nil {
-		return nil, fmt.Errorf("%w: the gateway has not reached the broker yet", mqmanager.ErrBrokerUnreachable)
+	switch {
+	case g.c != nil:
+		return g.c, nil
+	case g.dialErr != nil:
+		return nil, fmt.Errorf("%w: the gateway has not reached the broker yet: %v", mqmanager.ErrBrokerUnreachable,
+			strings.TrimPrefix(g.dialErr.Error(), mqmanager.ErrBrokerUnreachable.Error()+": "))
 	}
-	return g.c, nil
+	return nil, fmt.Errorf("%w: the gateway has not reached the broker yet", mqmanager.ErrBrokerUnreachable)
 }
 
 func (g *Gateway) closeClient() {

@@ -26,9 +26,11 @@ type Gateway struct {
 	metrics *metrics
 	done    chan struct{} // closed when Run stops: ends the event streams
 
-	mu     sync.Mutex
-	c      *mqmanager.Client // nil until the first dial succeeds
-	dialed chan struct{}     // closed when c is set
+	mu sync.Mutex
+	c  *mqmanager.Client // nil until the first dial succeeds
+	// dialErr is why the last dial failed, while c is nil.
+	dialErr error
+	dialed  chan struct{} // closed when c is set
 }
 
 // sweepEvery is how often the table is looked at for fixtures gone stale.
