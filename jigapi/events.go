@@ -16,10 +16,11 @@ const (
 	EvtDisconnected = "Disconnected" // the board's port closed: unplugged or gone
 	EvtState        = "State"        // the status state read from the board changed
 	EvtHolder       = "Holder"       // the fixture's lease holder changed
+	EvtStopped      = "Stopped"      // the manager is stopping: it takes no more requests, and sends nothing more until it starts again
 )
 
 // EventKinds lists every kind, in the order above.
-var EventKinds = []string{EvtHeartbeat, EvtConnected, EvtDisconnected, EvtState, EvtHolder}
+var EventKinds = []string{EvtHeartbeat, EvtConnected, EvtDisconnected, EvtState, EvtHolder, EvtStopped}
 
 // EventSegment is the middle segment of an event's routing key.
 const EventSegment = "Evt"

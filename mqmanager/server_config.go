@@ -44,6 +44,11 @@ type ServerConfig struct {
 	OnReady func()
 	OnDown  func(err error)
 	OnRetry func(err error)
+	// OnStop, if set, is called once when Run's context ends while the
+	// server is connected, after it stopped consuming and before it
+	// finishes the requests in flight: the link, and PublishEvent, still
+	// work during the call, which should be short (the drain waits for it).
+	OnStop func()
 	// Observe, if set, is told each request run, once, after its handler
 	// returned and before its reply is sent (see ObserveFunc). It is called
 	// from the request's goroutine, concurrently, and must not block.

@@ -186,6 +186,9 @@ func (ss *session) stop(cancel context.CancelFunc) {
 	for _, p := range ss.plugins {
 		p.cancel()
 	}
+	if ss.s.cfg.OnStop != nil {
+		ss.s.cfg.OnStop()
+	}
 	ss.lanes.wait(ss.s.cfg.ShutdownGrace, cancel)
 }
 

@@ -44,8 +44,10 @@ stderr, and every fixture is polled.
 Polling: every --interval a round asks JigStatus (each request bounded by
 --timeout) of the fixtures that send no events: every fixture until its
 first event arrives, older managers, managers with events.off. A manager
-silent for three of its heartbeats is shown as "stale", read at once, and
-polled from then on, until its events come back.
+that stops cleanly says so (its Stopped event) and is shown as "stopped"
+at once; one silent for three of its heartbeats (lost, crashed) is shown
+as "stale", and read at once. Either is polled from then on, until its
+events come back.
 
 On a terminal, a table is redrawn in place: each fixture's state (the
 board's state, or the error code or outcome when there is no status, e.g.

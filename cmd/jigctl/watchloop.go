@@ -178,6 +178,11 @@ func (w *watcher) onEvent(e jigapi.Event, now time.Time) []string {
 	w.dirty = w.dirty || !r.push.on // the display's VIA column changes
 	r.push = pushState{on: true, last: now, every: every}
 	o, state := eventOutcome(e)
+	if e.Kind == jigapi.EvtStopped { // polled from the next round: what serves it next
+		r.push.on = false // (not at once: its queue may outlive the event by a moment, unconsumed)
+		w.set(e.Serial, o, state, e.Summary.Holder, "event", now)
+		return nil
+	}
 	if state == "" || e.Kind == jigapi.EvtConnected {
 		if r.state != "" { // the holder now; the state when the read answers
 			w.set(e.Serial, r.o, r.state, e.Summary.Holder, r.via, now)
@@ -188,12 +193,21 @@ func (w *watcher) onEvent(e jigapi.Event, now time.Time) []string {
 	return nil
 }
 
-// eventOutcome is an event as an outcome, and the state it tells: the
-// board's as its manager last read it, serial_unavailable if the board is
-// disconnected, or "" if it cannot tell (never read).
+// outcomeStopped is watch's outcome, and state, of a fixture whose manager
+// said it stopped.
+const outcomeStopped = "stopped"
+
+// eventOutcome is an event as an outcome, and the state it tells: stopped
+// for a Stopped event, the board's as its manager last read it,
+// serial_unavailable if the board is disconnected, or "" if it cannot tell
+// (never read).
 func eventOutcome(e jigapi.Event) (outcome, string) {
 	o := outcome{Serial: e.Serial, Method: jigapi.EventSegment + "." + e.Kind, Outcome: "ok"}
 	o.Result, _ = json.Marshal(e)
+	if e.Kind == jigapi.EvtStopped {
+		o.Outcome, o.Error = outcomeStopped, &outcomeError{Message: "its manager stopped (Stopped event)"}
+		return o, outcomeStopped
+	}
 	if !e.Summary.Connected {
 		o.Outcome = "error_reply"
 		o.Error = &outcomeError{Code: jigapi.CodeSerialUnavailable,

@@ -125,18 +125,20 @@ func rowOf(display, serial string) []string {
 	return nil
 }
 
-// TestWatchStale: a followed manager that stops is stale after three
-// missed heartbeats, then read at once (no fixture) and polled; a new
-// manager for the serial is followed again from its first event.
-func TestWatchStale(t *testing.T) {
+// TestWatchStopped: a manager stopped cleanly says so (its Stopped event),
+// and watch shows it at once, not three heartbeats later; the fixture is
+// polled from then on (no_fixture once nothing serves it), and followed
+// again when a manager serves it again. (Staleness, for a manager that
+// goes without a word, is TestWatchPollOlderThanEvent's.)
+func TestWatchStopped(t *testing.T) {
 	serial := uniqueSerial()
 	f := startFixtureWith(t, serial, fastEvents)
 	var out tty
-	_, done := startWatch(t, &out, "--interval", "1h", serial)
+	_, done := startWatch(t, &out, "--interval", "300ms", serial)
 	waitScreen(t, &out, done, "events from 1 of 1", serial+"  READY")
 	f.stop()
-	waitOutput(t, &out.syncBuffer, serial+"  READY -> stale  no event for", done)
-	waitOutput(t, &out.syncBuffer, serial+"  stale -> no_fixture", done)
+	waitOutput(t, &out.syncBuffer, serial+"  READY -> stopped  its manager stopped", done)
+	waitOutput(t, &out.syncBuffer, " -> no_fixture", done)
 	startFixtureWith(t, serial, fastEvents)
 	waitOutput(t, &out.syncBuffer, serial+"  no_fixture -> READY", done)
 	s := out.String()

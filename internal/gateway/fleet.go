@@ -15,7 +15,8 @@ type Fixture struct {
 	Expected bool           `json:"expected"`           // listed in the inventory
 	Seen     bool           `json:"seen"`               // an event came from it since the gateway started
 	Missing  bool           `json:"missing"`            // expected, never seen
-	Stale    bool           `json:"stale"`              // seen, but no event for three heartbeats
+	Stale    bool           `json:"stale"`              // seen, but stopped or no event for three heartbeats
+	Stopped  bool           `json:"stopped"`            // its last event was Stopped: its manager stopped cleanly
 	LastSeen time.Time      `json:"last_seen,omitzero"` // its last event's arrival
 	Summary  jigapi.Summary `json:"summary"`            // from its last event
 	Status   *jigapi.Status `json:"status,omitempty"`   // the last live status read through the gateway
@@ -31,6 +32,7 @@ type entry struct {
 	statusAt time.Time
 	recent   []jigapi.Event // at most fleet.recent, oldest first
 	stale    bool           // as last reported (Sweep)
+	stopped  bool           // the last event was jigapi.EvtStopped
 }
 
 // Fleet is the table of fixtures: every one seen in the events, and every
@@ -68,7 +70,8 @@ func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
 		en = &entry{}
 		f.m[e.Serial] = en
 	}
-	en.lastSeen, en.summary, en.stale = f.now(), e.Summary, false
+	en.stopped = e.Kind == jigapi.EvtStopped
+	en.lastSeen, en.summary, en.stale = f.now(), e.Summary, en.stopped // a Stopped is stale at once, told now
 	if len(en.recent) == f.recent {
 		en.recent = slices.Delete(en.recent, 0, 1)
 	}
@@ -132,7 +135,8 @@ func (f *Fleet) view(serial string, en *entry, events bool) Fixture {
 		Summary: en.summary, Status: en.status, StatusAt: en.statusAt}
 	v.Missing = en.expected && !v.Seen
 	hb := time.Duration(en.summary.HeartbeatS * float64(time.Second))
-	v.Stale = v.Seen && hb > 0 && f.now().Sub(en.lastSeen) > 3*hb
+	v.Stopped = en.stopped
+	v.Stale = v.Seen && (en.stopped || (hb > 0 && f.now().Sub(en.lastSeen) > 3*hb))
 	if events {
 		v.Events = slices.Clone(en.recent)
 	}

@@ -38,11 +38,36 @@ type events struct {
 	seq  uint64
 	kick chan struct{} // a read was observed, or the broker link came up
 	warn bool          // a failed publish was logged: quiet until one succeeds
+	// stopping asks run to publish jigapi.EvtStopped, and is told when it
+	// has (see stop).
+	stopping chan chan struct{}
 }
+
+// stopWait bounds how long a stopping manager waits for its Stopped event
+// to go out (a link that froze does not hold the stop).
+const stopWait = time.Second
 
 func newEvents(cfg Events, serial, version string, dev *jig.Device, log *slog.Logger) *events {
 	return &events{cfg: cfg, serial: serial, version: version, started: time.Now(), dev: dev,
-		log: log, Holder: func() string { return "" }, kick: make(chan struct{}, 1)}
+		log: log, Holder: func() string { return "" }, kick: make(chan struct{}, 1),
+		stopping: make(chan chan struct{})}
+}
+
+// stop has run publish a Stopped event, and waits for it at most
+// stopWait. It is the server's OnStop: the link is still up.
+func (e *events) stop() {
+	done := make(chan struct{})
+	t := time.NewTimer(stopWait)
+	defer t.Stop()
+	select {
+	case e.stopping <- done:
+	case <-t.C:
+		return
+	}
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 // poke asks the loop to look now; it never blocks.
@@ -77,9 +102,9 @@ func (e *events) summary() jigapi.Summary {
 	return s
 }
 
-// run publishes until ctx ends: a heartbeat every cfg.Heartbeat and on
-// each poke after the link came up, change events when a poll or a poke
-// finds one.
+// run publishes until ctx ends, or until the manager stops (stop): a
+// heartbeat every cfg.Heartbeat and on each poke after the link came up,
+// change events when a poll or a poke finds one, and Stopped last.
 func (e *events) run(ctx context.Context, ready <-chan struct{}) {
 	hb := time.NewTicker(e.cfg.Heartbeat)
 	defer hb.Stop()
@@ -100,6 +125,12 @@ func (e *events) run(ctx context.Context, ready <-chan struct{}) {
 			prev = e.changes(ctx, prev)
 		case <-e.kick:
 			prev = e.changes(ctx, prev)
+		case done := <-e.stopping: // the last event: a heartbeat after it would undo it
+			pctx, cancel := context.WithTimeout(ctx, stopWait)
+			e.publish(pctx, jigapi.EvtStopped, e.summary())
+			cancel()
+			close(done)
+			return
 		}
 	}
 }

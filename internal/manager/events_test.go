@@ -2,13 +2,16 @@ package manager
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jig/sim"
 	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
+	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // follow follows serial's events on the test broker until the test ends;
@@ -43,7 +46,7 @@ func follow(t *testing.T, serial string) <-chan jigapi.Event {
 	return out
 }
 
-// awaitEvent waits up to 5 s for an event of kind, skipping others, and
+// awaitEvent waits up to 5 s for an event of kind (any: ""), skipping others, and
 // checks its key fields.
 func awaitEvent(t *testing.T, evs <-chan jigapi.Event, serial, kind string) jigapi.Event {
 	t.Helper()
@@ -54,7 +57,7 @@ func awaitEvent(t *testing.T, evs <-chan jigapi.Event, serial, kind string) jiga
 			if e.Serial != serial {
 				t.Fatalf("event for %s on %s's follower", e.Serial, serial)
 			}
-			if e.Kind == kind {
+			if kind == "" || e.Kind == kind {
 				return e
 			}
 		case <-deadline:
@@ -179,5 +182,45 @@ func TestCallerDeadlineIsNoReadError(t *testing.T) {
 	}
 	if s := f.daemon.ev.summary(); s.ReadErrors != 0 || s.LastError != "" {
 		t.Fatalf("summary counts the caller's deadline as a read error: %d, %q", s.ReadErrors, s.LastError)
+	}
+}
+
+// TestEventsStoppedOnACleanStop: a manager that is stopped (its context
+// ended, as on SIGTERM) says so with a Stopped event before it goes, so
+// that followers need not wait three heartbeats to call it stale; and
+// Stopped is its last event, though heartbeats fall due while it finishes
+// a request in flight.
+func TestEventsStoppedOnACleanStop(t *testing.T) {
+	f := startFixture(t, func(c *Config) { withEvents(c); c.Fixture.QueryTimeout = time.Second })
+	evs := follow(t, f.serial)
+	awaitEvent(t, evs, f.serial, jigapi.EvtHeartbeat)
+	f.board.SetFault(sim.FaultSilent) // a read in flight for a second: five heartbeats' time
+	asked := f.board.Queries()
+	go f.client.Status(context.Background(), f.serial)
+	for f.board.Queries() == asked {
+		select {
+		case <-time.After(5 * time.Millisecond): // until the read is on the line
+		case <-t.Context().Done():
+			return
+		}
+	}
+	f.stop() // returns once the manager has finished: its events are all routed
+	ch := testutil.RawChannel(t, testURL())
+	marker := jigapi.Event{Serial: f.serial, Kind: jigapi.EvtHeartbeat, Seq: 1 << 40}
+	body, _ := json.Marshal(marker)
+	if err := ch.Publish(mqmanager.Exchange, jigapi.EventKey(f.serial, jigapi.EvtHeartbeat), false, false,
+		amqp.Publishing{ContentType: mqmanager.ContentType, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	var last jigapi.Event
+	for {
+		e := awaitEvent(t, evs, f.serial, "")
+		if e.Seq == marker.Seq {
+			break
+		}
+		last = e
+	}
+	if last.Kind != jigapi.EvtStopped || last.Summary.Version == "" {
+		t.Fatalf("the manager's last event %+v, want Stopped", last)
 	}
 }

@@ -66,6 +66,11 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 	}
 	scfg.TutorialQueue, scfg.Tutorial, scfg.ControllerUsers = cfg.Compat.TutorialQueue, h.tutorial, cfg.Security.ControllerUsers
 	scfg.Logger, scfg.OnReady, scfg.OnDown, scfg.OnRetry = log.With("component", "server"), hooks.OnReady, hooks.OnDown, hooks.OnRetry
+	scfg.OnStop = func() {
+		if d.ev != nil {
+			d.ev.stop() // a Stopped event, while the link is up
+		}
+	}
 	srv, err := mqmanager.NewServer(scfg)
 	if err != nil {
 		dev.Close()
@@ -91,7 +96,9 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 // events and closes the fixture's port.
 func (d *Daemon) Run(ctx context.Context) error {
 	defer d.dev.Close()
-	ectx, stop := context.WithCancel(ctx)
+	// The events outlive ctx until the server has stopped: its OnStop has
+	// them publish Stopped while it finishes the requests in flight.
+	ectx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	if d.ev != nil {
 		wg.Go(func() { d.ev.run(ectx, d.ready) })

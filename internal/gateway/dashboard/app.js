@@ -29,6 +29,7 @@ function stateClass(state) {
 // earlier moment's, shown as such on its own line, never as the state.
 function shownState(f, s, connected) {
   if (f.missing) return "not seen";
+  if (f.stopped) return "stopped";
   if (f.stale) return "stale";
   if (!connected) return "disconnected";
   return s.state || "—";
@@ -50,10 +51,11 @@ function render(f) {
     (f.stale ? " stale" : "") + (f.missing ? " missing" : "");
   t.dataset.connected = String(!!connected);
   t.dataset.stale = String(!!f.stale);
+  t.dataset.stopped = String(!!f.stopped);
   t.dataset.missing = String(!!f.missing);
   t.dataset.state = s.state || "";
   const flags = el("div");
-  if (f.stale) flags.append(el("span", "flag stale", "STALE"));
+  if (f.stale) flags.append(el("span", "flag stale", f.stopped ? "STOPPED" : "STALE"));
   if (f.missing) flags.append(el("span", "flag missing", "MISSING"));
   t.replaceChildren(el("div", "serial", f.serial), flags,
     el("div", "state", shownState(f, s, connected)),
