@@ -28,8 +28,10 @@ var envFlags = []struct {
 }
 
 // applyEnv sets the flags' defaults from the environment, before the
-// command line is parsed (which overrides them).
-func applyEnv(pf *pflag.FlagSet, getenv func(string) string) error {
+// command line is parsed (which overrides them), and returns which
+// variable set each flag it set.
+func applyEnv(pf *pflag.FlagSet, getenv func(string) string) (from map[string]string, err error) {
+	from = map[string]string{}
 	for _, e := range envFlags {
 		for _, name := range e.vars {
 			v := getenv(name)
@@ -38,11 +40,30 @@ func applyEnv(pf *pflag.FlagSet, getenv func(string) string) error {
 			}
 			f := pf.Lookup(e.flag)
 			if err := f.Value.Set(v); err != nil {
-				return fmt.Errorf("%s=%q: %v (as --%s)", name, v, err, e.flag)
+				return from, fmt.Errorf("%s=%q: %v (as --%s)", name, v, err, e.flag)
 			}
-			f.DefValue = f.Value.String()
+			f.DefValue, from[e.flag] = f.Value.String(), name
 			break
 		}
 	}
-	return nil
+	return from, nil
+}
+
+// fromEnv prefixes err, about flag's value, with the environment variable
+// the value came from, if it did (an error that names the value already).
+func (g *globals) fromEnv(flag string, err error) error {
+	if name, ok := g.env[flag]; ok && !g.pf.Changed(flag) {
+		return fmt.Errorf("%s (as --%s): %w", name, flag, err)
+	}
+	return err
+}
+
+// named is how an error names a global flag's value: as the command line
+// gave it ("-o \"yaml\""), or as the environment variable it came from
+// when the command line did not ("JIGCTL_OUTPUT=\"yaml\" (as -o)").
+func (g *globals) named(flag, shown string, value any) string {
+	if name, ok := g.env[flag]; ok && !g.pf.Changed(flag) {
+		return fmt.Sprintf("%s=%q (as %s)", name, fmt.Sprint(value), shown)
+	}
+	return fmt.Sprintf("%s %q", shown, fmt.Sprint(value))
 }

@@ -22,7 +22,9 @@ type globals struct {
 	output  string
 	reply   string
 	tls     tlsFlags
-	envErr  error // a bad environment value (applyEnv)
+	envErr  error             // a bad environment value (applyEnv)
+	env     map[string]string // flag -> the variable that set it (applyEnv)
+	pf      *pflag.FlagSet    // the global flags
 	stdout  io.Writer
 	stderr  io.Writer
 	replyUser
@@ -74,7 +76,8 @@ Shell completion (of commands, flags and, by a quick broadcast, serials):
 	pf.StringVar(&g.reply, "reply", "per-request", "reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
 	g.tls.register(pf)
 	g.replyUser.flags(pf)
-	g.envErr = applyEnv(pf, os.Getenv)
+	g.pf = pf
+	g.env, g.envErr = applyEnv(pf, os.Getenv)
 	root.AddCommand(newFibCmd(g), newPingCmd(g), newStatusCmd(g), newListCmd(g), newStatsCmd(g), newWatchCmd(g))
 	root.AddCommand(newQueryCmd(g), newLockCmd(g), newRenewCmd(g), newUnlockCmd(g), newWithLockCmd(g))
 	root.AddCommand(newEchoCmd(g))
@@ -86,13 +89,13 @@ func (g *globals) check() error {
 		return cli.Exit(exitUsage, g.envErr)
 	}
 	if g.output != "text" && g.output != "json" {
-		return cli.Exit(exitUsage, fmt.Errorf("-o %q: want text or json", g.output))
+		return cli.Exit(exitUsage, fmt.Errorf("%s: want text or json", g.named("output", "-o", g.output)))
 	}
 	if g.timeout <= 0 {
-		return cli.Exit(exitUsage, fmt.Errorf("--timeout %v: must be positive", g.timeout))
+		return cli.Exit(exitUsage, fmt.Errorf("%s: must be positive", g.named("timeout", "--timeout", g.timeout)))
 	}
 	if _, err := mqmanager.ParseReplyMode(g.reply); err != nil {
-		return cli.Exit(exitUsage, err)
+		return cli.Exit(exitUsage, g.fromEnv("reply", err))
 	}
 	if err := mqmanager.ValidateURL(g.url); err != nil {
 		return cli.Exit(exitUsage, err)
@@ -101,7 +104,7 @@ func (g *globals) check() error {
 		return cli.Exit(exitUsage, err)
 	}
 	if err := g.replyUser.check(); err != nil {
-		return cli.Exit(exitUsage, err)
+		return cli.Exit(exitUsage, g.fromEnv("reply-user-format", err))
 	}
 	return nil
 }
