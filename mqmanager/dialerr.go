@@ -85,6 +85,10 @@ func dialFailed(rawURL string, b Broker, err error, td *tlsDialer, hs *handshake
 	if reason == nil && hs.ranOut(err) {
 		return &ConnectTimeoutError{URL: Redact(rawURL), Had: hs.timeLeft()}
 	}
+	if reason == nil && hs.loginStalled(err) {
+		reason = fmt.Errorf("the login was not accepted within the time left (%v): too short a time, "+
+			"a wrong user or password (RabbitMQ refuses those only after 3 s), or a broker too busy to answer", hs.timeLeft())
+	}
 	if reason != nil {
 		err = reason
 	} else {

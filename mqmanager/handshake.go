@@ -88,14 +88,23 @@ func (e *silentError) Error() string {
 func (e *silentError) Unwrap() error { return e.err }
 
 // ranOut reports a dial that failed because ctx's deadline passed after
-// the peer had sent something (not a refusal of the broker's, which is
-// the outcome whenever it came).
+// the peer had sent something: not a refusal of the broker's, which is the
+// outcome whenever it came, and not a stall at the login (loginStalled).
 func (h *handshake) ranOut(err error) bool {
 	var ae *amqp.Error
-	if h == nil || (errors.As(err, &ae) && ae.Server) {
+	if h == nil || (errors.As(err, &ae) && ae.Server) || err == amqp.ErrCredentials {
 		return false
 	}
 	return h.heard.Load() && errors.Is(h.ctx.Err(), context.DeadlineExceeded)
+}
+
+// loginStalled reports a dial whose deadline passed while the broker was
+// checking the login: amqp091-go says amqp.ErrCredentials of any socket
+// that closes then, ours included, and RabbitMQ answers a wrong user or
+// password only after 3 s, so either may be the cause.
+func (h *handshake) loginStalled(err error) bool {
+	return h != nil && err == amqp.ErrCredentials && h.heard.Load() &&
+		errors.Is(h.ctx.Err(), context.DeadlineExceeded)
 }
 
 // heardConn records that the peer sent something.

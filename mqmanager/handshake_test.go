@@ -110,16 +110,14 @@ func TestBrokerDialerOpensTheSocket(t *testing.T) {
 	}
 }
 
-// TestDialRanOutAfterTheBrokerAnswered: a broker that answers (here with
-// its connection.start) but does not finish the handshake within the time
-// left is a timeout of the connection, not an unreachable broker: the
-// deadline was too short.
-func TestDialRanOutAfterTheBrokerAnswered(t *testing.T) {
+// stallingPeer is a listener that answers an AMQP client's header with
+// frames, then says nothing more until the client leaves.
+func stallingPeer(t *testing.T, frames ...[]byte) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		c, err := ln.Accept()
 		if err != nil {
@@ -127,29 +125,55 @@ func TestDialRanOutAfterTheBrokerAnswered(t *testing.T) {
 		}
 		defer c.Close()
 		io.ReadFull(c, make([]byte, 8)) // "AMQP" 0 0 9 1
-		c.Write(connectionStart())
-		io.Copy(io.Discard, c) // then nothing more, until the client leaves
+		for _, f := range frames {
+			c.Write(f)
+		}
+		io.Copy(io.Discard, c)
 	}()
+	return "amqp://guest:guest@" + ln.Addr().String() + "/"
+}
+
+// TestDialRanOutAfterTheBrokerAnswered: a broker that took the login
+// (connection.start, then tune) but does not open the connection within
+// the time left is a timeout of the connection, not an unreachable broker:
+// the deadline was too short.
+func TestDialRanOutAfterTheBrokerAnswered(t *testing.T) {
+	url := stallingPeer(t, connectionStart(),
+		method(0, 10, 0, 30, 0, 0, 0, 2, 0, 0, 0, 60))
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	_, err = Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{"amqp://guest:guest@" + ln.Addr().String() + "/"}}})
+	_, err := Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{url}}})
 	var ct *ConnectTimeoutError
 	if !errors.As(err, &ct) || !errors.Is(err, ErrTimeout) || errors.Is(err, ErrBrokerUnreachable) ||
 		!strings.Contains(err.Error(), "ran out while connecting") || strings.Contains(err.Error(), "guest:guest") {
 		t.Fatalf("want a connection timeout, not an unreachable broker: %v", err)
 	}
-	t.Log(err)
 }
 
-// connectionStart is an AMQP 0-9-1 connection.start frame: version 0-9,
-// no server properties, PLAIN, en_US.
-func connectionStart() []byte {
-	var p []byte
-	p = append(p, 0, 10, 0, 10, 0, 9, 0, 0, 0, 0)
-	for _, s := range []string{"PLAIN", "en_US"} {
-		p = append(p, 0, 0, 0, byte(len(s)))
-		p = append(p, s...)
+// TestDialLoginStalled: a broker that does not answer the login within
+// the time left may be refusing it (RabbitMQ answers a wrong password only
+// after 3 s) or busy: the broker is unreachable, and the error says which
+// it may be, not that the login was refused (amqp091-go's guess).
+func TestDialLoginStalled(t *testing.T) {
+	url := stallingPeer(t, connectionStart())
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{url}}})
+	if !errors.Is(err, ErrBrokerUnreachable) || errors.Is(err, ErrTimeout) || strings.Contains(err.Error(), "login refused") ||
+		!strings.Contains(err.Error(), "the login was not accepted within the time left (300ms)") {
+		t.Fatalf("want the stalled login said as such: %v", err)
 	}
-	f := []byte{1, 0, 0, 0, 0, 0, byte(len(p))}
+}
+
+// connectionStart is an AMQP 0-9-1 connection.start: version 0-9, no
+// server properties, PLAIN, en_US.
+func connectionStart() []byte {
+	return method(0, 10, 0, 10, 0, 9, 0, 0, 0, 0, 0, 0, 0, 5, 'P', 'L', 'A', 'I', 'N', 0, 0, 0, 5, 'e', 'n', '_', 'U', 'S')
+}
+
+// method is an AMQP 0-9-1 method frame on channel 0 with payload p (class
+// and method ids first, 16 bits each).
+func method(p ...byte) []byte {
+	f := []byte{1, 0, 0, 0, 0, byte(len(p) >> 8), byte(len(p))}
 	return append(append(f, p...), 0xCE)
 }
