@@ -28,7 +28,7 @@ var (
 	ErrNoFixture = errors.New("no fixture on the bus")
 	// ErrTimeout: no reply came by the deadline: the request was routed
 	// and not answered (*TimeoutError), or the deadline passed while
-	// connecting to a broker that was answering (*ConnectTimeoutError).
+	// connecting, after the broker accepted the login (*ConnectTimeoutError).
 	// errors.Is(err, context.DeadlineExceeded) holds for it too.
 	ErrTimeout error = timeoutError{}
 	// ErrBrokerUnreachable: the broker could not be reached, or the
@@ -73,16 +73,17 @@ func (e *TimeoutError) Is(target error) bool {
 }
 
 // ConnectTimeoutError is the ErrTimeout outcome of a connection that was
-// not open by the deadline although the broker had answered: the deadline
-// was too short for the handshake, the broker was not unreachable. (A
-// broker that sent nothing in the time left is ErrBrokerUnreachable.)
+// not open by the deadline although the broker had accepted the login: the
+// deadline was too short for the handshake, the broker was not
+// unreachable. (A broker that sent nothing in the time left, or did not
+// accept the login in it, is ErrBrokerUnreachable.)
 type ConnectTimeoutError struct {
 	URL string        // redacted
 	Had time.Duration // the time left when the dial began
 }
 
 func (e *ConnectTimeoutError) Error() string {
-	return fmt.Sprintf("timeout: the time left (%v) ran out while connecting to %s, which was answering", e.Had, e.URL)
+	return fmt.Sprintf("timeout: the time left (%v) ran out while connecting to %s, which had accepted the login", e.Had, e.URL)
 }
 
 // Is reports ErrTimeout and context.DeadlineExceeded.

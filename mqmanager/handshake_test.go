@@ -145,7 +145,8 @@ func TestDialRanOutAfterTheBrokerAnswered(t *testing.T) {
 	_, err := Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{url}}})
 	var ct *ConnectTimeoutError
 	if !errors.As(err, &ct) || !errors.Is(err, ErrTimeout) || errors.Is(err, ErrBrokerUnreachable) ||
-		!strings.Contains(err.Error(), "ran out while connecting") || strings.Contains(err.Error(), "guest:guest") {
+		!strings.Contains(err.Error(), "ran out while connecting") || !strings.Contains(err.Error(), "accepted the login") ||
+		strings.Contains(err.Error(), "guest:guest") {
 		t.Fatalf("want a connection timeout, not an unreachable broker: %v", err)
 	}
 }

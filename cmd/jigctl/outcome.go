@@ -28,7 +28,7 @@ const exitCodesHelp = `Exit status:
   1  an error reply (the fixture answered with an error), or another failure
   2  usage: bad command, flag or argument
   3  timeout: the request was routed but no reply came by --timeout (or
-     --timeout ran out while connecting to a broker that was answering)
+     --timeout ran out while connecting, after the broker took the login)
   4  no fixture: no manager for that serial is on the bus (fails at once)
   5  broker unreachable: the broker could not be reached, or the link was lost`
 
