@@ -140,7 +140,7 @@ func (c *Client) wait(ctx context.Context, t target, cl *call, want func(*amqp.D
 		select {
 		case ev := <-cl.events:
 			if ev.returned != nil {
-				return &NoFixtureError{Serial: t.serial, Key: ev.returned.RoutingKey}
+				return &NoFixtureError{Serial: t.serial, Key: ev.returned.RoutingKey, Queue: t.exchange == ""}
 			}
 			if want(ev.reply) {
 				return nil

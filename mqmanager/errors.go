@@ -50,9 +50,15 @@ func (timeoutError) Is(target error) bool { return target == context.DeadlineExc
 type NoFixtureError struct {
 	Serial string
 	Key    string // the routing key that was returned
+	Queue  bool   // the request was for a named queue (CallQueue), Serial
 }
 
-func (e *NoFixtureError) Error() string { return "no fixture " + e.Serial + " on the bus" }
+func (e *NoFixtureError) Error() string {
+	if e.Queue {
+		return "no queue " + e.Serial + " on the broker"
+	}
+	return "no fixture " + e.Serial + " on the bus"
+}
 
 // Is reports ErrNoFixture.
 func (e *NoFixtureError) Is(target error) bool { return target == ErrNoFixture }

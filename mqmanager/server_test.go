@@ -240,9 +240,10 @@ func TestTutorialQueue(t *testing.T) {
 	if err != nil || string(out) != "got 30" {
 		t.Fatalf("CallQueue: %q %v", out, err)
 	}
-	_, err = c.CallQueue(ctxTimeout(t, 5*time.Second), "no_such_queue_"+uniqueSerial(t), []byte("1"))
-	if !errors.Is(err, ErrNoFixture) {
-		t.Fatalf("missing queue: want ErrNoFixture, got %v", err)
+	missing := "no_such_queue_" + uniqueSerial(t)
+	_, err = c.CallQueue(ctxTimeout(t, 5*time.Second), missing, []byte("1"))
+	if !errors.Is(err, ErrNoFixture) || err.Error() != "no queue "+missing+" on the broker" {
+		t.Fatalf("missing queue: want ErrNoFixture, said of a queue, got %v", err)
 	}
 }
 
