@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,8 +42,28 @@ func (g *Gateway) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/fixtures/{serial}/{method}", g.callMethod)
 	mux.HandleFunc("GET /api/v1/events", g.serveEvents)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(r.URL.Path); allow != "" {
+			w.Header().Set("Allow", allow)
+			httpError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" "+r.URL.Path+": use "+allow)
+			return
+		}
 		httpError(w, http.StatusNotFound, "no_route", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
+}
+
+// allowedMethods is the methods routes takes for path, "" for a path it
+// does not serve: what a 405 names.
+func allowedMethods(path string) string {
+	seg := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")
+	switch {
+	case !strings.HasPrefix(path, "/api/v1/") || slices.Contains(seg, ""):
+		return ""
+	case len(seg) == 1 && (seg[0] == "fixtures" || seg[0] == "events"), len(seg) == 2 && seg[0] == "fixtures":
+		return "GET"
+	case len(seg) == 3 && seg[0] == "fixtures":
+		return "GET, POST"
+	}
+	return ""
 }
 
 func (g *Gateway) listFixtures(w http.ResponseWriter, r *http.Request) {

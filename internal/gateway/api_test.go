@@ -47,6 +47,7 @@ func TestAPIOutcomes(t *testing.T) {
 		{"args by GET", "GET", "/fib", "", g, 400, "refused", "bad_arguments"},
 		{"bad body", "POST", "/fib", `[1]`, g, 400, "refused", "bad_arguments"},
 		{"unknown method", "GET", "/nosuch", "", g, 404, "refused", "unknown_method"},
+		{"HTTP method not allowed", "DELETE", "/status", "", g, 405, "refused", "method_not_allowed"},
 	}
 	for _, c := range cases {
 		serial := f.serial
@@ -189,4 +190,18 @@ func TestAPIWritesNeedToken(t *testing.T) {
 	}
 	g := guarded.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Summary.Holder == "station-1" })
 	t.Logf("holder shown: %q", g.Summary.Holder)
+}
+
+// TestAllowedMethods: the methods a 405 names in its Allow header, by path;
+// "" for a path the API does not serve (a 404).
+func TestAllowedMethods(t *testing.T) {
+	for path, want := range map[string]string{
+		"/api/v1/fixtures": "GET", "/api/v1/events": "GET", "/api/v1/fixtures/JIG-1": "GET",
+		"/api/v1/fixtures/JIG-1/status": "GET, POST", "/api/v1/fixtures/JIG-1/status/x": "",
+		"/api/v1/nosuch": "", "/api/v2/fixtures": "", "/api/v1/fixtures//status": "",
+	} {
+		if got := allowedMethods(path); got != want {
+			t.Errorf("allowedMethods(%q) = %q, want %q", path, got, want)
+		}
+	}
 }
