@@ -144,6 +144,7 @@ func (g *globals) dial(ctx context.Context, life lifetime) (*mqmanager.Client, e
 // error line. A usage error (a bad TLS setting) stays one, and so does any
 // error for method "" (with-lock, whose failures are not outcomes).
 func (g *globals) dialFor(ctx context.Context, life lifetime, method string, serials ...string) (*mqmanager.Client, error) {
+	start := time.Now()
 	c, err := g.dial(ctx, life)
 	var exit *cli.ExitError
 	if err == nil || g.output != "json" || method == "" || (errors.As(err, &exit) && exit.Code == exitUsage) {
@@ -151,7 +152,7 @@ func (g *globals) dialFor(ctx context.Context, life lifetime, method string, ser
 	}
 	outs := make([]outcome, len(serials))
 	for i, serial := range serials {
-		outs[i] = newOutcome(serial, method, nil, err, 0)
+		outs[i] = newOutcome(serial, method, nil, err, ms(time.Since(start))) // the time the dial took
 	}
 	return nil, g.report(outs, nil)
 }
