@@ -64,12 +64,14 @@ func (h *handshake) silence(err error) (reason error, abandoned bool) {
 	return &silentError{had: h.timeLeft(), err: err}, false
 }
 
-// timeLeft is the time the dial had, rounded for people.
+// timeLeft is the time the dial had, rounded for people; none (0s) if its
+// deadline had passed already.
 func (h *handshake) timeLeft() time.Duration {
-	if had := h.had.Round(time.Millisecond); had != 0 {
-		return had
+	had := max(h.had, 0)
+	if r := had.Round(time.Millisecond); r != 0 {
+		return r
 	}
-	return h.had.Round(time.Microsecond)
+	return had.Round(time.Microsecond)
 }
 
 // silentError is a dial the broker never answered within the time left. Its

@@ -85,9 +85,10 @@ func newWatchCmd(g *globals) *cobra.Command {
 				return cli.Exit(exitUsage, errors.New("--interval must be positive and --count not negative"))
 			}
 			w := newWatcher(g, args, interval)
+			start := time.Now()
 			c, err := g.dial(cmd.Context(), ongoing)
 			if err != nil {
-				return w.unreachable(err)
+				return w.unreachable(err, ms(time.Since(start)))
 			}
 			defer c.Close()
 			return w.run(cmd.Context(), c, count)
@@ -133,14 +134,14 @@ func newWatcher(g *globals, serials []string, interval time.Duration) *watcher {
 // fixture's first line is the outcome (broker unreachable, canceled), as
 // a later loss would be shown, and the error is the exit status alone; in
 // text, the error as it is.
-func (w *watcher) unreachable(err error) error {
+func (w *watcher) unreachable(err error, elapsed float64) error {
 	var exit *cli.ExitError
 	if w.g.output != "json" || (errors.As(err, &exit) && exit.Code == exitUsage) {
 		return err
 	}
 	now := time.Now()
 	for _, s := range w.serials {
-		o := newOutcome(s, jigapi.JigStatus.Name(), nil, err, 0)
+		o := newOutcome(s, jigapi.JigStatus.Name(), nil, err, elapsed)
 		w.set(s, o, stateOf(o), "", "poll", now)
 	}
 	if perr := w.print(); perr != nil {
