@@ -5,9 +5,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
-	"net/url"
-	"regexp"
-	"strings"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -78,8 +75,8 @@ func (w *wire) close() error {
 
 // dial connects to one URL; ctx bounds the TCP connect, the TLS and the AMQP
 // handshakes. Errors wrap ErrBrokerUnreachable (but for ctx's deadline
-// passing after the broker answered: *ConnectTimeoutError), never show a
-// password, and say what failed in TLS (dialerr.go).
+// passing after the broker accepted the login: *ConnectTimeoutError), never
+// show a password, and say what failed in TLS (dialerr.go).
 func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 	hb := b.Heartbeat
 	if hb <= 0 {
@@ -151,63 +148,4 @@ func coalescing(dial func(network, addr string) (net.Conn, error), sock *net.Con
 		*sock = c
 		return c, nil
 	}
-}
-
-// Redact returns the URL with its password replaced by "xxxxx", for logs and
-// error messages. A URL that does not parse is replaced whole.
-func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "<unparsable URL>"
-	}
-	if u.Scheme == "" || u.Host == "" {
-		masked, _ := looseUserinfo(rawURL)
-		return masked
-	}
-	return u.Redacted()
-}
-
-// opaqueURL refuses a URL with a scheme but no "//" ("amqp:broker-1"),
-// which amqp091-go takes as one to localhost: a mistyped URL would reach
-// another broker than the one meant.
-func opaqueURL(rawURL string) error {
-	if u, err := url.Parse(rawURL); err == nil && u.Opaque != "" {
-		return fmt.Errorf("broker URL %s: no host: write amqp://HOST[:PORT]/ (or amqps://)", Redact(rawURL))
-	}
-	return nil
-}
-
-// leadingScheme is what stands before a URL's user where its scheme is
-// mistyped ("amqp//", "amqp:/"): letters, an optional colon, slashes.
-var leadingScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:?/+`)
-
-// looseUserinfo masks the password of a URL that is not an absolute one
-// with a host ("amqp//user:pw@host/", "user:pw@host"), which url.Parse
-// takes as a path and Redacted leaves whole: everything between the first
-// colon of the user part and the last "@". It returns the masked URL and
-// the password it masked ("" if none).
-func looseUserinfo(raw string) (masked, password string) {
-	at := strings.LastIndex(raw, "@")
-	if at < 0 {
-		return raw, ""
-	}
-	lead := leadingScheme.FindString(raw[:at])
-	user := raw[len(lead):at]
-	c := strings.Index(user, ":")
-	if c < 0 {
-		return raw, ""
-	}
-	return lead + user[:c] + ":xxxxx" + raw[at:], user[c+1:]
-}
-
-// ValidateURL checks an AMQP URL without connecting.
-func ValidateURL(rawURL string) error {
-	if err := opaqueURL(rawURL); err != nil {
-		return err
-	}
-	if _, err := amqp.ParseURI(rawURL); err != nil {
-		msg, _ := redactErr(err, rawURL)
-		return fmt.Errorf("broker URL %s: %s", Redact(rawURL), msg)
-	}
-	return nil
 }
