@@ -97,7 +97,13 @@ func (h *handshake) ranOut(err error) bool {
 	if h == nil || (errors.As(err, &ae) && ae.Server) || err == amqp.ErrCredentials {
 		return false
 	}
-	return h.heard.Load() && errors.Is(h.ctx.Err(), context.DeadlineExceeded)
+	return h.heard.Load() && h.expired()
+}
+
+// expired reports that the dial's deadline has passed: ctx's, or the
+// socket's (the same instant; the socket's read may fail first).
+func (h *handshake) expired() bool {
+	return errors.Is(h.ctx.Err(), context.DeadlineExceeded) || !time.Now().Before(h.deadline)
 }
 
 // loginStalled reports a dial whose deadline passed while the broker was
@@ -105,8 +111,7 @@ func (h *handshake) ranOut(err error) bool {
 // that closes then, ours included, and RabbitMQ answers a wrong user or
 // password only after 3 s, so either may be the cause.
 func (h *handshake) loginStalled(err error) bool {
-	return h != nil && err == amqp.ErrCredentials && h.heard.Load() &&
-		errors.Is(h.ctx.Err(), context.DeadlineExceeded)
+	return h != nil && err == amqp.ErrCredentials && h.heard.Load() && h.expired()
 }
 
 // heardConn records that the peer sent something.
