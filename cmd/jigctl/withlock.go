@@ -28,7 +28,8 @@ JIG_LOCK_TOKEN and the serial in JIG_SERIAL, renew the lease every third of
 lease when CMD ends, however it ends. Exits with CMD's status (128+N if a
 signal N killed it), 125 if it never got the lease (130 if an interrupt
 ended the wait for it), 126 or 127 if CMD could not be run. If jigctl
-itself is killed, the lease expires by itself.`,
+itself is killed, the lease expires by itself. With -o json, a lease never
+got is the lock's outcome on stdout, as lock prints it.`,
 		Example:           "  jigctl with-lock JIG-0001 --ttl 1m -- ./run-test.sh\n  jigctl with-lock JIG-0001 --wait 5m -- sh -c 'jigctl query \"$JIG_SERIAL\" \"OUTP ON\"'",
 		Args:              cobra.MinimumNArgs(2),
 		ValidArgsFunction: g.completeSerials,
@@ -55,11 +56,7 @@ func (g *globals) withLock(ctx context.Context, c *mqmanager.Client, serial stri
 	wait time.Duration, argv []string) error {
 	l, o := g.lockWait(ctx, c, serial, la, wait)
 	if o.err != nil {
-		fmt.Fprintf(g.stderr, "%s\t%s: %s (never got the lease)\n", serial, o.label(), o.detail())
-		if _, code := classify(o.err); code == exitInterrupted {
-			return cli.Silent(code)
-		}
-		return cli.Silent(exitNoLease)
+		return g.noLease(o)
 	}
 	keep := context.WithoutCancel(ctx)
 	stop := g.keepRenewing(keep, c, serial, l.Token, time.Duration(la.TTLS)*time.Second/3)
@@ -72,6 +69,23 @@ func (g *globals) withLock(ctx context.Context, c *mqmanager.Client, serial stri
 		return cli.Silent(code)
 	}
 	return nil
+}
+
+// noLease ends a with-lock that never got the lease: the lock's outcome
+// (on stdout with -o json: the command never ran), and 125, or 130 for an
+// interrupt.
+func (g *globals) noLease(o outcome) error {
+	if g.output == "json" {
+		if err := writeJSON(g, []outcome{o}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(g.stderr, "%s\t%s: %s (never got the lease)\n", o.Serial, o.label(), o.detail())
+	}
+	if _, code := classify(o.err); code == exitInterrupted {
+		return cli.Silent(code)
+	}
+	return cli.Silent(exitNoLease)
 }
 
 // keepRenewing renews the lease every period until the returned stop,

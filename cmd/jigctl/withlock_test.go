@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -42,6 +43,19 @@ func TestWithLockNeverGotLease(t *testing.T) {
 	_, errOut := wantCode(t, exitNoLease, "with-lock", f.serial, "--", "sh", "-c", "echo ran")
 	if !strings.Contains(errOut, `locked: held by "station-a"`) || !strings.Contains(errOut, "never got the lease") {
 		t.Fatalf("stderr: %s", errOut)
+	}
+}
+
+// TestWithLockNeverGotLeaseJSON: with -o json the lease never got is the
+// lock's outcome on stdout (the command never ran), exit 125.
+func TestWithLockNeverGotLeaseJSON(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), nil)
+	wantCode(t, 0, "lock", f.serial, "--owner", "station-a")
+	out, errOut := wantCode(t, exitNoLease, "with-lock", f.serial, "-o", "json", "--", "sh", "-c", "echo ran")
+	var outs []outcome
+	if err := json.Unmarshal([]byte(out), &outs); err != nil || len(outs) != 1 || outs[0].Outcome != "error_reply" ||
+		outs[0].Error == nil || outs[0].Error.Code != "locked" || errOut != "" {
+		t.Fatalf("stdout %q (%v), stderr %q", out, err, errOut)
 	}
 }
 
