@@ -19,11 +19,27 @@ func Redact(rawURL string) string {
 	if err != nil {
 		return "<unparsable URL>"
 	}
-	if u.Scheme == "" || u.Host == "" {
+	if mistyped(u) {
 		masked, _ := looseUserinfo(rawURL)
 		return masked
 	}
 	return u.Redacted()
+}
+
+// mistyped reports a URL that is no absolute one with a host
+// ("amqp//user:pw@host/", "user:pw@host"): url.Parse takes it as a path,
+// its user and password included, which Redacted leaves whole.
+func mistyped(u *url.URL) bool { return u.Scheme == "" || u.Host == "" }
+
+// urlPassword is the password raw (parsed as u) holds, whatever its shape;
+// "" if none.
+func urlPassword(u *url.URL, raw string) string {
+	if mistyped(u) {
+		_, pw := looseUserinfo(raw)
+		return pw
+	}
+	pw, _ := u.User.Password()
+	return pw
 }
 
 // opaqueURL refuses a URL with a scheme but no "//" ("amqp:broker-1"),
@@ -40,11 +56,9 @@ func opaqueURL(rawURL string) error {
 // mistyped ("amqp//", "amqp:/"): letters, an optional colon, slashes.
 var leadingScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:?/+`)
 
-// looseUserinfo masks the password of a URL that is not an absolute one
-// with a host ("amqp//user:pw@host/", "user:pw@host"), which url.Parse
-// takes as a path and Redacted leaves whole: everything between the first
-// colon of the user part and the last "@". It returns the masked URL and
-// the password it masked ("" if none).
+// looseUserinfo masks the password of a mistyped URL: everything between
+// the first colon of the user part and the last "@". It returns the masked
+// URL and the password it masked ("" if none).
 func looseUserinfo(raw string) (masked, password string) {
 	at := strings.LastIndex(raw, "@")
 	if at < 0 {

@@ -202,16 +202,7 @@ func redactErr(err error, rawURL string) (string, bool) {
 			"and % in a user name or password must be percent-encoded)", false
 	}
 	msg := err.Error()
-	if u.Scheme == "" || u.Host == "" {
-		if _, pw := looseUserinfo(rawURL); pw != "" && strings.Contains(msg, pw) {
-			return strings.ReplaceAll(msg, pw, "xxxxx"), false
-		}
-		return msg, true
-	}
-	if pw, ok := u.User.Password(); ok && pw != "" {
-		if !strings.Contains(msg, pw) {
-			return msg, true
-		}
+	if pw := urlPassword(u, rawURL); pw != "" && strings.Contains(msg, pw) {
 		return strings.ReplaceAll(msg, pw, "xxxxx"), false
 	}
 	return msg, true
