@@ -129,7 +129,7 @@ func (g *globals) fibQueue(cmd *cobra.Command, queue string, n int) error {
 	defer cancel()
 	start := time.Now()
 	body, err := c.CallQueue(ctx, queue, []byte(strconv.Itoa(n)))
-	o := newOutcome(queue, queueMethod, nil, err, float64(time.Since(start).Microseconds())/1000)
+	o := newOutcome(queue, queueMethod, nil, err, ms(time.Since(start)))
 	if err == nil {
 		o.Result, _ = json.Marshal(string(body))
 		o.Raw = true

@@ -49,10 +49,17 @@ func applyEnv(pf *pflag.FlagSet, getenv func(string) string) (from map[string]st
 	return from, nil
 }
 
+// envVar is the environment variable flag's value came from, if it did:
+// one applyEnv used, and the command line did not override.
+func (g *globals) envVar(flag string) (string, bool) {
+	name, ok := g.env[flag]
+	return name, ok && !g.pf.Changed(flag)
+}
+
 // fromEnv prefixes err, about flag's value, with the environment variable
 // the value came from, if it did (an error that names the value already).
 func (g *globals) fromEnv(flag string, err error) error {
-	if name, ok := g.env[flag]; ok && !g.pf.Changed(flag) {
+	if name, ok := g.envVar(flag); ok {
 		return fmt.Errorf("%s (as --%s): %w", name, flag, err)
 	}
 	return err
@@ -62,7 +69,7 @@ func (g *globals) fromEnv(flag string, err error) error {
 // gave it ("-o \"yaml\""), or as the environment variable it came from
 // when the command line did not ("JIGCTL_OUTPUT=\"yaml\" (as -o)").
 func (g *globals) named(flag, shown string, value any) string {
-	if name, ok := g.env[flag]; ok && !g.pf.Changed(flag) {
+	if name, ok := g.envVar(flag); ok {
 		return fmt.Sprintf("%s=%q (as %s)", name, fmt.Sprint(value), shown)
 	}
 	return fmt.Sprintf("%s %q", shown, fmt.Sprint(value))

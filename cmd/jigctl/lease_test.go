@@ -129,11 +129,7 @@ func lockErrors(t *testing.T, f *fixture, n uint64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := mqmanager.Dial(ctx, mqmanager.ClientConfig{Broker: mqmanager.Broker{URLs: []string{testURL()}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialTest(t, ctx)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -152,16 +148,23 @@ func lockErrors(t *testing.T, f *fixture, n uint64) {
 	}
 }
 
+// dialTest is a Client of the test broker, closed when the test ends.
+func dialTest(t *testing.T, ctx context.Context) *mqmanager.Client {
+	t.Helper()
+	c, err := mqmanager.Dial(ctx, mqmanager.ClientConfig{Broker: mqmanager.Broker{URLs: []string{testURL()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // holder is who holds f's lease, by Ping.
 func holder(t *testing.T, f *fixture) *jigapi.Holder {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := mqmanager.Dial(ctx, mqmanager.ClientConfig{Broker: mqmanager.Broker{URLs: []string{testURL()}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialTest(t, ctx)
 	p, err := c.Ping(ctx, f.serial)
 	if err != nil {
 		t.Fatal(err)

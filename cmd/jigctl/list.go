@@ -90,8 +90,7 @@ func (g *globals) list(ctx context.Context, expect int, expectedFile string) err
 		return err
 	}
 	c, err := g.dial(ctx, oneShot)
-	var exit *cli.ExitError
-	if err != nil && (errors.As(err, &exit) && exit.Code == exitUsage) {
+	if isUsage(err) {
 		return err
 	}
 	var entries []*listEntry

@@ -108,7 +108,7 @@ func (g *globals) lockWait(ctx context.Context, c *mqmanager.Client, serial stri
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return l, newOutcome(serial, jigapi.Lock.Name(), nil, ctx.Err(), float64(time.Since(start).Microseconds())/1000)
+			return l, newOutcome(serial, jigapi.Lock.Name(), nil, ctx.Err(), ms(time.Since(start)))
 		case <-t.C:
 		}
 	}

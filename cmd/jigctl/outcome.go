@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
@@ -54,6 +55,12 @@ type outcome struct {
 type outcomeError struct {
 	Code    string `json:"code,omitempty"` // the manager's code, for an error reply
 	Message string `json:"message"`
+}
+
+// isUsage reports a usage error (exit 2): never an outcome of a fixture.
+func isUsage(err error) bool {
+	var exit *cli.ExitError
+	return errors.As(err, &exit) && exit.Code == exitUsage
 }
 
 // classify names an error's outcome and its exit code.

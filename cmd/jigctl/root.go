@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -146,8 +145,7 @@ func (g *globals) dial(ctx context.Context, life lifetime) (*mqmanager.Client, e
 func (g *globals) dialFor(ctx context.Context, life lifetime, method string, serials ...string) (*mqmanager.Client, error) {
 	start := time.Now()
 	c, err := g.dial(ctx, life)
-	var exit *cli.ExitError
-	if err == nil || g.output != "json" || method == "" || (errors.As(err, &exit) && exit.Code == exitUsage) {
+	if err == nil || g.output != "json" || method == "" || isUsage(err) {
 		return c, err
 	}
 	outs := make([]outcome, len(serials))

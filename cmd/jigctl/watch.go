@@ -135,8 +135,7 @@ func newWatcher(g *globals, serials []string, interval time.Duration) *watcher {
 // a later loss would be shown, and the error is the exit status alone; in
 // text, the error as it is.
 func (w *watcher) unreachable(err error, elapsed float64) error {
-	var exit *cli.ExitError
-	if w.g.output != "json" || (errors.As(err, &exit) && exit.Code == exitUsage) {
+	if w.g.output != "json" || isUsage(err) {
 		return err
 	}
 	now := time.Now()
