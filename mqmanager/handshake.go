@@ -58,7 +58,7 @@ func (h *handshake) silence(err error) (reason error, abandoned bool) {
 	if errors.Is(h.ctx.Err(), context.Canceled) {
 		return fmt.Errorf("connecting abandoned: %w", h.ctx.Err()), true
 	}
-	if h.heard.Load() || time.Now().Before(h.deadline) {
+	if h.heard.Load() || !h.expired() {
 		return nil, false
 	}
 	return &silentError{had: h.timeLeft(), err: err}, false
