@@ -176,13 +176,10 @@ func (w *watcher) onEvent(e jigapi.Event, now time.Time) []string {
 		every = defaultHeartbeat
 	}
 	w.dirty = w.dirty || !r.push.on // the display's VIA column changes
-	r.push = pushState{on: true, last: now, every: every}
+	// After a Stopped, it is polled from the next round, to see what serves
+	// it next (not at once: its queue may outlive the event, unconsumed).
+	r.push = pushState{on: e.Kind != jigapi.EvtStopped, last: now, every: every}
 	o, state := eventOutcome(e)
-	if e.Kind == jigapi.EvtStopped { // polled from the next round: what serves it next
-		r.push.on = false // (not at once: its queue may outlive the event by a moment, unconsumed)
-		w.set(e.Serial, o, state, e.Summary.Holder, "event", now)
-		return nil
-	}
 	if state == "" || e.Kind == jigapi.EvtConnected {
 		if r.state != "" { // the holder now; the state when the read answers
 			w.set(e.Serial, r.o, r.state, e.Summary.Holder, r.via, now)
