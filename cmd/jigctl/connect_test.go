@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/mqmanager"
 )
@@ -33,28 +31,16 @@ func TestSilentBrokerTimesOut(t *testing.T) {
 // jigctl is still connecting ends it at once, not at --timeout.
 func TestInterruptWhileConnecting(t *testing.T) {
 	addr, accepted := testutil.SilentListener(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr testutil.SyncBuffer
-	done := make(chan int, 1)
-	go func() {
-		err := run(ctx, []string{"ping", "--url", "amqp://guest:guest@" + addr + "/", "--timeout", "30s", "JIG-1"},
-			&stdout, &stderr)
-		done <- cli.Finish("jigctl", err, &stderr)
-	}()
-	select {
-	case <-accepted:
-	case <-time.After(10 * time.Second):
-		t.Fatal("jigctl never connected")
-	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitInterrupted || !strings.Contains(stderr.String(), "connecting abandoned: context canceled") {
-			t.Fatalf("exit %d, stderr %q", code, stderr.String())
-		}
-	case <-time.After(10 * time.Second): // far less than --timeout 30s
-		t.Fatal("jigctl ignored the interrupt while connecting")
+	code, errOut := interrupted(t, []string{"ping", "--url", "amqp://guest:guest@" + addr + "/", "--timeout", "30s", "JIG-1"},
+		func() {
+			select {
+			case <-accepted:
+			case <-time.After(10 * time.Second):
+				t.Fatal("jigctl never connected")
+			}
+		})
+	if code != exitInterrupted || !strings.Contains(errOut, "connecting abandoned: context canceled") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
 
@@ -72,27 +58,15 @@ func TestInterruptWhileWaiting(t *testing.T) {
 	if err = errors.Join(err, err2); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr testutil.SyncBuffer
-	done := make(chan int, 1)
-	go func() {
-		err := run(ctx, []string{"status", "--url", testURL(), "--timeout", "30s", serial}, &stdout, &stderr)
-		done <- cli.Finish("jigctl", err, &stderr)
-	}()
-	select {
-	case <-requests: // the request is out: jigctl waits for its reply
-	case <-time.After(10 * time.Second):
-		t.Fatal("the request never arrived")
-	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitInterrupted || !strings.Contains(stderr.String(), "canceled") {
-			t.Fatalf("exit %d, stderr %q; want 130, canceled", code, stderr.String())
+	code, errOut := interrupted(t, []string{"status", "--url", testURL(), "--timeout", "30s", serial}, func() {
+		select {
+		case <-requests: // the request is out: jigctl waits for its reply
+		case <-time.After(10 * time.Second):
+			t.Fatal("the request never arrived")
 		}
-	case <-time.After(10 * time.Second): // far less than --timeout 30s
-		t.Fatal("jigctl ignored the interrupt while waiting for the reply")
+	})
+	if code != exitInterrupted || !strings.Contains(errOut, "canceled") {
+		t.Fatalf("exit %d, stderr %q; want 130, canceled", code, errOut)
 	}
 }
 

@@ -213,3 +213,29 @@ func waitFor(t testing.TB, w *syncBuffer, done <-chan error, what string, ok fun
 		}
 	}
 }
+
+// interrupted runs jigctl with args, interrupts it (its context
+// cancelled, as Ctrl-C does) once reached has returned, and returns its
+// exit code and stderr; it fails the test if jigctl has not ended 10 s
+// after the interrupt, far less than the --timeout or --wait the tests
+// give it.
+func interrupted(t *testing.T, args []string, reached func()) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		err := run(ctx, args, &stdout, &stderr)
+		done <- cli.Finish("jigctl", err, &stderr)
+	}()
+	reached()
+	cancel()
+	select {
+	case code := <-done:
+		return code, stderr.String()
+	case <-time.After(10 * time.Second):
+		t.Fatalf("jigctl %s ignored the interrupt", strings.Join(args, " "))
+		return 0, ""
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/internal/manager"
 	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
@@ -103,22 +102,11 @@ func TestLockWaitInterrupted(t *testing.T) {
 		{"lock", f.serial, "--owner", "station-b", "--wait", "30s"},
 		{"with-lock", f.serial, "--owner", "station-b", "--wait", "30s", "--", "true"},
 	} {
-		ctx, cancel := context.WithCancel(context.Background())
-		var stdout, stderr syncBuffer
-		done := make(chan int, 1)
-		go func() {
-			err := run(ctx, append([]string{"--url", testURL()}, args...), &stdout, &stderr)
-			done <- cli.Finish("jigctl", err, &stderr)
-		}()
-		lockErrors(t, f, uint64(i+1)) // its first ask was answered "locked": it waits for the next
-		cancel()
-		select {
-		case code := <-done:
-			if code != exitInterrupted || !strings.Contains(stderr.String(), "canceled") {
-				t.Fatalf("%s: exit %d, stderr %q; want 130, canceled", args[0], code, stderr.String())
-			}
-		case <-time.After(10 * time.Second): // far less than --wait 30s
-			t.Fatalf("%s --wait ignored the interrupt", args[0])
+		code, errOut := interrupted(t, append([]string{"--url", testURL()}, args...), func() {
+			lockErrors(t, f, uint64(i+1)) // its first ask was answered "locked": it waits for the next
+		})
+		if code != exitInterrupted || !strings.Contains(errOut, "canceled") {
+			t.Fatalf("%s: exit %d, stderr %q; want 130, canceled", args[0], code, errOut)
 		}
 	}
 }
