@@ -46,10 +46,16 @@ func (n *Node) MustCtl(t testing.TB, args ...string) string {
 	return out
 }
 
-// AddUser creates user with password and no tags.
+// AddUser creates user with password and no tags. A user an earlier run
+// of the test left on the node (go test -count=N keeps a package's private
+// node) gets password instead, so that a test can run again.
 func (n *Node) AddUser(t testing.TB, user, pass string) {
 	t.Helper()
-	if _, err := n.Ctl(pass+"\n", "add_user", user); err != nil {
+	_, err := n.Ctl(pass+"\n", "add_user", user)
+	if err != nil && strings.Contains(err.Error(), "already exists") {
+		_, err = n.Ctl(pass+"\n", "change_password", user)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }
