@@ -131,8 +131,14 @@ func orDefault(s, def string) string {
 }
 
 // replaceSymlink makes link point at target by creating the symlink under a
-// temporary name in the same directory and renaming it over link.
+// temporary name in the same directory and renaming it over link. Only a
+// symlink (another board's, or one left by a board that died) is replaced:
+// anything else at link (a file, a device node such as /dev/ttyS0) is
+// refused, never deleted.
 func replaceSymlink(target, link string) error {
+	if fi, err := os.Lstat(link); err == nil && fi.Mode()&os.ModeSymlink == 0 {
+		return fmt.Errorf("sim: %s exists and is not a symlink (%s): not replacing it", link, kind(fi.Mode()))
+	}
 	tmp := filepath.Join(filepath.Dir(link),
 		"."+filepath.Base(link)+".tmp"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 	if err := os.Symlink(target, tmp); err != nil {
@@ -143,6 +149,19 @@ func replaceSymlink(target, link string) error {
 		return fmt.Errorf("sim: %w", err)
 	}
 	return nil
+}
+
+// kind names what a file mode is, for the refusal above.
+func kind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m.IsRegular():
+		return "a regular file"
+	}
+	return m.Type().String()
 }
 
 // Path is the board's pseudo-terminal, /dev/pts/N.

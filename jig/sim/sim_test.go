@@ -106,6 +106,39 @@ func TestUnplugReplug(t *testing.T) {
 	}
 }
 
+// TestStartRefusesNonSymlink: a board never replaces what is not a
+// symlink at its link path (a file, a directory); it says so, and the file
+// is left as it was. A stale symlink (a dead board's) is replaced.
+func TestStartRefusesNonSymlink(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(file, []byte("important"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{file: "a regular file", dir: "a directory"} {
+		b, err := sim.Start(path, sim.Config{}, nil)
+		if err == nil {
+			b.Close()
+			t.Fatalf("Start(%s) replaced it", path)
+		}
+		if !strings.Contains(err.Error(), "not a symlink ("+want+")") {
+			t.Errorf("Start(%s): %v, want it to say %q", path, err, want)
+		}
+	}
+	if data, err := os.ReadFile(file); err != nil || string(data) != "important" {
+		t.Errorf("file after the refusal: %q, %v", data, err)
+	}
+	stale := filepath.Join(dir, "SIM-0001")
+	if err := os.Symlink("/dev/pts/no-such-board", stale); err != nil {
+		t.Fatal(err)
+	}
+	b, err := sim.Start(stale, sim.Config{}, nil)
+	if err != nil {
+		t.Fatalf("a stale symlink: %v", err)
+	}
+	b.Close()
+}
+
 func TestParseFault(t *testing.T) {
 	for _, name := range sim.FaultNames() {
 		f, err := sim.ParseFault(strings.ToUpper(name))
