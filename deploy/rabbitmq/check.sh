@@ -159,7 +159,7 @@ permcheck() {
 	fi
 	vh=$(printf '%s' "$5" | sed 's|/|%2F|g')
 	if (cd "$repo" && FIXTURE_PASSWORD=$3 CONTROLLER_PASSWORD=$4 \
-		timeout 180 go run ./deploy/rabbitmq/permcheck/main.go \
+		timeout 180 go run ./deploy/rabbitmq/permcheck \
 		-serial "$1" -controller "$2" -url "$AMQP_BASE/$vh") >"$tmp/permcheck.out" 2>&1; then
 		sed 's/^/      /' "$tmp/permcheck.out"
 		ok "permcheck (AMQP) against vhost $5"
