@@ -43,6 +43,7 @@ type Device struct {
 	// Holding conv (a one-slot semaphore) owns everything down to opened.
 	conv      chan struct{}
 	port      serial.Port // nil when closed
+	lock      *portLock   // held while port is open (lock.go)
 	id        fileID      // identity of the device node port was opened on
 	fr        *framer
 	buf       []byte

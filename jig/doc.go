@@ -53,7 +53,8 @@
 //
 //   - a Status, with Connected true and every field filled;
 //   - ErrUnavailable (wrapped with the port path and the cause): the port
-//     does not exist, cannot be opened, or failed during the read (it was
+//     does not exist, cannot be opened, is held by another process or
+//     Device (ErrInUse, see below), or failed during the read (it was
 //     unplugged: EIO, a hang-up, the path gone);
 //   - ErrTimeout (wrapped with the command and the timeout): the board did
 //     not send a whole line in time, either nothing at all or an
@@ -100,6 +101,13 @@
 // the stale descriptor and opens the new node, without being recreated. A
 // Status call that finds the port closed also tries to open it at once, so
 // a replug is picked up by the first request rather than the next retry.
+//
+// A Device uses the port only while it holds the port's advisory lock
+// (flock, which binds root too, unlike TIOCEXCL), taken before the port is
+// opened and its settings applied, and released when it is closed: a
+// Device refused it leaves the line as it was, and retries as for a
+// missing port. The rule, for the product: docs/protocol.md, "One manager
+// per port".
 //
 // Reading uses go.bug.st/serial with a short read timeout (50ms), on which
 // it returns (0, nil); the reader loops under its own deadline, and that

@@ -32,7 +32,8 @@ func statID(path string) (fileID, error) {
 	return fileID{dev: st.Dev, ino: st.Ino, rdev: st.Rdev}, nil
 }
 
-// connect opens the port by path. The caller holds conv.
+// connect locks the port (lockPort: before anything touches its
+// settings) and opens it by path. The caller holds conv.
 //
 // serial.Open works on a pseudo-terminal slave as it does on a UART: it
 // sets raw mode and the line settings with TCSETS (a pty accepts and
@@ -42,23 +43,16 @@ func statID(path string) (fileID, error) {
 // board does not use DTR/RTS, and the simulator can then run on a pty.
 func (d *Device) connect() error {
 	path := d.cfg.Port
-	before, err := statID(path)
+	lock, err := lockPort(path)
 	if err != nil {
 		return unavailable(path, err)
 	}
-	p, err := serial.Open(path, d.cfg.mode())
+	p, err := d.openLocked(lock)
 	if err != nil {
+		lock.release()
 		return unavailable(path, err)
 	}
-	if after, err := statID(path); err != nil || after != before {
-		p.Close()
-		return unavailable(path, errors.New("device node changed while opening"))
-	}
-	if err := p.SetReadTimeout(pollRead); err != nil {
-		p.Close()
-		return unavailable(path, err)
-	}
-	d.port, d.id = p, before
+	d.port, d.lock, d.id = p, lock, lock.id
 	d.rest, d.outOfStep = nil, true // whatever the board was doing, we do not know
 	d.fr.reset()
 	d.opened++
@@ -70,15 +64,34 @@ func (d *Device) connect() error {
 	return nil
 }
 
-// closePort closes the port if open. The caller holds conv (or every other
-// goroutine has stopped).
+// openLocked opens the port whose lock is held, checking that the path
+// still leads to the node locked.
+func (d *Device) openLocked(lock *portLock) (serial.Port, error) {
+	p, err := serial.Open(d.cfg.Port, d.cfg.mode())
+	if err != nil {
+		return nil, err
+	}
+	if after, err := statID(d.cfg.Port); err != nil || after != lock.id {
+		p.Close()
+		return nil, errors.New("device node changed while opening")
+	}
+	if err := p.SetReadTimeout(pollRead); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// closePort closes the port if open, then releases its lock. The caller
+// holds conv (or every other goroutine has stopped).
 func (d *Device) closePort() error {
 	d.connected.Store(false)
 	if d.port == nil {
 		return nil
 	}
 	err := d.port.Close()
-	d.port = nil
+	d.lock.release()
+	d.port, d.lock = nil, nil
 	d.fr.reset()
 	return err
 }

@@ -49,6 +49,13 @@ func Run(ctx context.Context, cfg Config, version string, log *slog.Logger, hook
 // background) and builds the request server. cfg must be valid
 // (Config.Validate): it is not validated again. Call Run once: it owns the
 // port from then on.
+//
+// The port is opened before the queue is claimed, on purpose: the port is
+// the board's, not the bus's (Ping, events and the watchdog report it with
+// the broker down), and the queue is claimed again on every reconnect, so
+// claiming it first could not gate the port for good. What keeps a manager
+// off a port it may not use is the port's lock (jig, docs/protocol.md "One
+// manager per port"), taken before any setting is applied.
 func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, error) {
 	host, _ := os.Hostname()
 	scfg, err := cfg.Broker.ServerConfig(cfg.Serial, "jig-manager "+cfg.Serial+"@"+host, cfg.Server)

@@ -91,3 +91,19 @@ func (p *pty) close() error {
 	}
 	return errS
 }
+
+// Termios reads the terminal settings of the board's line, as its client
+// set them, through the board's own descriptor on the slave (no new open,
+// which TIOCEXCL could refuse), so a test can check who changed them.
+func (b *Board) Termios() (*unix.Termios, error) {
+	rc, err := b.pty.slave.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var t *unix.Termios
+	var terr error
+	if err := rc.Control(func(fd uintptr) { t, terr = unix.IoctlGetTermios(int(fd), unix.TCGETS) }); err != nil {
+		return nil, err
+	}
+	return t, terr
+}
