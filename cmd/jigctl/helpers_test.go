@@ -34,6 +34,7 @@ type fixture struct {
 	// stop stops the manager and waits (bounded) until it has; the
 	// cleanup calls it too.
 	stop func()
+	cfg  manager.Config // the manager's, for startManager again
 }
 
 // startFixture starts a board and a manager for it, and waits until the
@@ -58,6 +59,18 @@ func startFixtureWith(t testing.TB, serial string, mod func(*manager.Config)) *f
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		f.stop()
+		f.unplug(t)
+	})
+	f.startManager(t, cfg)
+	return f
+}
+
+// startManager runs a manager for cfg (again, after stop), sets f.stop,
+// and returns once it consumes.
+func (f *fixture) startManager(t testing.TB, cfg manager.Config) {
+	t.Helper()
 	ready := make(chan struct{}, 8)
 	done := make(chan error, 1)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -65,6 +78,7 @@ func startFixtureWith(t testing.TB, serial string, mod func(*manager.Config)) *f
 		done <- manager.Run(ctx, cfg, "test", slog.New(slog.DiscardHandler),
 			manager.Hooks{OnReady: func() { ready <- struct{}{} }})
 	}()
+	f.cfg = cfg
 	f.stop = sync.OnceFunc(func() {
 		cancel()
 		select {
@@ -76,10 +90,6 @@ func startFixtureWith(t testing.TB, serial string, mod func(*manager.Config)) *f
 			t.Errorf("manager %s did not stop within 15s", f.serial)
 		}
 	})
-	t.Cleanup(func() {
-		f.stop()
-		f.unplug(t)
-	})
 	select {
 	case <-ready:
 	case err := <-done:
@@ -87,7 +97,6 @@ func startFixtureWith(t testing.TB, serial string, mod func(*manager.Config)) *f
 	case <-time.After(10 * time.Second):
 		t.Fatal("manager not ready within 10s")
 	}
-	return f
 }
 
 // plug starts a board at the fixture's link (again, after unplug).

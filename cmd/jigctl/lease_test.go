@@ -191,3 +191,18 @@ func TestLockDefaultOwner(t *testing.T) {
 	}
 	wantCode(t, 0, "unlock", f.serial, "--force")
 }
+
+// TestLockOwnerUsage: an --owner the manager would refuse is a usage error
+// (2), found before dialling: the serial has no manager, which would be 4.
+func TestLockOwnerUsage(t *testing.T) {
+	serial := uniqueSerial()
+	for _, args := range [][]string{
+		{"lock", serial, "--owner", ""},
+		{"lock", serial, "--owner", "tab\there"},
+		{"with-lock", serial, "--owner", "", "--", "true"},
+	} {
+		if _, errOut := wantCode(t, exitUsage, args...); !strings.Contains(errOut, "--owner: must be 1 to 128 printable ASCII") {
+			t.Errorf("%q: stderr %q", args, errOut)
+		}
+	}
+}

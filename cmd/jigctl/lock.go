@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/internal/lease"
 	"github.com/jigmq/jigmq/jigapi"
 	"github.com/jigmq/jigmq/mqmanager"
 	"github.com/spf13/cobra"
@@ -44,6 +45,8 @@ func (l *lockFlags) args() (jigapi.LockArgs, error) {
 	owner := l.owner
 	if !l.fs.Changed("owner") {
 		owner = defaultOwner()
+	} else if err := lease.CheckOwner(owner); err != nil {
+		return jigapi.LockArgs{}, cli.Exit(exitUsage, fmt.Errorf("--owner: %w", err))
 	}
 	return jigapi.LockArgs{Owner: owner, TTLS: int((l.ttl + time.Second - 1) / time.Second)}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
@@ -19,17 +18,23 @@ import (
 
 func newWithLockCmd(g *globals) *cobra.Command {
 	var lf lockFlags
+	var stopOnLoss bool
 	cmd := &cobra.Command{
 		Use:   "with-lock SERIAL [flags] -- CMD [ARGS...]",
 		Short: "Run a command while holding a fixture's lease",
 		Long: `Take the fixture's lease (as lock, with --wait), run CMD with the token in
 JIG_LOCK_TOKEN and the serial in JIG_SERIAL, renew the lease every third of
---ttl while CMD runs, forward SIGINT and SIGTERM to CMD, and release the
-lease when CMD ends, however it ends. Exits with CMD's status (128+N if a
-signal N killed it), 125 if it never got the lease (130 if an interrupt
-ended the wait for it), 126 or 127 if CMD could not be run. If jigctl
-itself is killed, the lease expires by itself. With -o json, a lease never
-got is the lock's outcome on stdout, as lock prints it.`,
+--ttl while CMD runs (after a failed renew, retry every --ttl/10, at most
+1s, until the lease's expiry), forward SIGINT and SIGTERM to CMD, and
+release the lease when CMD ends, however it ends. Exits with CMD's status
+(128+N if a signal N killed it), 125 if it never got the lease (130 if an
+interrupt ended the wait for it), 126 or 127 if CMD could not be run. If
+the lease is lost while CMD runs (no renew succeeded before its expiry, or
+the manager no longer holds it), stderr says so at once ("lease lost at
+TIME: why"); CMD runs on (its board writes are refused), or with
+--stop-on-loss is sent SIGTERM. If jigctl itself is killed, the lease
+expires by itself. With -o json, a lease never got is the lock's outcome
+on stdout, as lock prints it.`,
 		Example:           "  jigctl with-lock JIG-0001 --ttl 1m -- ./run-test.sh\n  jigctl with-lock JIG-0001 --wait 5m -- sh -c 'jigctl query \"$JIG_SERIAL\" \"OUTP ON\"'",
 		Args:              cobra.MinimumNArgs(2),
 		ValidArgsFunction: g.completeSerials,
@@ -42,29 +47,39 @@ got is the lock's outcome on stdout, as lock prints it.`,
 				return cli.Exit(exitUsage, errors.New("with-lock: SERIAL, then -- and the command: with-lock SERIAL -- CMD ARGS..."))
 			}
 			return g.one(cmd.Context(), "", args[0], ongoing, func(c *mqmanager.Client) error {
-				return g.withLock(cmd.Context(), c, args[0], la, lf.wait, args[1:])
+				return g.withLock(cmd.Context(), c, args[0], la, lf.wait, stopOnLoss, args[1:])
 			})
 		},
 	}
 	lf.register(cmd.Flags(), time.Minute)
+	cmd.Flags().BoolVar(&stopOnLoss, "stop-on-loss", false, "send CMD SIGTERM if the lease is lost while it runs")
 	return cmd
 }
 
 // withLock holds the lease around argv's run. Renewals and the release do
 // not stop with ctx (an interrupt ends the command, then the lease).
 func (g *globals) withLock(ctx context.Context, c *mqmanager.Client, serial string, la jigapi.LockArgs,
-	wait time.Duration, argv []string) error {
+	wait time.Duration, stopOnLoss bool, argv []string) error {
 	l, o := g.lockWait(ctx, c, serial, la, wait)
 	if o.err != nil {
 		return g.noLease(o)
 	}
 	keep := context.WithoutCancel(ctx)
-	stop := g.keepRenewing(keep, c, serial, l.Token, time.Duration(la.TTLS)*time.Second/3)
-	code := g.runChild(serial, l.Token, argv)
-	stop()
+	// Taken now, by this clock: at most a round trip later than the
+	// manager's own reckoning, so a loss is told that much late at worst.
+	r := g.keepLease(keep, c, serial, l.Token, time.Duration(la.TTLS)*time.Second, time.Now(), stopOnLoss)
+	code := g.runChild(serial, l.Token, argv, r)
+	r.stop()
+	if r.isLost() {
+		return childStatus(code) // nothing to release
+	}
 	if _, o := callOne(keep, g, c, serial, jigapi.Unlock, jigapi.TokenArgs{Token: l.Token}); o.err != nil {
 		fmt.Fprintf(g.stderr, "%s\tunlock %s: %s (the lease ends by itself)\n", serial, o.label(), o.detail())
 	}
+	return childStatus(code)
+}
+
+func childStatus(code int) error {
 	if code != 0 {
 		return cli.Silent(code)
 	}
@@ -88,31 +103,10 @@ func (g *globals) noLease(o outcome) error {
 	return cli.Silent(exitNoLease)
 }
 
-// keepRenewing renews the lease every period until the returned stop,
-// which waits for it; failures are warned about on stderr.
-func (g *globals) keepRenewing(ctx context.Context, c *mqmanager.Client, serial, token string, period time.Duration) (stop func()) {
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(max(period, 100*time.Millisecond))
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-t.C:
-			}
-			if _, o := callOne(ctx, g, c, serial, jigapi.Renew, jigapi.TokenArgs{Token: token}); o.err != nil {
-				fmt.Fprintf(g.stderr, "%s\trenew %s: %s\n", serial, o.label(), o.detail())
-			}
-		}
-	})
-	return func() { close(quit); wg.Wait() }
-}
-
 // runChild runs argv with the lease in its environment, forwarding
-// SIGINT and SIGTERM, and returns its exit status.
-func (g *globals) runChild(serial, token string, argv []string) int {
+// SIGINT and SIGTERM (and sending SIGTERM when r's lease is lost, if r
+// says to), and returns its exit status.
+func (g *globals) runChild(serial, token string, argv []string, r *renewal) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -128,10 +122,16 @@ func (g *globals) runChild(serial, token string, argv []string) int {
 	}
 	done := make(chan error, 1)
 	go func() { done <- child.Wait() }()
+	lost := r.lost
 	for {
 		select {
 		case s := <-sigs:
 			child.Process.Signal(s)
+		case <-lost:
+			lost = nil
+			if r.stopOnLoss {
+				child.Process.Signal(syscall.SIGTERM)
+			}
 		case err := <-done:
 			return exitStatus(err)
 		}

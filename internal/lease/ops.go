@@ -34,12 +34,20 @@ func (t *Table) Lock(owner string, ttlS int) (jigapi.Lease, error) {
 
 func (t *Table) checkLock(owner string, ttlS int) error {
 	max := int(t.cfg.MaxTTL / time.Second)
-	switch {
-	case owner == "" || len(owner) > MaxOwner || !printable(owner):
-		return jigapi.Errorf(jigapi.CodeBadRequest, `"owner" must be 1 to %d printable ASCII characters, got %s`,
-			MaxOwner, quote(owner))
-	case ttlS < 1 || ttlS > max:
+	if err := CheckOwner(owner); err != nil {
+		return jigapi.Errorf(jigapi.CodeBadRequest, `"owner" %v`, err)
+	}
+	if ttlS < 1 || ttlS > max {
 		return jigapi.Errorf(jigapi.CodeBadRequest, `"ttl_s" %d out of range: 1 to %d (lease.max_ttl)`, ttlS, max)
+	}
+	return nil
+}
+
+// CheckOwner is Lock's rule for an owner name, for a client to check
+// before it asks.
+func CheckOwner(owner string) error {
+	if owner == "" || len(owner) > MaxOwner || !printable(owner) {
+		return fmt.Errorf("must be 1 to %d printable ASCII characters, got %s", MaxOwner, quote(owner))
 	}
 	return nil
 }

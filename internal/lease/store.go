@@ -16,36 +16,46 @@ import (
 // fsynced, so a crash leaves the old state or the new one, never a torn
 // file.
 type store struct {
-	path string // "": memory only
-	log  *slog.Logger
+	path   string // "": memory only
+	serial string // the fixture's, written in the file
+	log    *slog.Logger
+	// refused, if set, is why this file must not be written (it is
+	// another fixture's): every save fails with it.
+	refused error
 }
 
-// state is the file's content.
+// state is the file's content. Serial is absent ("") in files written
+// before it was kept; such a file is read as this fixture's.
 type state struct {
-	Lease *record `json:"lease"` // null: not held
+	Serial string  `json:"serial,omitempty"`
+	Lease  *record `json:"lease"` // null: not held
 }
 
 // load reads the lease in the state file: nil if there is none, or no
 // file. A file that cannot be read or decoded is set aside (renamed with
 // an ".unreadable-<time>" suffix) and logged: the manager starts with no
-// lease rather than not at all.
-func (s store) load() *record {
+// lease rather than not at all. A file of another serial is an error, and
+// left as it is: it is another fixture's lease.
+func (s store) load() (*record, error) {
 	if s.path == "" {
-		return nil
+		return nil, nil
 	}
 	data, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	var st state
 	if err == nil {
 		err = decodeState(data, &st)
 	}
 	if err != nil {
-		s.setAside(err)
-		return nil
+		s.setAside("unreadable", err)
+		return nil, nil
 	}
-	return st.Lease
+	if st.Serial != "" && st.Serial != s.serial {
+		return nil, fmt.Errorf("%s holds the lease of serial %q, not of %q: left untouched", s.path, st.Serial, s.serial)
+	}
+	return st.Lease, nil
 }
 
 func decodeState(data []byte, st *state) error {
@@ -58,23 +68,28 @@ func decodeState(data []byte, st *state) error {
 	return nil
 }
 
-func (s store) setAside(cause error) {
-	aside := s.path + ".unreadable-" + time.Now().UTC().Format("20060102T150405Z")
+// setAside renames the file <path>.<why>-<time> and logs cause; the
+// manager then starts with no lease.
+func (s store) setAside(why string, cause error) {
+	aside := s.path + "." + why + "-" + time.Now().UTC().Format("20060102T150405Z")
 	if err := os.Rename(s.path, aside); err != nil {
-		s.log.Error("lease state file unreadable, and could not be set aside: starting with no lease",
+		s.log.Error("lease state file "+why+", and could not be set aside: starting with no lease",
 			"path", s.path, "err", cause, "rename_err", err)
 		return
 	}
-	s.log.Warn("lease state file unreadable: set aside, starting with no lease",
+	s.log.Warn("lease state file "+why+": set aside, starting with no lease",
 		"path", s.path, "err", cause, "set_aside_as", aside)
 }
 
 // save replaces the state file with r (nil: no lease).
 func (s store) save(r *record) error {
-	if s.path == "" {
+	switch {
+	case s.refused != nil:
+		return s.refused
+	case s.path == "":
 		return nil
 	}
-	data, err := json.Marshal(state{Lease: r})
+	data, err := json.Marshal(state{Serial: s.serial, Lease: r})
 	if err != nil {
 		return err
 	}

@@ -51,8 +51,11 @@ func TestUnreadableStateSetAside(t *testing.T) {
 			path := filepath.Join(dir, "lease.json")
 			os.WriteFile(path, []byte(content), 0o600)
 			var logs bytes.Buffer
-			tb := Open(Config{MaxTTL: time.Hour, Path: path, Now: newClock().Now,
+			tb, err := Open(Config{MaxTTL: time.Hour, Path: path, Serial: testSerial, Now: newClock().Now,
 				Log: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tb.Holder() != nil {
 				t.Fatal("a lease from an unreadable file")
 			}
@@ -73,10 +76,20 @@ func TestUnreadableStateSetAside(t *testing.T) {
 	}
 }
 
+// TestLockFailsWhenStateCannotBeWritten: a folder where the state file
+// cannot be kept is Open's and Check's error, and the table it returns
+// refuses every lease rather than granting one in memory only.
 func TestLockFailsWhenStateCannotBeWritten(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "missing-dir", "lease.json")
-	tb := newTable(t, newClock(), path)
-	_, err := tb.Lock("station-1", 10)
+	cfg := Config{MaxTTL: time.Hour, Path: path, Serial: testSerial, Now: newClock().Now}
+	if err := Check(cfg); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Check: %v, want an error naming %s", err, path)
+	}
+	tb, err := Open(cfg)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Open: %v, want an error naming %s", err, path)
+	}
+	_, err = tb.Lock("station-1", 10)
 	wantCode(t, err, "internal", "the lease could not be kept")
 	if tb.Holder() != nil {
 		t.Fatal("a lease held that is not on disk")

@@ -18,6 +18,9 @@ type Config struct {
 	MaxTTL time.Duration
 	// Path is the state file; "" keeps the lease in memory only.
 	Path string
+	// Serial is the fixture's: kept in the state file, whose lease is
+	// restored only if it is this serial's (or names none).
+	Serial string
 	// Now is the clock; time.Now if nil. Tests inject one.
 	Now func() time.Time
 	// Log is told about the state file's troubles; discarded if nil.
@@ -39,23 +42,6 @@ type record struct {
 	TTLS       int       `json:"ttl_s"`
 	AcquiredAt time.Time `json:"acquired_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
-}
-
-// Open makes the table, with the lease of the state file if it has one
-// that has not expired.
-func Open(cfg Config) *Table {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.Log == nil {
-		cfg.Log = slog.New(slog.DiscardHandler)
-	}
-	t := &Table{cfg: cfg, store: store{path: cfg.Path, log: cfg.Log}}
-	if r := t.store.load(); r != nil && cfg.Now().Before(r.ExpiresAt) {
-		t.cur = r
-		cfg.Log.Info("lease restored from the state file", "owner", r.Owner, "expires_at", r.ExpiresAt, "path", cfg.Path)
-	}
-	return t
 }
 
 // held is the current lease, nil if none; an expired one is dropped. The

@@ -17,8 +17,14 @@ func newClock() *testutil.Clock {
 
 func newTable(t *testing.T, c *testutil.Clock, path string) *Table {
 	t.Helper()
-	return Open(Config{MaxTTL: time.Hour, Path: path, Now: c.Now})
+	tb, err := Open(Config{MaxTTL: time.Hour, Path: path, Serial: testSerial, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
 }
+
+const testSerial = "JIG-1"
 
 func wantCode(t *testing.T, err error, code, contains string) {
 	t.Helper()

@@ -1,6 +1,8 @@
 package manager
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -137,5 +139,35 @@ func TestForceUnlockAdmin(t *testing.T) {
 		case err != nil || r.Owner != "station-a":
 			t.Fatalf("force: %+v %v", r, err)
 		}
+	}
+}
+
+// TestLeaseStateOfAnotherSerial: a manager pointed at another fixture's
+// state file does not restore or accept that fixture's lease, refuses
+// Lock naming the file's serial, and never writes the file, so the other
+// fixture's lease survives both managers.
+func TestLeaseStateOfAnotherSerial(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "lease.json")
+	c := startFixture(t, func(cfg *Config) { cfg.Lease.StateFile = state })
+	l, err := call(t, c, jigapi.Lock, jigapi.LockArgs{Owner: "owner-of-C", TTLS: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(state)
+	other := startFixture(t, func(cfg *Config) { cfg.Lease.StateFile = state })
+	if p, _ := call(t, other, jigapi.Ping, jigapi.NoArgs{}); p.Lease != nil {
+		t.Fatalf("another serial's lease restored: %+v", p.Lease)
+	}
+	_, err = call(t, other, jigapi.Unlock, jigapi.TokenArgs{Token: l.Token})
+	wantCode(t, err, jigapi.CodeNotLocked)
+	_, err = call(t, other, jigapi.Lock, jigapi.LockArgs{Owner: "owner-of-T", TTLS: 60})
+	wantCode(t, err, jigapi.CodeInternal)
+	if after, _ := os.ReadFile(state); !bytes.Equal(before, after) {
+		t.Fatalf("the state file changed:\n%s\nto\n%s", before, after)
+	}
+	c.stop()
+	c.stop = runManager(t, c.cfg)
+	if p, _ := call(t, c, jigapi.Ping, jigapi.NoArgs{}); p.Lease == nil || p.Lease.Owner != "owner-of-C" {
+		t.Fatalf("the fixture's own lease after its restart: %+v", p.Lease)
 	}
 }

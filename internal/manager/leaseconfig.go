@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -63,11 +64,37 @@ func (c Config) stateFile(getenv func(string) string) string {
 	return filepath.Join(dir, "lease-"+c.Serial+".json")
 }
 
-// openLeases opens the fixture's lease table.
+// leaseConfig is the lease table's configuration: "" for Path if the
+// lease is kept in memory only.
+func (c Config) leaseConfig(log *slog.Logger) lease.Config {
+	return lease.Config{MaxTTL: c.Lease.MaxTTL, Path: c.stateFile(os.Getenv), Serial: c.Serial,
+		Now: c.Lease.Clock, Log: log}
+}
+
+// openLeases opens the fixture's lease table. A state file it cannot use
+// (another serial's, or in a folder where it cannot be written) leaves a
+// table that refuses every Lock, naming why, and is logged; CheckLeaseState
+// makes it a start failure instead.
 func openLeases(cfg Config, log *slog.Logger) *lease.Table {
-	path := cfg.stateFile(os.Getenv)
-	if path == "" {
+	lc := cfg.leaseConfig(log)
+	if lc.Path == "" {
 		log.Warn("no lease.state_file and no $STATE_DIRECTORY: the fixture's lease is not kept across restarts")
 	}
-	return lease.Open(lease.Config{MaxTTL: cfg.Lease.MaxTTL, Path: path, Now: cfg.Lease.Clock, Log: log})
+	t, err := lease.Open(lc)
+	if err != nil {
+		log.Error("lease.state_file unusable: every Lock will fail until it is fixed", "err", err)
+	}
+	return t
+}
+
+// CheckLeaseState checks, before the manager starts, that the lease state
+// file is this fixture's and can be written (it is written back, as every
+// change is): the error names lease.state_file. Unreadable and untrusted
+// files are set aside and logged, not errors. cfg must be valid.
+func CheckLeaseState(cfg Config, log *slog.Logger) error {
+	lc := cfg.leaseConfig(log.With("component", "lease"))
+	if err := lease.Check(lc); err != nil {
+		return fmt.Errorf("lease.state_file: %w", err)
+	}
+	return nil
 }

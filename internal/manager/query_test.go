@@ -68,6 +68,8 @@ func TestQueryInjection(t *testing.T) {
 	n := f.board.Queries()
 	for cmd, msg := range map[string]string{
 		"":                       "command is empty",
+		" ":                      `command " " is blank`,
+		"   ":                    `command "   " is blank`,
 		"MEAS:TEMP?;OUTP ON":     "contains ';'",
 		"MEAS:TEMP?\nOUTP ON":    "has byte 0x0a",
 		"MEAS:TEMP?\rOUTP ON":    "has byte 0x0d",
