@@ -1,8 +1,10 @@
 package jig
 
 import (
-	"fmt"
+	"errors"
 	"strings"
+
+	"github.com/jigmq/jigmq/internal/keypath"
 )
 
 // Commands says which command lines callers may send to the board
@@ -62,13 +64,14 @@ func matchPattern(p, s string) bool {
 	return false
 }
 
-// validate checks each pattern could match a valid command line.
-func (c Commands) validate() []error {
+// validate checks each pattern could match a valid command line, under
+// its key in Commands.
+func (c Commands) validate() error {
 	var errs []error
 	for i, p := range c.Allow {
 		if err := ValidateCommand(p); err != nil {
-			errs = append(errs, fmt.Errorf("jig: commands.allow[%d]: %w", i, err))
+			errs = append(errs, &keypath.Error{Path: keypath.Index("allow", i), Err: err})
 		}
 	}
-	return errs
+	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package jig
 
 import (
+	"math"
 	"regexp"
 	"time"
 
@@ -44,7 +45,8 @@ type Config struct {
 	// Port is the device path, e.g. /dev/ttyUSB0, or better a stable
 	// /dev/serial/by-id/... symlink. Required.
 	Port string `yaml:"port" json:"port"`
-	// Baud is the line speed in bit/s. Default 115200.
+	// Baud is the line speed in bit/s, 1 to 4294967295 (termios takes a
+	// uint32). Default 115200.
 	Baud int `yaml:"baud" json:"baud"`
 	// DataBits is 5, 6, 7 or 8. Default 8.
 	DataBits int `yaml:"data_bits" json:"data_bits"`
@@ -94,6 +96,9 @@ const Nonce = "{nonce}"
 
 // maxLineLimit caps MaxLine, so a typo cannot ask for gigabytes.
 const maxLineLimit = 1 << 20
+
+// maxBaud caps Baud: the serial library narrows it to termios' uint32.
+const maxBaud int64 = math.MaxUint32
 
 // maxQuiet caps Resync.Quiet, so a resync stays bounded.
 const maxQuiet = 5 * time.Second

@@ -2,6 +2,10 @@ package jig_test
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +23,7 @@ func TestDefaultConfig(t *testing.T) {
 		c.Queries[1] != (jig.Query{Name: "state", Command: "STAT?"}) {
 		t.Errorf("DefaultConfig = %+v", c)
 	}
-	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "port is required") {
+	if err := c.Validate(); err == nil || err.Error() != "port: required" {
 		t.Errorf("no port: %v", err)
 	}
 	if err := (jig.Config{Port: "/dev/ttyUSB0"}).Validate(); err != nil {
@@ -27,6 +31,8 @@ func TestDefaultConfig(t *testing.T) {
 	}
 }
 
+// TestValidateJoinsEveryProblem: every problem, each on a line under its
+// key path relative to Config, which jig-manager prefixes with "fixture.".
 func TestValidateJoinsEveryProblem(t *testing.T) {
 	c := jig.Config{
 		Baud: -1, DataBits: 9, Parity: "weird", StopBits: "1.5", LineEnding: ";",
@@ -34,18 +40,52 @@ func TestValidateJoinsEveryProblem(t *testing.T) {
 		Queries: []jig.Query{{Name: "a", Command: "X?"}, {Name: "a", Command: "Y?\n"}, {Command: "Z?"}},
 	}
 	err := c.Validate()
-	want := []string{"port is required", "baud", "data_bits", "parity", `stop_bits "1.5"`, "line_ending",
-		"query_timeout", "max_line", "reconnect_min", `duplicate name "a"`, "printable", "name is required"}
-	for _, w := range want {
-		if err == nil || !strings.Contains(err.Error(), w) {
-			t.Errorf("Validate() = %v; lacks %q", err, w)
-		}
+	want := []string{
+		"port: required",
+		"baud: -1 is not between 1 and 4294967295 (0: the default)",
+		"data_bits: 9 is not 5, 6, 7 or 8",
+		`parity: "weird" is not none, odd, even, mark or space`,
+		`stop_bits: "1.5" is not supported on Linux (termios has only 1 and 2)`,
+		`line_ending: ";" is not "\n", "\r\n" or "\r"`,
+		"query_timeout: -1s is negative (0: the default)",
+		"max_line: -2 is not between 1 and 1048576 (0: the default)",
+		"reconnect_min: 1s and reconnect_max 1ms must be positive, min <= max",
+		`queries[1].name: duplicate name "a"`,
+		`queries[1].command: command "Y?\n" has byte 0x0a at 2: only printable ASCII, on one line`,
+		"queries[2].name: required",
 	}
-	if u, ok := err.(interface{ Unwrap() []error }); !ok || len(u.Unwrap()) != len(want) {
-		t.Errorf("want %d joined errors, got %v", len(want), err)
+	if got := strings.Split(fmt.Sprint(err), "\n"); !slices.Equal(got, want) {
+		t.Errorf("Validate() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if _, err := jig.Open(c, nil); err == nil {
 		t.Error("Open accepted an invalid config")
+	}
+}
+
+// TestValidateRanges: a value narrowed later (baud to termios' uint32) or
+// past its bound is refused under its key, never wrapped.
+func TestValidateRanges(t *testing.T) {
+	if strconv.IntSize < 64 {
+		t.Skip("an int cannot hold a baud past termios' uint32")
+	}
+	u32 := int64(math.MaxUint32) // a variable: the test compiles where int has 32 bits
+	for _, tc := range []struct {
+		c    jig.Config
+		want string // "" for valid
+	}{
+		{jig.Config{Baud: 1}, ""},
+		{jig.Config{Baud: int(u32)}, ""},
+		{jig.Config{Baud: int(u32 + 1)}, "baud: 4294967296 is not between 1 and 4294967295 (0: the default)"},
+		{jig.Config{Baud: -5}, "baud: -5 is not between 1 and 4294967295 (0: the default)"},
+		{jig.Config{MaxLine: 1 << 20}, ""},
+		{jig.Config{MaxLine: 1<<20 + 1}, "max_line: 1048577 is not between 1 and 1048576 (0: the default)"},
+		{jig.Config{Resync: jig.Resync{Quiet: 6 * time.Second}}, "resync.quiet: 6s is not between 1ns and 5s"},
+		{jig.Config{Commands: jig.Commands{Allow: []string{"A?", ""}}}, "commands.allow[1]: command is empty"},
+	} {
+		tc.c.Port = "/dev/x"
+		if err := tc.c.Validate(); fmt.Sprint(err) != tc.want && !(err == nil && tc.want == "") {
+			t.Errorf("%+v: %v, want %q", tc.c, err, tc.want)
+		}
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/jigmq/jigmq/internal/keypath"
 )
 
 // MaxCommand is the longest command line ValidateCommand accepts, in bytes
@@ -34,91 +36,91 @@ func ValidateCommand(s string) error {
 }
 
 // Validate reports every problem in c (zero fields taking their defaults),
-// each with its key, joined with errors.Join; nil if c is usable.
+// each an error under its key path relative to Config (e.g. "baud",
+// "queries[1].name"), joined with errors.Join; nil if c is usable.
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("jig: "+format, args...)) }
+	bad := func(key, format string, args ...any) { errs = append(errs, keypath.Errorf(key, format, args...)) }
 	if c.Port == "" {
-		bad("port is required")
+		bad("port", "required")
 	}
-	if c.Baud < 0 {
-		bad("baud %d must be positive", c.Baud)
+	if c.Baud < 0 || int64(c.Baud) > maxBaud {
+		bad("baud", "%d is not between 1 and %d (0: the default)", c.Baud, maxBaud)
 	}
 	if c.DataBits < 5 || c.DataBits > 8 {
-		bad("data_bits %d must be 5, 6, 7 or 8", c.DataBits)
+		bad("data_bits", "%d is not 5, 6, 7 or 8", c.DataBits)
 	}
 	if _, ok := parities[c.Parity]; !ok {
-		bad("parity %q must be none, odd, even, mark or space", c.Parity)
+		bad("parity", "%q is not none, odd, even, mark or space", c.Parity)
 	}
 	if c.StopBits == "1.5" {
-		bad(`stop_bits "1.5" is not supported on Linux (termios has only 1 and 2)`)
+		bad("stop_bits", `"1.5" is not supported on Linux (termios has only 1 and 2)`)
 	} else if _, ok := stopBits[c.StopBits]; !ok {
-		bad(`stop_bits %q must be "1" or "2"`, c.StopBits)
+		bad("stop_bits", `%q is not "1" or "2"`, c.StopBits)
 	}
 	switch c.LineEnding {
 	case "\n", "\r\n", "\r":
 	default:
-		bad(`line_ending %q must be "\n", "\r\n" or "\r"`, c.LineEnding)
+		bad("line_ending", `%q is not "\n", "\r\n" or "\r"`, c.LineEnding)
 	}
 	if c.QueryTimeout < 0 {
-		bad("query_timeout %s must be positive", c.QueryTimeout)
+		bad("query_timeout", "%s is negative (0: the default)", c.QueryTimeout)
 	}
 	if c.MaxLine < 0 || c.MaxLine > maxLineLimit {
-		bad("max_line %d must be between 1 and %d", c.MaxLine, maxLineLimit)
+		bad("max_line", "%d is not between 1 and %d (0: the default)", c.MaxLine, maxLineLimit)
 	}
 	if c.ReconnectMin < 0 || c.ReconnectMax < 0 || c.ReconnectMin > c.ReconnectMax {
-		bad("reconnect_min %s and reconnect_max %s must be positive, min <= max", c.ReconnectMin, c.ReconnectMax)
+		bad("reconnect_min", "%s and reconnect_max %s must be positive, min <= max", c.ReconnectMin, c.ReconnectMax)
 	}
-	errs = append(errs, checkPattern("banner", c.Banner)...)
-	errs = append(errs, c.Resync.validate()...)
-	errs = append(errs, validateQueries(c.Queries)...)
-	errs = append(errs, c.Commands.validate()...)
-	return errors.Join(errs...)
+	errs = append(errs, checkPattern("banner", c.Banner), keypath.Under("resync", c.Resync.validate()),
+		validateQueries(c.Queries), keypath.Under("commands", c.Commands.validate()))
+	return keypath.Join(errs...)
 }
 
-// validate checks the resync settings, under their key path.
-func (r Resync) validate() []error {
+// validate checks the resync settings, under their keys in Resync.
+func (r Resync) validate() error {
 	var errs []error
 	if r.Quiet < 0 || r.Quiet > maxQuiet {
-		errs = append(errs, fmt.Errorf("jig: resync.quiet %s must be between 1ns and %s", r.Quiet, maxQuiet))
+		errs = append(errs, keypath.Errorf("quiet", "%s is not between 1ns and %s", r.Quiet, maxQuiet))
 	}
 	probe := strings.ReplaceAll(r.Probe, Nonce, "0123456789abcdef")
 	if err := ValidateCommand(probe); err != nil {
-		errs = append(errs, fmt.Errorf("jig: resync.probe: %w", err))
+		errs = append(errs, &keypath.Error{Path: "probe", Err: err})
 	}
-	return append(errs, checkPattern("resync.pattern", r.Pattern)...)
+	return errors.Join(append(errs, checkPattern("pattern", r.Pattern))...)
 }
 
 // validateQueries checks names are present and unique, commands are valid
-// command lines and patterns compile.
-func validateQueries(qs []Query) []error {
+// command lines and patterns compile, each under "queries[i]".
+func validateQueries(qs []Query) error {
 	var errs []error
 	seen := make(map[string]bool, len(qs))
 	for i, q := range qs {
-		key := fmt.Sprintf("queries[%d]", i)
+		key := keypath.Index("queries", i)
 		switch {
 		case q.Name == "":
-			errs = append(errs, fmt.Errorf("jig: %s.name is required", key))
+			errs = append(errs, keypath.Errorf(key+".name", "required"))
 		case seen[q.Name]:
-			errs = append(errs, fmt.Errorf("jig: %s.name: duplicate name %q", key, q.Name))
+			errs = append(errs, keypath.Errorf(key+".name", "duplicate name %q", q.Name))
 		}
 		seen[q.Name] = true
 		if err := ValidateCommand(q.Command); err != nil {
-			errs = append(errs, fmt.Errorf("jig: %s.command (%s): %w", key, q.Name, err))
+			errs = append(errs, keypath.Errorf(key+".command", "%w", err))
 		}
-		errs = append(errs, checkPattern(key+".pattern", q.Pattern)...)
+		errs = append(errs, keypath.Under(key, checkPattern("pattern", q.Pattern)))
 	}
-	return errs
+	return keypath.Join(errs...)
 }
 
-// checkPattern reports a regular expression that does not compile.
-func checkPattern(key, s string) []error {
+// checkPattern reports a regular expression that does not compile, under
+// key.
+func checkPattern(key, s string) error {
 	if s == "" {
 		return nil
 	}
 	if _, err := regexp.Compile(s); err != nil {
-		return []error{fmt.Errorf("jig: %s: %w", key, err)}
+		return &keypath.Error{Path: key, Err: err}
 	}
 	return nil
 }

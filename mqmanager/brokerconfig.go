@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/jigmq/jigmq/internal/keypath"
 )
 
 // BrokerConfig is how to reach the broker as a configuration file gives
@@ -20,10 +22,15 @@ type BrokerConfig struct {
 	// User is the broker user the connection logs in as (Broker.User).
 	// Default "": the URLs' user. Required with TLS.External.
 	User string `yaml:"user"`
-	// Heartbeat interval. Default DefaultHeartbeat (5 s).
+	// Heartbeat interval, 1s to MaxHeartbeat (65535 s, about 18h12m):
+	// AMQP negotiates it in whole seconds, in 16 bits. Default (0)
+	// DefaultHeartbeat (5 s).
 	Heartbeat time.Duration `yaml:"heartbeat"`
 	// Prefetch is how many requests the broker sends a Server ahead
-	// (ServerConfig.Prefetch). Default DefaultPrefetch (32).
+	// (ServerConfig.Prefetch), 1 to MaxPrefetch (65535: AMQP's basic.qos
+	// carries it in 16 bits; there is no "unlimited"). It bounds the
+	// request bodies a manager holds: Prefetch+1. Default (0)
+	// DefaultPrefetch (32).
 	Prefetch int `yaml:"prefetch"`
 	// ReconnectMax caps a Server's reconnect backoff
 	// (ServerConfig.ReconnectMax). Default DefaultReconnectMax (5 s).
@@ -32,6 +39,13 @@ type BrokerConfig struct {
 	// certificate.
 	TLS TLSSettings `yaml:"tls"`
 }
+
+// MaxPrefetch and MaxHeartbeat bound BrokerConfig's Prefetch and
+// Heartbeat: AMQP carries both in 16 bits (the heartbeat in seconds).
+const (
+	MaxPrefetch  = 1<<16 - 1
+	MaxHeartbeat = (1<<16 - 1) * time.Second
+)
 
 // ApplyEnv applies the environment, as the daemons' units set it to keep
 // secrets out of files: AMQP_URL replaces URLs with one URL,
@@ -51,15 +65,14 @@ func DefaultBrokerConfig() BrokerConfig {
 		Prefetch: DefaultPrefetch, ReconnectMax: DefaultReconnectMax}
 }
 
-// Validate reports every problem of c, joined, each with its key path
-// under section (e.g. "broker": "broker.urls: ...", "broker.tls.external:
-// ..."). It loads the TLS files, so that one that does not load is a
-// configuration error, not a failed connection.
-func (c BrokerConfig) Validate(section string) error {
+// Validate reports every problem of c, joined, each an *keypath.Error
+// under its key path relative to BrokerConfig ("urls", "tls.external"),
+// which the section holding it prefixes. It loads the TLS files, so that
+// one that does not load is a configuration error, not a failed
+// connection.
+func (c BrokerConfig) Validate() error {
 	var errs []error
-	add := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf(section+"."+key+": "+format, args...))
-	}
+	add := func(key, format string, args ...any) { errs = append(errs, keypath.Errorf(key, format, args...)) }
 	if len(c.URLs) == 0 {
 		add("urls", "at least one URL")
 	}
@@ -68,19 +81,23 @@ func (c BrokerConfig) Validate(section string) error {
 			add("urls", "%v", err)
 		}
 	}
-	if _, err := c.TLS.Check(c.URLs, KeyPaths(section)); err != nil {
-		errs = append(errs, err)
-	}
+	_, err := c.TLS.Check(c.URLs, KeyPaths(""))
+	errs = append(errs, err)
 	if c.TLS.External && c.User == "" {
-		add("user", "required with %s.tls.external: the user name the broker takes from the "+
-			"certificate, which replies carry as user_id", section)
+		add("user", "required with tls.external: the user name the broker takes from the "+
+			"certificate, which replies carry as user_id")
 	}
 	if err := c.dial("").CheckUser(); err != nil {
 		add("user", "%v", err)
 	}
-	errs = append(errs, notNegative(section, setting{"heartbeat", c.Heartbeat < 0},
-		setting{"prefetch", c.Prefetch < 0}, setting{"reconnect_max", c.ReconnectMax < 0})...)
-	return errors.Join(errs...)
+	if c.Heartbeat < 0 || c.Heartbeat > MaxHeartbeat || (c.Heartbeat > 0 && c.Heartbeat < time.Second) {
+		add("heartbeat", "%v is not 0 (the default) or between 1s and %v", c.Heartbeat, MaxHeartbeat)
+	}
+	if c.Prefetch < 0 || c.Prefetch > MaxPrefetch {
+		add("prefetch", "%d is not between 0 (the default) and %d", c.Prefetch, MaxPrefetch)
+	}
+	errs = append(errs, notNegative(setting{"reconnect_max", c.ReconnectMax < 0}))
+	return keypath.Join(errs...)
 }
 
 // setting is a key and whether its value is negative.
@@ -89,16 +106,16 @@ type setting struct {
 	negative bool
 }
 
-// notNegative reports each negative setting under section: in
+// notNegative reports each negative setting under its key: in
 // configuration files, 0 takes the default and less is a mistake.
-func notNegative(section string, settings ...setting) []error {
+func notNegative(settings ...setting) error {
 	var errs []error
 	for _, s := range settings {
 		if s.negative {
-			errs = append(errs, fmt.Errorf("%s.%s: must not be negative (0: the default)", section, s.key))
+			errs = append(errs, keypath.Errorf(s.key, "must not be negative (0: the default)"))
 		}
 	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // Broker is what dialing takes: the URLs with the password filled in, the

@@ -1,11 +1,11 @@
 package mqmanager
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"runtime"
 	"time"
+
+	"github.com/jigmq/jigmq/internal/keypath"
 )
 
 // ServerConfig configures a Server. Zero fields take the documented defaults.
@@ -103,17 +103,18 @@ func DefaultServerLimits() ServerLimits {
 		MaxBody: DefaultMaxBody, HandlerTimeout: DefaultHandlerTimeout, ShutdownGrace: DefaultShutdownGrace}
 }
 
-// Validate reports every problem of l, joined, each with its key path
-// under section (e.g. "server": "server.max_body: ...").
-func (l ServerLimits) Validate(section string) error {
-	errs := notNegative(section, setting{"concurrency", l.Concurrency < 0},
+// Validate reports every problem of l, joined, each an *keypath.Error
+// under its key relative to ServerLimits ("max_body"), which the section
+// holding it prefixes.
+func (l ServerLimits) Validate() error {
+	errs := []error{notNegative(setting{"concurrency", l.Concurrency < 0},
 		setting{"compute_slots", l.ComputeSlots < 0}, setting{"compute_queue", l.ComputeQueue < 0},
 		setting{"max_body", l.MaxBody < 0}, setting{"handler_timeout", l.HandlerTimeout < 0},
-		setting{"shutdown_grace", l.ShutdownGrace < 0})
+		setting{"shutdown_grace", l.ShutdownGrace < 0})}
 	if l.MaxBody == 1 {
-		errs = append(errs, fmt.Errorf("%s.max_body: 1 byte cannot hold a request ({} is 2)", section))
+		errs = append(errs, keypath.Errorf("max_body", "1 byte cannot hold a request ({} is 2)"))
 	}
-	return errors.Join(errs...)
+	return keypath.Join(errs...)
 }
 
 // ServerConfig is the configuration of a Server for serial from a

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+
+	"github.com/jigmq/jigmq/internal/keypath"
 )
 
 // TLSFiles name the PEM files of a TLS setup, as jig-manager's broker.tls
@@ -81,11 +83,22 @@ type TLSNames struct {
 	Sep      string // after a setting's name, before its problem: ": " after a key path, " " after a flag
 }
 
-// KeyPaths names the settings by their keys under section, e.g. "broker".
+// KeyPaths names the settings by their keys under section, e.g. "broker",
+// or "" for paths relative to BrokerConfig; Check's errors are then
+// *keypath.Error.
 func KeyPaths(section string) TLSNames {
-	p := section + "."
-	return TLSNames{URLs: p + "urls", TLS: p + "tls", Files: p + "tls", Cert: p + "tls.cert",
-		Key: p + "tls.key", External: p + "tls.external", Sep: ": "}
+	k := func(key string) string { return keypath.Child(section, key) }
+	return TLSNames{URLs: k("urls"), TLS: k("tls"), Files: k("tls"), Cert: k("tls.cert"),
+		Key: k("tls.key"), External: k("tls.external"), Sep: ": "}
+}
+
+// problem is err of the setting named name: under its key path (Sep ": "),
+// or after the flag and sep.
+func (n TLSNames) problem(name, sep string, err error) error {
+	if n.Sep == ": " {
+		return &keypath.Error{Path: name, Err: err}
+	}
+	return fmt.Errorf("%s%s%w", name, sep, err)
 }
 
 // Check reports every problem of s for a connection to urls, joined, each
@@ -97,20 +110,20 @@ func (s TLSSettings) Check(urls []string, n TLSNames) (*tls.Config, error) {
 	var errs []error
 	cfg, err := s.Config()
 	if err != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", n.Files, err))
+		errs = append(errs, n.problem(n.Files, ": ", err))
 	}
 	if s.External && s.Cert == "" {
-		errs = append(errs, fmt.Errorf("%s%sneeds %s and %s (the certificate is the login)", n.External, n.Sep, n.Cert, n.Key))
+		errs = append(errs, n.problem(n.External, n.Sep, fmt.Errorf("needs %s and %s (the certificate is the login)", n.Cert, n.Key)))
 	}
 	if err := keyPrivate(s.Key); err != nil {
-		errs = append(errs, fmt.Errorf("%s%s%w", n.Key, n.Sep, err))
+		errs = append(errs, n.problem(n.Key, n.Sep, err))
 	}
 	if s.IsZero() {
 		return cfg, errors.Join(errs...)
 	}
 	for _, raw := range urls {
 		if u, err := url.Parse(raw); err == nil && u.Scheme != "amqps" {
-			errs = append(errs, fmt.Errorf("%s%sneed an amqps:// %s; %s would not use TLS", n.TLS, n.Sep, n.URLs, Redact(raw)))
+			errs = append(errs, n.problem(n.TLS, n.Sep, fmt.Errorf("need an amqps:// %s; %s would not use TLS", n.URLs, Redact(raw))))
 		}
 	}
 	return cfg, errors.Join(errs...)

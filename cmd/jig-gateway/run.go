@@ -11,6 +11,7 @@ import (
 
 	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/internal/gateway"
+	"github.com/jigmq/jigmq/internal/keypath"
 	"github.com/jigmq/jigmq/internal/manager"
 	"github.com/jigmq/jigmq/mqmanager"
 )
@@ -94,7 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func load(o options, getenv func(string) string) (gateway.Config, error) {
 	cfg, err := gateway.Load(o.config, getenv)
-	if err != nil {
+	if !keypath.Partial(err) {
 		return cfg, err
 	}
 	if o.listen != "" {
@@ -106,5 +107,5 @@ func load(o options, getenv func(string) string) (gateway.Config, error) {
 	if o.inventory != "" {
 		cfg.Fleet.Inventory = o.inventory
 	}
-	return cfg, cfg.Validate()
+	return cfg, keypath.Report(err, cfg.Validate())
 }

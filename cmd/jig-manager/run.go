@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/jigmq/jigmq/internal/cli"
+	"github.com/jigmq/jigmq/internal/keypath"
 	"github.com/jigmq/jigmq/internal/manager"
 	"github.com/jigmq/jigmq/internal/sdnotify"
 	"github.com/jigmq/jigmq/mqmanager"
@@ -138,7 +139,7 @@ func serve(ctx context.Context, cfg manager.Config, log *slog.Logger) error {
 
 func load(o options, getenv func(string) string) (manager.Config, error) {
 	cfg, err := manager.Load(o.config, getenv)
-	if err != nil {
+	if !keypath.Partial(err) {
 		return cfg, err
 	}
 	if o.serial != "" {
@@ -153,7 +154,7 @@ func load(o options, getenv func(string) string) (manager.Config, error) {
 	if o.tutorialQueue != "" {
 		cfg.Compat.TutorialQueue = o.tutorialQueue
 	}
-	return cfg, cfg.Validate()
+	return cfg, keypath.Report(err, cfg.Validate())
 }
 
 func redacted(urls []string) []string {

@@ -27,7 +27,7 @@ func TestTLSConfigErrorExits2(t *testing.T) {
 		t.Fatalf("exit %d (%v), want 2", exitCode(err), err)
 	}
 	for _, want := range []string{"broker.tls: CA file: open " + dir + "/ca.pem",
-		"broker.tls: need an amqps:// broker.urls; amqp://jig-JIG-1:xxxxx@rabbit-1/ would not use TLS"} {
+		"broker.tls: need an amqps:// urls; amqp://jig-JIG-1:xxxxx@rabbit-1/ would not use TLS"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

@@ -4,14 +4,14 @@
 package gateway
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/keypath"
 	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/internal/strictyaml"
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
@@ -70,57 +70,62 @@ func DefaultConfig() Config {
 
 // Load reads the file at path (none if "") strictly over the defaults,
 // then the environment: AMQP_URL, JIG_AMQP_PASSWORD, JIG_GATEWAY_TOKEN.
+// Unknown keys and values that do not decode are a *keypath.DecodeError,
+// with the rest of the file decoded, to report with Validate's problems
+// (keypath.Report); any other error (no file, no YAML) is the only one.
 func Load(path string, getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
+	var decoded error
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return cfg, err
 		}
-		if err := manager.DecodeStrict(bytes.NewReader(data), &cfg); err != nil {
-			return cfg, fmt.Errorf("%s: %w", path, err)
+		if decoded = strictyaml.Decode(data, &cfg); !keypath.Partial(decoded) {
+			return cfg, fmt.Errorf("%s: %w", path, decoded)
 		}
 	}
 	cfg.Broker.ApplyEnv(getenv)
 	if tok := getenv("JIG_GATEWAY_TOKEN"); tok != "" {
 		cfg.API.Token = tok
 	}
-	return cfg, nil
+	return cfg, decoded
 }
 
-// Validate reports every problem at once, with its key path.
+// Validate reports every problem at once, each an *keypath.Error under
+// its key path.
 func (c Config) Validate() error {
 	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	add := func(key, format string, args ...any) { errs = append(errs, keypath.Errorf(key, format, args...)) }
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		add("listen: %v", err)
+		add("listen", "%v", err)
 	}
-	errs = append(errs, c.Broker.Validate("broker"))
+	errs = append(errs, keypath.Under("broker", c.Broker.Validate()))
 	if _, err := mqmanager.ReplyUserFormat(orDefault(c.UserFormat, mqmanager.DefaultReplyUserFormat)); err != nil {
-		add("user_format: %v", err)
+		add("user_format", "%v", err)
 	}
 	if c.API.MaxTimeout < time.Millisecond || c.API.MaxTimeout > 10*time.Minute {
-		add("api.max_timeout: %v is not between 1ms and 10m", c.API.MaxTimeout)
+		add("api.max_timeout", "%v is not between 1ms and 10m", c.API.MaxTimeout)
 	}
 	if c.API.Timeout < time.Millisecond || c.API.Timeout > c.API.MaxTimeout {
-		add("api.timeout: %v is not between 1ms and api.max_timeout", c.API.Timeout)
+		add("api.timeout", "%v is not between 1ms and api.max_timeout", c.API.Timeout)
 	}
 	if c.Fleet.MaxFixtures < 1 || c.Fleet.MaxFixtures > 1_000_000 {
-		add("fleet.max_fixtures: %d is not between 1 and 1000000", c.Fleet.MaxFixtures)
+		add("fleet.max_fixtures", "%d is not between 1 and 1000000", c.Fleet.MaxFixtures)
 	}
 	if c.Fleet.RecentEvents < 0 || c.Fleet.RecentEvents > 1000 {
-		add("fleet.recent_events: %d is not between 0 and 1000", c.Fleet.RecentEvents)
+		add("fleet.recent_events", "%d is not between 0 and 1000", c.Fleet.RecentEvents)
 	}
 	if c.Fleet.MaxStreams < 1 || c.Fleet.MaxStreams > 10000 {
-		add("fleet.max_streams: %d is not between 1 and 10000", c.Fleet.MaxStreams)
+		add("fleet.max_streams", "%d is not between 1 and 10000", c.Fleet.MaxStreams)
 	}
-	if (c.TLSCert == "") != (c.TLSKey == "") {
-		add("tls_cert, tls_key: set both for HTTPS, or neither")
+	if c.TLSCert == "" && c.TLSKey != "" {
+		add("tls_cert", "required with tls_key (HTTPS needs both)")
+	} else if c.TLSKey == "" && c.TLSCert != "" {
+		add("tls_key", "required with tls_cert (HTTPS needs both)")
 	}
-	if c.Log.Format != "text" && c.Log.Format != "json" {
-		add("log.format: %q is not text or json", c.Log.Format)
-	}
-	return errors.Join(errs...)
+	errs = append(errs, keypath.Under("log", c.Log.Validate()))
+	return keypath.Join(errs...)
 }
 
 func orDefault(s, def string) string {

@@ -1,8 +1,11 @@
 package gateway
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/jigmq/jigmq/internal/keypath"
 )
 
 // TestConfigExample: the example decodes strictly and is valid; an
@@ -17,13 +20,14 @@ func TestConfigExample(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeFile(t, dir+"/bad.yaml", "listen: 127.0.0.1:8080\nfleet:\n  max_fixture: 3\n")
-	if _, err := Load(dir+"/bad.yaml", func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "max_fixture") {
+	if _, err := Load(dir+"/bad.yaml", func(string) string { return "" }); err == nil ||
+		err.Error() != "fleet.max_fixture: unknown key (line 3)" {
 		t.Fatalf("unknown key: %v", err)
 	}
 	cfg = DefaultConfig()
 	cfg.Listen, cfg.API.Timeout, cfg.Fleet.MaxFixtures, cfg.TLSCert = "nope", 0, 0, "x.pem"
 	err = cfg.Validate()
-	for _, key := range []string{"listen:", "api.timeout:", "fleet.max_fixtures:", "tls_cert, tls_key:"} {
+	for _, key := range []string{"listen:", "api.timeout:", "fleet.max_fixtures:", "tls_key: required with tls_cert"} {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("want an error naming %s, got %v", key, err)
 		}
@@ -32,5 +36,25 @@ func TestConfigExample(t *testing.T) {
 	cfg, _ = Load("", func(k string) string { return env[k] })
 	if cfg.Broker.URLs[0] != env["AMQP_URL"] || cfg.API.Token != "tok" {
 		t.Errorf("environment not applied: %+v", cfg)
+	}
+}
+
+// TestConfigEveryProblemAtOnce: decode problems and Validate's together,
+// each under its key path, as jig-gateway reports them.
+func TestConfigEveryProblemAtOnce(t *testing.T) {
+	path := t.TempDir() + "/bad.yaml"
+	writeFile(t, path, "listen: 127.0.0.1:8080\nbroker: {prefetch: 70000, hartbeat: 5s}\n"+
+		"fleet:\n  max_streams: many\n  max_fixtures: 0\nlog: {format: xml}\n")
+	cfg, err := Load(path, func(string) string { return "" })
+	if !keypath.Partial(err) {
+		t.Fatalf("load: %v", err)
+	}
+	want := "broker.hartbeat: unknown key (line 2)\n" +
+		`fleet.max_streams: "many" is not an integer (line 4)` + "\n" +
+		"broker.prefetch: 70000 is not between 0 (the default) and 65535\n" +
+		"fleet.max_fixtures: 0 is not between 1 and 1000000\n" +
+		`log.format: "xml" is not text or json`
+	if got := fmt.Sprint(keypath.Report(err, cfg.Validate())); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

@@ -4,16 +4,15 @@
 package manager
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/jigmq/jigmq/fib"
+	"github.com/jigmq/jigmq/internal/keypath"
+	"github.com/jigmq/jigmq/internal/strictyaml"
 	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/mqmanager"
-	"gopkg.in/yaml.v3"
 )
 
 // Config is jig-manager's configuration file. Every field has a default, so
@@ -88,38 +87,35 @@ func DefaultConfig() Config {
 	}
 }
 
-// Decode reads a YAML configuration over the defaults. Unknown keys are an
-// error.
+// Decode reads a YAML configuration over the defaults, strictly: see
+// strictyaml.Decode, whose *keypath.DecodeError comes with the rest of the
+// configuration decoded.
 func Decode(r io.Reader) (Config, error) {
 	cfg := DefaultConfig()
-	return cfg, DecodeStrict(r, &cfg)
-}
-
-// DecodeStrict reads YAML from r over v's values, the way the daemons'
-// configuration files are read: a key v has no field for is an error, not
-// ignored; an empty document changes nothing.
-func DecodeStrict(r io.Reader, v any) error {
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return err
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return cfg, err
 	}
-	return nil
+	return cfg, strictyaml.Decode(data, &cfg)
 }
 
 // Load reads the file at path (none if path is empty) and applies the
-// environment: AMQP_URL and JIG_AMQP_PASSWORD.
+// environment: AMQP_URL and JIG_AMQP_PASSWORD. Unknown keys and values
+// that do not decode are a *keypath.DecodeError, with the rest of the file
+// decoded, to report with Validate's problems (keypath.Report); any other
+// error (no file, no YAML) is the only one.
 func Load(path string, getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
+	var decoded error
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return cfg, err
 		}
-		if cfg, err = Decode(bytes.NewReader(data)); err != nil {
-			return cfg, fmt.Errorf("%s: %w", path, err)
+		if decoded = strictyaml.Decode(data, &cfg); !keypath.Partial(decoded) {
+			return cfg, fmt.Errorf("%s: %w", path, decoded)
 		}
 	}
 	cfg.Broker.ApplyEnv(getenv)
-	return cfg, nil
+	return cfg, decoded
 }

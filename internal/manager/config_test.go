@@ -5,11 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/keypath"
 	"github.com/jigmq/jigmq/internal/testpki"
+	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/mqmanager"
 )
 
@@ -52,38 +55,55 @@ func TestDecodeOverDefaults(t *testing.T) {
 
 func TestUnknownKeyRefused(t *testing.T) {
 	_, err := Decode(strings.NewReader("serial: JIG-7\nbroker: {urls: [amqp://x/], hartbeat: 5s}\n"))
-	if err == nil || !strings.Contains(err.Error(), "hartbeat") {
+	if err == nil || err.Error() != "broker.hartbeat: unknown key (line 2)" {
 		t.Fatalf("want an error naming the unknown key, got %v", err)
 	}
 }
 
 // TestValidateJoinsEveryProblem: every problem is reported, each on its
-// own under its key path, from every section.
+// own under its full key path, in one form, from every section.
 func TestValidateJoinsEveryProblem(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Serial = "bad.serial"
 	cfg.Broker.URLs = []string{"http://nope"}
-	cfg.Broker.Prefetch, cfg.Broker.ReconnectMax = -1, -time.Second
+	cfg.Broker.Prefetch, cfg.Broker.ReconnectMax = 65536, -time.Second
 	cfg.Server.Concurrency, cfg.Server.MaxBody = -1, 1
-	cfg.Fixture.DataBits = 9
+	cfg.Fixture.DataBits, cfg.Fixture.Baud = 9, -5
+	cfg.Fixture.Queries = []jig.Query{{Name: "a", Command: "A?"}, {Name: "a", Command: "B?", Pattern: "("}}
+	cfg.Fixture.Resync.Quiet = time.Minute
+	cfg.Fixture.Commands.Allow = []string{"OK?", "A;B"}
 	cfg.Fib.MaxN = -1
-	cfg.Log.Format = "xml"
-	err := cfg.Validate()
-	if err == nil {
-		t.Fatal("want errors")
+	cfg.Log.Format, cfg.Log.Level = "xml", "loud"
+	cfg.Events.Poll = time.Hour
+	cfg.Metrics.Listen = "9464"
+	wantPaths(t, cfg.Validate(), "serial", "broker.urls", "broker.prefetch", "broker.reconnect_max",
+		"server.concurrency", "server.max_body", "fixture.port", "fixture.baud", "fixture.data_bits",
+		"fixture.resync.quiet", "fixture.queries[1].name", "fixture.queries[1].pattern",
+		"fixture.commands.allow[1]", "fib.max_n", "log.level", "log.format", "events.poll", "metrics.listen")
+	if got := cfg.Validate().Error(); !strings.Contains(got, "\nfixture.baud: -5 is not between 1 and 4294967295") ||
+		!strings.Contains(got, "\nbroker.prefetch: 65536 is not between 0 (the default) and 65535\n") {
+		t.Errorf("messages:\n%s", got)
 	}
-	want := []string{"serial: ", "broker.urls: ", "broker.prefetch: must not be negative",
-		"broker.reconnect_max: must not be negative", "server.concurrency: must not be negative",
-		"server.max_body: 1 byte", "fixture: jig: port is required", "fixture: jig: data_bits 9",
-		"fib.max_n: ", "log.format: "}
-	got := err.(interface{ Unwrap() []error }).Unwrap()
-	if len(got) != len(want) {
-		t.Fatalf("%d problems reported, want %d:\n%v", len(got), len(want), err)
+}
+
+// wantPaths checks that err joins one *keypath.Error per path, in order.
+func wantPaths(t *testing.T, err error, paths ...string) {
+	t.Helper()
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("%v: not joined problems", err)
 	}
-	for i, w := range want {
-		if !strings.HasPrefix(got[i].Error(), w) {
-			t.Errorf("problem %d is %q, want it to start with %q", i, got[i], w)
+	var got []string
+	for _, e := range j.Unwrap() {
+		ke, ok := e.(*keypath.Error)
+		if !ok {
+			t.Errorf("%q has no key path", e)
+			continue
 		}
+		got = append(got, ke.Path)
+	}
+	if !slices.Equal(got, paths) {
+		t.Errorf("paths %q\nwant  %q\n%v", got, paths, err)
 	}
 }
 
@@ -174,7 +194,7 @@ func TestSecurityConfig(t *testing.T) {
 	cfg.Serial, cfg.Fixture.Port = "JIG-1", "/dev/x"
 	cfg.Broker.URLs = []string{"amqps://h/"}
 	cfg.Broker.TLS.External = true
-	wantProblems(t, cfg.Validate(), "broker.user: required with broker.tls.external")
+	wantProblems(t, cfg.Validate(), "broker.user: required with tls.external")
 	cfg.Broker.User = "CN=jig-JIG-1"
 	if err := cfg.Validate(); err == nil || strings.Contains(err.Error(), "broker.user") {
 		t.Fatalf("certificate login with its user but no certificate: %v", err)

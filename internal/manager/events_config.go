@@ -2,8 +2,9 @@ package manager
 
 import (
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/jigmq/jigmq/internal/keypath"
 )
 
 // Events configures the events the manager publishes (<serial>.Evt.<Kind>,
@@ -35,17 +36,17 @@ func DefaultEvents() Events {
 // which a follower calls the manager stale anyway.
 func (e Events) TTL() time.Duration { return 3 * e.Heartbeat }
 
-// Validate reports every problem, with its key path.
+// Validate reports every problem, each under its key relative to Events.
 func (e Events) Validate() error {
 	var errs []error
 	if e.Heartbeat < 100*time.Millisecond || e.Heartbeat > time.Hour {
-		errs = append(errs, fmt.Errorf("events.heartbeat: %v is not between 100ms and 1h", e.Heartbeat))
+		errs = append(errs, keypath.Errorf("heartbeat", "%v is not between 100ms and 1h", e.Heartbeat))
 	}
 	if e.Poll < 10*time.Millisecond || e.Poll > e.Heartbeat {
-		errs = append(errs, fmt.Errorf("events.poll: %v is not between 10ms and events.heartbeat", e.Poll))
+		errs = append(errs, keypath.Errorf("poll", "%v is not between 10ms and heartbeat", e.Poll))
 	}
 	if e.ReadEvery != 0 && (e.ReadEvery < 100*time.Millisecond || e.ReadEvery > 24*time.Hour) {
-		errs = append(errs, fmt.Errorf("events.read_every: %v is not 0 (off) or between 100ms and 24h", e.ReadEvery))
+		errs = append(errs, keypath.Errorf("read_every", "%v is not 0 (off) or between 100ms and 24h", e.ReadEvery))
 	}
 	return errors.Join(errs...)
 }

@@ -32,20 +32,20 @@ const (
 	maxMaxTTL     = 24 * time.Hour
 )
 
-// validate checks the lease section and security.admin_users.
-func (c Config) validateLease(add func(string, ...any)) {
+// validateLease checks the lease section and security.admin_users.
+func (c Config) validateLease(add func(key, format string, args ...any)) {
 	if c.Lease.MaxTTL < time.Second || c.Lease.MaxTTL > maxMaxTTL {
-		add("lease.max_ttl: %s is not between 1s and %s", c.Lease.MaxTTL, maxMaxTTL)
+		add("lease.max_ttl", "%s is not between 1s and %s", c.Lease.MaxTTL, maxMaxTTL)
 	}
 	if f := c.Lease.StateFile; f != "" && !filepath.IsAbs(f) {
-		add("lease.state_file: %q is not an absolute path", f)
+		add("lease.state_file", "%q is not an absolute path", f)
 	}
 	for _, u := range c.Security.AdminUsers {
 		switch {
 		case u == "" || strings.TrimSpace(u) != u:
-			add("security.admin_users: %q is not a user name", u)
+			add("security.admin_users", "%q is not a user name", u)
 		case len(c.Security.ControllerUsers) > 0 && !slices.Contains(c.Security.ControllerUsers, u):
-			add("security.admin_users: %q is not in security.controller_users, so its requests would be dropped", u)
+			add("security.admin_users", "%q is not in security.controller_users, so its requests would be dropped", u)
 		}
 	}
 }

@@ -1,9 +1,10 @@
 package manager
 
 import (
-	"fmt"
 	"net"
 	"strconv"
+
+	"github.com/jigmq/jigmq/internal/keypath"
 )
 
 // Metrics configures the manager's own Prometheus endpoint, /metrics:
@@ -18,17 +19,17 @@ type Metrics struct {
 	Listen string `yaml:"listen"`
 }
 
-// Validate reports metrics.listen's problem, with its key path.
+// Validate reports listen's problem, under its key relative to Metrics.
 func (m Metrics) Validate() error {
 	if m.Listen == "" {
 		return nil
 	}
 	_, port, err := net.SplitHostPort(m.Listen)
 	if err != nil {
-		return fmt.Errorf("metrics.listen: %q is not host:port (%v)", m.Listen, err)
+		return keypath.Errorf("listen", "%q is not host:port (%v)", m.Listen, err)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("metrics.listen: port %q is not a number from 0 to 65535", port)
+		return keypath.Errorf("listen", "port %q is not a number from 0 to 65535", port)
 	}
 	return nil
 }

@@ -93,7 +93,7 @@ func TestMetricsListen(t *testing.T) {
 	for listen, want := range map[string]string{"": "", "127.0.0.1:9464": "", ":9464": "", "[::1]:0": "",
 		"9464": "is not host:port", "127.0.0.1:http": "is not a number", "127.0.0.1:70000": "is not a number"} {
 		err := Metrics{Listen: listen}.Validate()
-		if (want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), "metrics.listen: ") ||
+		if (want == "") != (err == nil) || err != nil && !strings.HasPrefix(err.Error(), "listen: ") ||
 			err != nil && !strings.Contains(err.Error(), want) {
 			t.Errorf("metrics.listen %q: %v, want %q", listen, err, want)
 		}

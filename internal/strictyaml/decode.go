@@ -1,0 +1,54 @@
+// Package strictyaml decodes the daemons' YAML configuration files
+// strictly, reporting every problem at once under its key path: a key the
+// configuration has no field for, a value of the wrong type, a key given
+// twice. The rest of the file still decodes, so that Validate can report
+// its own problems too (keypath.Report).
+package strictyaml
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/jigmq/jigmq/internal/keypath"
+	"gopkg.in/yaml.v3"
+)
+
+// Decode reads the YAML document data over v's values (v a pointer to a
+// struct); an empty document changes nothing. Unknown keys, values of the
+// wrong type and repeated keys are a *keypath.DecodeError, one
+// *keypath.Error per key, the rest of data decoded; a document that does
+// not parse is a plain error.
+func Decode(data []byte, v any) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return err
+	}
+	if doc.Kind == 0 {
+		return nil // empty
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	err := dec.Decode(v)
+	var te *yaml.TypeError
+	if err != nil && !errors.As(err, &te) {
+		return err
+	}
+	problems := check(&doc, reflect.TypeOf(v).Elem(), "")
+	if len(problems) == 0 && te != nil {
+		// What yaml.v3 found and check did not: reported as it says.
+		for _, msg := range te.Errors {
+			problems = append(problems, &keypath.Error{Err: errors.New(msg)})
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &keypath.DecodeError{Problems: problems}
+}
+
+// problem is the problem of node n at path.
+func problem(path string, n *yaml.Node, format string, args ...any) error {
+	return keypath.Errorf(path, "%s (line %d)", fmt.Sprintf(format, args...), n.Line)
+}
