@@ -40,8 +40,8 @@ type Event struct {
 type Summary struct {
 	Version     string    `json:"version"`                // the manager's version
 	Connected   bool      `json:"connected"`              // the board's port is open
-	State       string    `json:"state"`                  // the last state read from the board, "" before any
-	Identity    string    `json:"identity"`               // the last identity read, "" before any
+	State       string    `json:"state"`                  // the last state read from the board; "" before any, and once its port closed or reopened since
+	Identity    string    `json:"identity"`               // the last identity read, "" as State
 	LastReadAt  time.Time `json:"last_read_at,omitzero"`  // when the last good status read started (omitted if none)
 	Holder      string    `json:"holder"`                 // the lease holder, "" when unlocked (or without leases)
 	HeartbeatS  float64   `json:"heartbeat_s"`            // the manager's heartbeat interval in seconds: stale after three missed

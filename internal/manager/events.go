@@ -41,6 +41,9 @@ type events struct {
 	// stopping asks run to publish jigapi.EvtStopped, and is told when it
 	// has (see stop).
 	stopping chan chan struct{}
+	// opens (under mu) is the port's reopens (jig.Stats.Reconnects) when
+	// sum's state was read: summary leaves the state out once they differ.
+	opens uint64
 }
 
 // stopWait bounds how long a stopping manager waits for its Stopped event
@@ -87,18 +90,26 @@ func (e *events) observe(st jig.Status, err error) {
 		e.sum.LastError, e.sum.LastErrorAt = err.Error(), time.Now()
 	} else {
 		e.sum.State, e.sum.Identity, e.sum.LastReadAt = st.State, st.Identity, st.ReadAt
+		e.opens = e.dev.Stats().Reconnects
 	}
 	e.mu.Unlock()
 	e.poke()
 }
 
-// summary is the manager's summary now.
+// summary is the manager's summary now. The state and identity read are
+// left out once the port closed or was opened again since the read: they
+// were a board's that is gone, maybe not the one plugged in now (the port
+// may be reopened between two polls, so its opens tell, not a poll).
+// LastReadAt stays, as the last good read's time.
 func (e *events) summary() jigapi.Summary {
 	e.mu.Lock()
-	s := e.sum
+	s, opens := e.sum, e.opens
 	e.mu.Unlock()
 	s.Version, s.StartedAt, s.HeartbeatS = e.version, e.started, e.cfg.Heartbeat.Seconds()
 	s.Connected, s.Holder = e.dev.Connected(), e.Holder()
+	if !s.Connected || e.dev.Stats().Reconnects != opens {
+		s.State, s.Identity = "", ""
+	}
 	return s
 }
 

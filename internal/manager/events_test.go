@@ -72,7 +72,9 @@ func withEvents(c *Config) {
 
 // TestEventsFollowTheBoard: a heartbeat with the summary at once, a State
 // event when a read finds a new state, Disconnected when the board is
-// unplugged, Connected when it is back; sequence numbers increase.
+// unplugged (the unplugged board's state and identity forgotten),
+// Connected when another board is plugged in, with nothing read from it
+// yet; sequence numbers increase.
 func TestEventsFollowTheBoard(t *testing.T) {
 	f := startFixture(t, withEvents)
 	evs := follow(t, f.serial)
@@ -89,16 +91,54 @@ func TestEventsFollowTheBoard(t *testing.T) {
 		t.Fatalf("state event %+v after heartbeat seq %d", st, hb.Seq)
 	}
 	f.board.Close()
-	if e := awaitEvent(t, evs, f.serial, jigapi.EvtDisconnected); e.Summary.Connected {
-		t.Fatalf("Disconnected event says connected: %+v", e)
+	if e := awaitEvent(t, evs, f.serial, jigapi.EvtDisconnected); e.Summary.Connected || e.Summary.State != "" {
+		t.Fatalf("Disconnected event says connected, or keeps the unplugged board's state: %+v", e)
 	}
-	b, err := sim.Start(f.link, sim.Config{}, nil)
+	b, err := sim.Start(f.link, sim.Config{Identity: "OTHER-BOARD,9.9", State: "FAULT"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	if e := awaitEvent(t, evs, f.serial, jigapi.EvtConnected); !e.Summary.Connected {
-		t.Fatalf("Connected event says disconnected: %+v", e)
+	// Nothing has read the new board: its Connected event must not carry
+	// the old one's state or identity as if they were its.
+	if e := awaitEvent(t, evs, f.serial, jigapi.EvtConnected); !e.Summary.Connected || e.Summary.State != "" || e.Summary.Identity != "" {
+		t.Fatalf("Connected event says disconnected, or carries the old board's read: %+v", e)
+	}
+}
+
+// TestEventsForgetAReplacedBoard: a board swapped for another at once,
+// faster than the manager polls its port (no Disconnected event need
+// come): the events stop carrying the first board's state and identity,
+// and carry the second's once it is read.
+func TestEventsForgetAReplacedBoard(t *testing.T) {
+	f := startFixture(t, withEvents)
+	evs := follow(t, f.serial)
+	if _, err := f.status(t); err != nil {
+		t.Fatal(err)
+	}
+	awaitSummary(t, evs, f.serial, func(s jigapi.Summary) bool { return s.State != "" })
+	f.board.Close()
+	b, err := sim.Start(f.link, sim.Config{Identity: "OTHER-BOARD,9.9", State: "FAULT"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	awaitSummary(t, evs, f.serial, func(s jigapi.Summary) bool { return s.State == "" && s.Identity == "" })
+	st, err := f.status(t)
+	if err != nil || st.Identity != "OTHER-BOARD,9.9" {
+		t.Fatalf("the second board's status: %+v %v", st, err)
+	}
+	awaitSummary(t, evs, f.serial, func(s jigapi.Summary) bool { return s.State == "FAULT" && s.Identity == "OTHER-BOARD,9.9" })
+}
+
+// awaitSummary waits up to 5 s for an event whose summary satisfies ok.
+func awaitSummary(t *testing.T, evs <-chan jigapi.Event, serial string, ok func(jigapi.Summary) bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for e := awaitEvent(t, evs, serial, ""); !ok(e.Summary); e = awaitEvent(t, evs, serial, "") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no such event from %s within 5s; the last: %+v", serial, e)
+		}
 	}
 }
 
