@@ -44,10 +44,10 @@ func (g *Gateway) routes(mux *http.ServeMux) {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(r.URL.Path); allow != "" {
 			w.Header().Set("Allow", allow)
-			httpError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" "+r.URL.Path+": use "+allow)
+			g.refuse(w, r, refuse(RefusedMethodNotAllowed, r.Method+" "+r.URL.Path+": use "+allow))
 			return
 		}
-		httpError(w, http.StatusNotFound, "no_route", "no such endpoint: "+r.Method+" "+r.URL.Path)
+		g.refuse(w, r, refuse(RefusedNoRoute, "no such endpoint: "+r.Method+" "+r.URL.Path))
 	})
 }
 
@@ -73,13 +73,13 @@ func (g *Gateway) listFixtures(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) getFixture(w http.ResponseWriter, r *http.Request) {
 	serial := r.PathValue("serial")
 	if err := mqmanager.CheckSerial(serial); err != nil {
-		httpError(w, http.StatusBadRequest, "bad_serial", err.Error())
+		g.refuse(w, r, refuse(RefusedBadSerial, err.Error()))
 		return
 	}
 	f, ok := g.fleet.Get(serial)
 	if !ok {
-		httpError(w, http.StatusNotFound, "unknown_fixture",
-			serial+" has sent no event and is not in the inventory (GET .../"+serial+"/ping asks it)")
+		g.refuse(w, r, refuse(RefusedUnknownFixture,
+			serial+" has sent no event and is not in the inventory (GET .../"+serial+"/ping asks it)"))
 		return
 	}
 	writeJSON(w, http.StatusOK, f)
@@ -103,8 +103,9 @@ func methodOf(seg string) (jigapi.Info, bool) {
 // callMethod asks a fixture: GET for methods without arguments, POST with
 // the arguments as a JSON object for any. ?timeout= bounds it.
 func (g *Gateway) callMethod(w http.ResponseWriter, r *http.Request) {
-	serial, m, args, timeout, ok := g.parseCall(w, r)
-	if !ok {
+	serial, m, args, timeout, rf := g.parseCall(r)
+	if rf != nil {
+		g.refuse(w, r, rf)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
@@ -117,12 +118,27 @@ func (g *Gateway) callMethod(w http.ResponseWriter, r *http.Request) {
 	}
 	status := classify(err, &a)
 	g.metrics.observe(m.Name, a.Outcome, time.Since(start))
-	if st != nil {
-		if f, ok := g.fleet.SetStatus(serial, *st); ok {
-			g.hub.publish(f)
-		}
+	if m.Name == jigapi.JigStatus.Name() {
+		g.recordStatus(serial, st, &a)
 	}
 	writeJSON(w, status, a)
+}
+
+// recordStatus records a live status read in the fixture's row, good or
+// failed, and streams the row. A read whose caller went away tells
+// nothing of the board, and is not recorded.
+func (g *Gateway) recordStatus(serial string, st *jigapi.Status, a *answer) {
+	var f Fixture
+	var ok bool
+	switch {
+	case st != nil:
+		f, ok = g.fleet.SetStatus(serial, *st)
+	case a.Outcome != OutcomeCancelled:
+		f, ok = g.fleet.StatusFailed(serial, a.Outcome, a.Error)
+	}
+	if ok {
+		g.hub.publish(f)
+	}
 }
 
 // ask runs one method and passes its result through as the manager sent
@@ -151,34 +167,32 @@ func (g *Gateway) ask(ctx context.Context, serial string, m jigapi.Info, args js
 	return rep.Result, &st, nil
 }
 
-// parseCall checks everything about a call the gateway can check itself.
-func (g *Gateway) parseCall(w http.ResponseWriter, r *http.Request) (string, jigapi.Info, json.RawMessage, time.Duration, bool) {
+// parseCall checks everything about a call the gateway can check itself:
+// a refusal if it refuses the call.
+func (g *Gateway) parseCall(r *http.Request) (string, jigapi.Info, json.RawMessage, time.Duration, *refusal) {
 	serial := r.PathValue("serial")
-	fail := func(status int, code, msg string) (string, jigapi.Info, json.RawMessage, time.Duration, bool) {
-		httpError(w, status, code, msg)
-		return "", jigapi.Info{}, nil, 0, false
+	fail := func(rf *refusal) (string, jigapi.Info, json.RawMessage, time.Duration, *refusal) {
+		return "", jigapi.Info{}, nil, 0, rf
 	}
 	if err := mqmanager.CheckSerial(serial); err != nil {
-		return fail(http.StatusBadRequest, "bad_serial", err.Error())
+		return fail(refuse(RefusedBadSerial, err.Error()))
 	}
 	m, ok := methodOf(r.PathValue("method"))
 	if !ok {
-		return fail(http.StatusNotFound, "unknown_method", fmt.Sprintf("no method %q in the contract", r.PathValue("method")))
+		return fail(refuse(RefusedUnknownMethod, fmt.Sprintf("no method %q in the contract", r.PathValue("method"))))
 	}
 	timeout, err := g.timeoutOf(r)
 	if err != nil {
-		return fail(http.StatusBadRequest, "bad_timeout", err.Error())
+		return fail(refuse(RefusedBadTimeout, err.Error()))
 	}
-	args, err := argsOf(r, m)
-	if err != nil {
-		return fail(http.StatusBadRequest, "bad_arguments", err.Error())
+	args, rf := argsOf(r, m)
+	if rf == nil && changes(m, args) {
+		rf = g.authorize(r)
 	}
-	if changes(m, args) {
-		if err := g.authorize(r); err != nil {
-			return fail(err.status, err.code, err.msg)
-		}
+	if rf != nil {
+		return fail(rf)
 	}
-	return serial, m, args, timeout, true
+	return serial, m, args, timeout, nil
 }
 
 // timeoutOf reads ?timeout= (a Go duration, e.g. 500ms or 2s): default
@@ -203,24 +217,28 @@ func (g *Gateway) timeoutOf(r *http.Request) (time.Duration, error) {
 }
 
 // argsOf is the request's arguments: none for GET (only methods without
-// arguments), a JSON object for POST.
-func argsOf(r *http.Request, m jigapi.Info) (json.RawMessage, error) {
+// arguments), a JSON object of at most maxArgs bytes for POST.
+func argsOf(r *http.Request, m jigapi.Info) (json.RawMessage, *refusal) {
 	if r.Method == http.MethodGet {
 		if m.Args.NumField() > 0 {
-			return nil, fmt.Errorf("%s takes arguments: POST them as a JSON object", m.Name)
+			return nil, refuse(RefusedBadArguments, m.Name+" takes arguments: POST them as a JSON object")
 		}
 		return json.RawMessage("{}"), nil
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxArgs))
-	if err != nil {
-		return nil, fmt.Errorf("body: %w", err)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, refuse(RefusedTooLarge, fmt.Sprintf("the body is over %d bytes", tooLarge.Limit))
+	case err != nil:
+		return nil, refuse(RefusedBadArguments, "body: "+err.Error())
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return json.RawMessage("{}"), nil
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
-		return nil, errors.New("body must be a JSON object: " + err.Error())
+		return nil, refuse(RefusedBadArguments, "body must be a JSON object: "+err.Error())
 	}
 	return body, nil
 }

@@ -48,6 +48,7 @@ func TestAPIOutcomes(t *testing.T) {
 		{"bad body", "POST", "/fib", `[1]`, g, 400, "refused", "bad_arguments"},
 		{"unknown method", "GET", "/nosuch", "", g, 404, "refused", "unknown_method"},
 		{"HTTP method not allowed", "DELETE", "/status", "", g, 405, "refused", "method_not_allowed"},
+		{"body too large", "POST", "/fib", `{"n": 10}` + strings.Repeat(" ", maxArgs), g, 413, "refused", "too_large"},
 	}
 	for _, c := range cases {
 		serial := f.serial
@@ -177,8 +178,14 @@ func TestAPIWritesNeedToken(t *testing.T) {
 	if st := guarded.get(t, "POST", "/api/v1/fixtures/"+f.serial+"/lock", lock, &a); st != 401 {
 		t.Errorf("lock without the bearer token: %d %+v", st, a.Error)
 	}
+	for _, h := range []string{"Bearer s3cre", "Basic s3cret", "Bearers3cret", "s3cret"} {
+		if st := guarded.do(t, "POST", "/api/v1/fixtures/"+f.serial+"/lock", lock, h); st != 401 {
+			t.Errorf("lock with Authorization %q: %d, want 401", h, st)
+		}
+	}
+	// RFC 7235: the scheme is case-insensitive.
 	req, _ := http.NewRequest("POST", guarded.base+"/api/v1/fixtures/"+f.serial+"/lock", strings.NewReader(lock))
-	req.Header.Set("Authorization", "Bearer s3cret")
+	req.Header.Set("Authorization", "bearer s3cret")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +193,7 @@ func TestAPIWritesNeedToken(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Errorf("lock with the token: %d %s", resp.StatusCode, body)
+		t.Errorf("lock with the token (lower-case scheme): %d %s", resp.StatusCode, body)
 	}
 	g := guarded.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Summary.Holder == "station-1" })
 	t.Logf("holder shown: %q", g.Summary.Holder)
@@ -204,4 +211,17 @@ func TestAllowedMethods(t *testing.T) {
 			t.Errorf("allowedMethods(%q) = %q, want %q", path, got, want)
 		}
 	}
+}
+
+// do sends a request with an Authorization header; it returns the status.
+func (g *gw) do(t *testing.T, method, path, body, auth string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, g.base+path, stringsReader(body))
+	req.Header.Set("Authorization", auth)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jigmq/jigmq/jig/sim"
 )
 
 // browser starts Debian's chromium headless, driven over the DevTools
@@ -94,6 +95,15 @@ func TestDashboardInBrowser(t *testing.T) {
 	within(t, ctx, 5*time.Second, fx[2].serial+" is still fresh and connected",
 		tileIs(fx[2].serial, "stale", "false"), tileIs(fx[2].serial, "connected", "true"), tileSays(fx[2].serial, "READY"))
 	screenshot(t, ctx, "dashboard.png")
+	// A live read that fails ends the state shown: the tile no longer
+	// claims the one read before it.
+	fx[2].board.SetFault(sim.FaultError)
+	if st := g.get(t, "GET", "/api/v1/fixtures/"+fx[2].serial+"/status", "", nil); st != 502 {
+		t.Fatalf("status read of a failing board: %d, want 502", st)
+	}
+	within(t, ctx, 2*time.Second, fx[2].serial+"'s tile says its read failed, not READY",
+		tileSays(fx[2].serial, "read failed"), tileIs(fx[2].serial, "state", ""))
+	fx[2].board.SetFault(sim.FaultNone)
 	within(t, ctx, 10*time.Second, "the fixture's page shows its stats", chromedp.Navigate(g.base+"/fixture/"+fx[2].serial),
 		chromedp.Poll[chromedp.Void](`document.getElementById("stats").textContent.includes("coalesced_reads")`))
 	screenshot(t, ctx, "fixture.png")

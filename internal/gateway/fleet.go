@@ -19,20 +19,26 @@ type Fixture struct {
 	Stopped  bool           `json:"stopped"`            // its last event was Stopped: its manager stopped cleanly
 	LastSeen time.Time      `json:"last_seen,omitzero"` // its last event's arrival
 	Summary  jigapi.Summary `json:"summary"`            // from its last event
-	Status   *jigapi.Status `json:"status,omitempty"`   // the last live status read through the gateway
-	StatusAt time.Time      `json:"status_at,omitzero"` // when that read was answered
-	Events   []jigapi.Event `json:"events,omitempty"`   // recent events, oldest first (single fixture only)
+	// Current is the board's state now (entry.current); omitted when none
+	// is known: the summary's and the status's are then earlier moments'.
+	Current     *Reading       `json:"current,omitempty"`
+	Status      *jigapi.Status `json:"status,omitempty"`       // the last good live status read through the gateway
+	StatusAt    time.Time      `json:"status_at,omitzero"`     // when that read was answered
+	StatusError *StatusError   `json:"status_error,omitempty"` // the last live read failed; omitted once one is good
+	Events      []jigapi.Event `json:"events,omitempty"`       // recent events, oldest first (single fixture only)
 }
 
 type entry struct {
-	expected bool
-	lastSeen time.Time
-	summary  jigapi.Summary
-	status   *jigapi.Status
-	statusAt time.Time
-	recent   []jigapi.Event // at most fleet.recent, oldest first
-	stale    bool           // as last reported (Sweep)
-	stopped  bool           // the last event was jigapi.EvtStopped
+	expected  bool
+	lastSeen  time.Time
+	summary   jigapi.Summary
+	status    *jigapi.Status
+	statusAt  time.Time
+	statusErr *StatusError   // the last live read through the gateway failed
+	connAt    time.Time      // when the board's port last opened or closed (the event's At: its manager's clock)
+	recent    []jigapi.Event // at most fleet.recent, oldest first
+	stale     bool           // as last reported (Sweep)
+	stopped   bool           // the last event was jigapi.EvtStopped
 }
 
 // Fleet is the table of fixtures: every one seen in the events, and every
@@ -70,6 +76,9 @@ func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
 		en = &entry{}
 		f.m[e.Serial] = en
 	}
+	if en.newConnection(e) {
+		en.connAt = e.At
+	}
 	en.stopped = e.Kind == jigapi.EvtStopped
 	en.lastSeen, en.summary, en.stale = f.now(), e.Summary, en.stopped // a Stopped is stale at once, told now
 	if len(en.recent) == f.recent {
@@ -81,15 +90,27 @@ func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
 	return f.view(e.Serial, en, false), true
 }
 
-// SetStatus records a live status read of a fixture already in the table.
+// SetStatus records a good live status read of a fixture already in the
+// table.
 func (f *Fleet) SetStatus(serial string, st jigapi.Status) (Fixture, bool) {
+	return f.update(serial, func(en *entry) { en.status, en.statusAt, en.statusErr = &st, f.now(), nil })
+}
+
+// StatusFailed records a live status read of a fixture already in the
+// table that failed, with its answer's outcome and error: the state read
+// before it is no longer shown as current.
+func (f *Fleet) StatusFailed(serial, outcome string, e *apiError) (Fixture, bool) {
+	return f.update(serial, func(en *entry) { en.failed(outcome, e, f.now()) })
+}
+
+func (f *Fleet) update(serial string, do func(*entry)) (Fixture, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	en, ok := f.m[serial]
 	if !ok {
 		return Fixture{}, false
 	}
-	en.status, en.statusAt = &st, f.now()
+	do(en)
 	return f.view(serial, en, false), true
 }
 
@@ -132,11 +153,12 @@ func (f *Fleet) Get(serial string) (Fixture, bool) {
 
 func (f *Fleet) view(serial string, en *entry, events bool) Fixture {
 	v := Fixture{Serial: serial, Expected: en.expected, Seen: !en.lastSeen.IsZero(), LastSeen: en.lastSeen,
-		Summary: en.summary, Status: en.status, StatusAt: en.statusAt}
+		Summary: en.summary, Status: en.status, StatusAt: en.statusAt, StatusError: en.statusErr}
 	v.Missing = en.expected && !v.Seen
 	hb := time.Duration(en.summary.HeartbeatS * float64(time.Second))
 	v.Stopped = en.stopped
 	v.Stale = v.Seen && (en.stopped || (hb > 0 && f.now().Sub(en.lastSeen) > 3*hb))
+	v.Current = en.current(v.Stale)
 	if events {
 		v.Events = slices.Clone(en.recent)
 	}

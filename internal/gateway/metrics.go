@@ -38,7 +38,7 @@ type requestSeries struct {
 func newMetrics(version string, fleet *Fleet) *metrics {
 	m := &metrics{reg: prom.NewRegistry("jig_gateway", version, nil), series: map[requestKey]requestSeries{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jig_gateway_requests_total",
-			Help: "Requests to fixtures through the gateway, by method and outcome."}, []string{"method", "outcome"}),
+			Help: "Requests through the gateway, by method and outcome (for a refused request, its code)."}, []string{"method", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "jig_gateway_request_duration_seconds",
 			Help:    "Time from a request to its outcome, by method and outcome.",
 			Buckets: prom.LatencyBuckets}, []string{"method", "outcome"}),
@@ -57,6 +57,13 @@ func (m *metrics) observe(method, outcome string, d time.Duration) {
 	s := m.seriesOf(requestKey{method, outcome})
 	s.count.Inc()
 	s.latency.Observe(d.Seconds())
+}
+
+// countRefused counts a request the gateway refused itself, by the method its
+// path names (or noMethod) and its code; it is not timed: no fixture was
+// asked.
+func (m *metrics) countRefused(method, code string) {
+	m.requests.WithLabelValues(method, code).Inc()
 }
 
 func (m *metrics) seriesOf(k requestKey) requestSeries {
@@ -84,9 +91,11 @@ var (
 	upDesc = prometheus.NewDesc("jig_fixture_up",
 		"1 if the fixture's manager is heard (seen, not stale), else 0 (stale or missing).", []string{"serial"}, nil)
 	connDesc = prometheus.NewDesc("jig_fixture_connected",
-		"1 if the fixture's board port is open, as its manager last said.", []string{"serial"}, nil)
+		"1 if the fixture's board port is open, 0 if closed, as its heard manager says; absent when unknown (missing, stale or stopped).",
+		[]string{"serial"}, nil)
 	stateDesc = prometheus.NewDesc("jig_fixture_state",
-		"1 for the fixture's last state read from its board (the state label).", []string{"serial", "state"}, nil)
+		"1 for the fixture's current state (the state label); absent when none is current (the row's current).",
+		[]string{"serial", "state"}, nil)
 	expectedDesc = prometheus.NewDesc("jig_fixture_expected",
 		"1 if the fixture is listed in the inventory.", []string{"serial"}, nil)
 	lastSeenDesc = prometheus.NewDesc("jig_fixture_last_seen_timestamp_seconds",
@@ -110,11 +119,16 @@ func (c fleetCollector) Collect(ch chan<- prometheus.Metric) {
 		return 0
 	}
 	for _, f := range c.fleet.List() {
-		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, b(f.Seen && !f.Stale), f.Serial)
-		ch <- prometheus.MustNewConstMetric(connDesc, prometheus.GaugeValue, b(f.Seen && f.Summary.Connected), f.Serial)
+		heard := f.Seen && !f.Stale
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, b(heard), f.Serial)
 		ch <- prometheus.MustNewConstMetric(expectedDesc, prometheus.GaugeValue, b(f.Expected), f.Serial)
+		if heard {
+			ch <- prometheus.MustNewConstMetric(connDesc, prometheus.GaugeValue, b(f.Summary.Connected), f.Serial)
+		}
+		if f.Current != nil {
+			ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, 1, f.Serial, f.Current.State)
+		}
 		if f.Seen {
-			ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, 1, f.Serial, f.Summary.State)
 			ch <- prometheus.MustNewConstMetric(lastSeenDesc, prometheus.GaugeValue,
 				float64(f.LastSeen.UnixMilli())/1000, f.Serial)
 		}

@@ -97,13 +97,6 @@ func rawJSON(b []byte) json.RawMessage {
 	return s
 }
 
-// httpError answers a request the gateway refuses itself (bad input, no
-// route), before any fixture is asked.
-func httpError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"ok": false, "outcome": "refused",
-		"error": apiError{Code: code, Message: msg}})
-}
-
 // writeJSON answers v as indented JSON. The body is encoded and indented
 // into pooled buffers (indentJSON: encoding/json's own indentation was
 // most of this function's time), then written at once with its

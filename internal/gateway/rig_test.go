@@ -30,8 +30,9 @@ type fixture struct {
 }
 
 // startFixture runs a board and a manager with fast events (heartbeat
-// 200 ms: stale after 600 ms), stopped at the end of the test.
-func startFixture(t *testing.T) *fixture {
+// 200 ms: stale after 600 ms; a read every 300 ms), stopped at the end of
+// the test; mods change the manager's configuration.
+func startFixture(t *testing.T, mods ...func(*manager.Config)) *fixture {
 	t.Helper()
 	f := &fixture{serial: "GW-" + uuid.NewString()[:8], link: filepath.Join(t.TempDir(), "tty"), done: make(chan error, 1)}
 	var err error
@@ -43,6 +44,9 @@ func startFixture(t *testing.T) *fixture {
 	cfg.Serial, cfg.Broker.URLs, cfg.Fixture.Port = f.serial, []string{testURL()}, f.link
 	cfg.Fixture.QueryTimeout = 300 * time.Millisecond
 	cfg.Events = manager.Events{Heartbeat: 200 * time.Millisecond, Poll: 20 * time.Millisecond, ReadEvery: 300 * time.Millisecond}
+	for _, mod := range mods {
+		mod(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -93,12 +93,12 @@ func sseMessage(event string, v any) []byte {
 func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
-		httpError(w, http.StatusInternalServerError, "internal", "streaming unsupported")
+		g.refuse(w, r, refuse(RefusedInternal, "streaming unsupported"))
 		return
 	}
 	c, ok := g.hub.subscribe()
 	if !ok {
-		httpError(w, http.StatusServiceUnavailable, "too_many_streams", "too many event streams open")
+		g.refuse(w, r, refuse(RefusedTooManyStreams, "too many event streams open"))
 		return
 	}
 	defer g.hub.unsubscribe(c)

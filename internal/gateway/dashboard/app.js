@@ -24,15 +24,34 @@ function stateClass(state) {
   return ["ready", "busy", "testing", "error", "fault"].includes(s) ? "s-" + s : "s-other";
 }
 
-// shownState is the tile's big word: the board's state only while it is
-// live; a state last read before the board or its manager went away is an
-// earlier moment's, shown as such on its own line, never as the state.
-function shownState(f, s, connected) {
+// shownState is the tile's big word: the board's state only when the
+// gateway calls it current (f.current: read since the board's port opened,
+// while its manager is heard, no read failed since); a state read before
+// the board or its manager went away, or before a failed read, is an
+// earlier moment's, shown as such with its time (earlier), never as the
+// state.
+function shownState(f, connected) {
   if (f.missing) return "not seen";
   if (f.stopped) return "stopped";
   if (f.stale) return "stale";
   if (!connected) return "disconnected";
-  return s.state || "—";
+  if (f.current) return f.current.state;
+  return f.status_error ? "read failed" : "not read";
+}
+
+// earlier is the line naming the newest state read when it is not current,
+// with its time; "" when it is, or there is none.
+function earlier(f) {
+  const s = f.summary || {};
+  if (f.missing || f.current) return "";
+  let r = s.state ? { state: s.state, at: s.last_read_at } : null;
+  if (f.status && (!r || Date.parse(f.status.read_at) > Date.parse(r.at))) r = { state: f.status.state, at: f.status.read_at };
+  return r ? "earlier state " + r.state + ", read " + ago(r.at) : "";
+}
+
+function failedLine(f) {
+  const e = f.status_error;
+  return e ? "last read failed " + ago(e.at) + ": " + e.code : "";
 }
 
 function render(f) {
@@ -47,20 +66,22 @@ function render(f) {
   }
   const s = f.summary || {};
   const connected = f.seen && s.connected;
-  t.className = "tile " + (connected ? stateClass(s.state) : "s-error") + (f.seen && !s.connected ? " disconnected" : "") +
+  const tone = !connected || f.status_error ? "s-error" : (f.current ? stateClass(f.current.state) : "s-other");
+  t.className = "tile " + tone + (f.seen && !s.connected ? " disconnected" : "") +
     (f.stale ? " stale" : "") + (f.missing ? " missing" : "");
   t.dataset.connected = String(!!connected);
   t.dataset.stale = String(!!f.stale);
   t.dataset.stopped = String(!!f.stopped);
   t.dataset.missing = String(!!f.missing);
-  t.dataset.state = s.state || "";
+  t.dataset.state = f.current ? f.current.state : "";
   const flags = el("div");
   if (f.stale) flags.append(el("span", "flag stale", f.stopped ? "STOPPED" : "STALE"));
   if (f.missing) flags.append(el("span", "flag missing", "MISSING"));
   t.replaceChildren(el("div", "serial", f.serial), flags,
-    el("div", "state", shownState(f, s, connected)),
+    el("div", "state", shownState(f, connected)),
     el("div", "line conn", f.missing ? "" : (f.stale ? "was " : "") + (connected ? "connected" : "DISCONNECTED")),
-    el("div", "line", (!f.missing && (f.stale || !connected) && s.state) ? "last state " + s.state : ""),
+    el("div", "line", earlier(f)),
+    el("div", "line failed", failedLine(f)),
     el("div", "line", "last read " + ago(s.last_read_at)),
     el("div", "line", "holder " + (s.holder || "none")),
     el("div", "line", "heard " + ago(f.last_seen)));
@@ -68,7 +89,9 @@ function render(f) {
 }
 
 function detail(f) {
-  if (f.status) document.getElementById("status").textContent = JSON.stringify(f.status, null, 2);
+  if (f.status || f.status_error) document.getElementById("status").textContent =
+    (f.status_error ? "last read FAILED " + ago(f.status_error.at) + ": " + f.status_error.code + ": " + f.status_error.message + "\n" : "") +
+    (f.status ? "last good read, answered " + ago(f.status_at) + ":\n" + JSON.stringify(f.status, null, 2) : "");
   if (f.events) {
     const list = document.getElementById("events");
     list.replaceChildren(...f.events.slice().reverse().map(e =>
