@@ -24,6 +24,9 @@ type Status struct {
 	Fields    map[string]string // every query's answer, by name
 	ReadMS    float64           // from the first query's write to the last answer
 	ReadAt    time.Time         // when the first query was written
+	// Reconnects is the port's reopens (Stats.Reconnects) when it was
+	// read: a later reopen is another connection, maybe another board.
+	Reconnects uint64
 }
 
 // Device is one fixture's controller board on a serial port. It is safe for

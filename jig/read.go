@@ -55,5 +55,6 @@ func (d *Device) readLocked(ctx context.Context) (Status, error) {
 	st.State = st.Fields[QueryState]
 	st.ReadAt = first
 	st.ReadMS = msSince(first)
+	st.Reconnects = d.count.reconnects.Load() // under conv, as connect counts it
 	return st, nil
 }

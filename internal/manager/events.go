@@ -90,7 +90,7 @@ func (e *events) observe(st jig.Status, err error) {
 		e.sum.LastError, e.sum.LastErrorAt = err.Error(), time.Now()
 	} else {
 		e.sum.State, e.sum.Identity, e.sum.LastReadAt = st.State, st.Identity, st.ReadAt
-		e.opens = e.dev.Stats().Reconnects
+		e.opens = st.Reconnects // the read's own connection, not the port's now
 	}
 	e.mu.Unlock()
 	e.poke()
