@@ -43,7 +43,6 @@ func (g *Gateway) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/events", g.serveEvents)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(r.URL.Path); allow != "" {
-			w.Header().Set("Allow", allow)
 			g.refuse(w, r, refuse(RefusedMethodNotAllowed, r.Method+" "+r.URL.Path+": use "+allow))
 			return
 		}
@@ -61,6 +60,9 @@ func allowedMethods(path string) string {
 	case len(seg) == 1 && (seg[0] == "fixtures" || seg[0] == "events"), len(seg) == 2 && seg[0] == "fixtures":
 		return "GET"
 	case len(seg) == 3 && seg[0] == "fixtures":
+		if m, ok := methodOf(seg[2]); ok && mutating[m.Name] {
+			return "POST" // a GET is never to change a fixture: a proxy or a prefetch may send one
+		}
 		return "GET, POST"
 	}
 	return ""
@@ -100,8 +102,9 @@ func methodOf(seg string) (jigapi.Info, bool) {
 	return jigapi.Info{}, false
 }
 
-// callMethod asks a fixture: GET for methods without arguments, POST with
-// the arguments as a JSON object for any. ?timeout= bounds it.
+// callMethod asks a fixture: GET for methods without arguments that do not
+// change it, POST with the arguments as a JSON object for any. ?timeout=
+// bounds it.
 func (g *Gateway) callMethod(w http.ResponseWriter, r *http.Request) {
 	serial, m, args, timeout, rf := g.parseCall(r)
 	if rf != nil {
@@ -220,6 +223,9 @@ func (g *Gateway) timeoutOf(r *http.Request) (time.Duration, error) {
 // arguments), a JSON object of at most maxArgs bytes for POST.
 func argsOf(r *http.Request, m jigapi.Info) (json.RawMessage, *refusal) {
 	if r.Method == http.MethodGet {
+		if mutating[m.Name] {
+			return nil, refuse(RefusedMethodNotAllowed, m.Name+" changes the fixture: POST it")
+		}
 		if m.Args.NumField() > 0 {
 			return nil, refuse(RefusedBadArguments, m.Name+" takes arguments: POST them as a JSON object")
 		}

@@ -48,6 +48,7 @@ func TestAPIOutcomes(t *testing.T) {
 		{"bad body", "POST", "/fib", `[1]`, g, 400, "refused", "bad_arguments"},
 		{"unknown method", "GET", "/nosuch", "", g, 404, "refused", "unknown_method"},
 		{"HTTP method not allowed", "DELETE", "/status", "", g, 405, "refused", "method_not_allowed"},
+		{"a write by GET", "GET", "/forceunlock", "", g, 405, "refused", "method_not_allowed"},
 		{"body too large", "POST", "/fib", `{"n": 10}` + strings.Repeat(" ", maxArgs), g, 413, "refused", "too_large"},
 	}
 	for _, c := range cases {
@@ -77,6 +78,19 @@ func TestAPIOutcomes(t *testing.T) {
 	}
 	if st := g.get(t, "GET", "/api/v1/fixtures/bad.serial", "", nil); st != 400 {
 		t.Errorf("bad serial: %d, want 400", st)
+	}
+	for call, want := range map[string]string{"GET /forceunlock": "POST", "DELETE /forceunlock": "POST",
+		"DELETE /status": "GET, POST"} {
+		method, path, _ := strings.Cut(call, " ")
+		req, _ := http.NewRequest(method, g.base+"/api/v1/fixtures/"+f.serial+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if allow := resp.Header.Get("Allow"); resp.StatusCode != 405 || allow != want {
+			t.Errorf("%s: %d, Allow %q; want 405, Allow %q", call, resp.StatusCode, allow, want)
+		}
 	}
 }
 
@@ -205,6 +219,7 @@ func TestAllowedMethods(t *testing.T) {
 	for path, want := range map[string]string{
 		"/api/v1/fixtures": "GET", "/api/v1/events": "GET", "/api/v1/fixtures/JIG-1": "GET",
 		"/api/v1/fixtures/JIG-1/status": "GET, POST", "/api/v1/fixtures/JIG-1/status/x": "",
+		"/api/v1/fixtures/JIG-1/forceunlock": "POST", "/api/v1/fixtures/JIG-1/Lock": "POST",
 		"/api/v1/nosuch": "", "/api/v2/fixtures": "", "/api/v1/fixtures//status": "",
 	} {
 		if got := allowedMethods(path); got != want {

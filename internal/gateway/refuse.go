@@ -55,6 +55,9 @@ func refuse(code, msg string) *refusal { return &refusal{code, msg} }
 // (methodLabel) and its code.
 func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 	g.metrics.countRefused(methodLabel(r.URL.Path), rf.code)
+	if rf.code == RefusedMethodNotAllowed {
+		w.Header().Set("Allow", allowedMethods(r.URL.Path)) // what a 405 must name
+	}
 	writeJSON(w, statusOfRefusal(rf.code), map[string]any{"ok": false, "outcome": "refused",
 		"error": apiError{Code: rf.code, Message: rf.msg}})
 }
