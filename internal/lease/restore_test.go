@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -93,5 +94,37 @@ func TestUntrustedLeaseSetAside(t *testing.T) {
 				t.Fatalf("lock after setting aside: %v", err)
 			}
 		})
+	}
+}
+
+// TestStateFileNotRegular: a state file path that is a named pipe or a
+// folder is an error at once (a pipe is not waited on for a writer), and
+// is left as it is, never set aside.
+func TestStateFileNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo, folder := filepath.Join(dir, "fifo"), filepath.Join(dir, "folder")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(folder, "inside"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for path, kind := range map[string]string{fifo: "named pipe", folder: "folder"} {
+		checked := make(chan error, 1)
+		go func() { checked <- Check(Config{MaxTTL: time.Hour, Path: path, Serial: testSerial}) }()
+		select {
+		case err := <-checked:
+			if err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+				t.Errorf("Check(%s): %v, want not a regular file", kind, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Check(%s) still waiting after 10s", kind)
+		}
+		if _, err := os.Lstat(path); err != nil {
+			t.Errorf("%s after Check: %v", kind, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(folder, "inside")); err != nil {
+		t.Errorf("the folder's content: %v", err)
 	}
 }

@@ -4,11 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
+
+	"github.com/jigmq/jigmq/internal/filekind"
 )
 
 // store is the state file. Every save replaces it atomically: a temporary
@@ -35,14 +39,19 @@ type state struct {
 // file. A file that cannot be read or decoded is set aside (renamed with
 // an ".unreadable-<time>" suffix) and logged: the manager starts with no
 // lease rather than not at all. A file of another serial is an error, and
-// left as it is: it is another fixture's lease.
+// left as it is: it is another fixture's lease; so is a path that is not a
+// regular file (a folder, a device, a named pipe), which is never read.
 func (s store) load() (*record, error) {
 	if s.path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(s.path)
+	data, err := readRegular(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
+	}
+	var notFile *notRegularError
+	if errors.As(err, &notFile) {
+		return nil, err // not a file the manager wrote: not its to set aside
 	}
 	var st state
 	if err == nil {
@@ -56,6 +65,44 @@ func (s store) load() (*record, error) {
 		return nil, fmt.Errorf("%s holds the lease of serial %q, not of %q: left untouched", s.path, st.Serial, s.serial)
 	}
 	return st.Lease, nil
+}
+
+// maxStateFile bounds what is read of a state file: one lease is under
+// 1 KiB; a larger file is not one the manager wrote (it is set aside).
+const maxStateFile = 64 << 10
+
+// notRegularError is a state file path that is not a regular file (a
+// folder, a device, a named pipe).
+type notRegularError struct {
+	path string
+	mode fs.FileMode
+}
+
+func (e *notRegularError) Error() string {
+	return fmt.Sprintf("%s is not a regular file (%s)", e.path, filekind.Of(e.mode))
+}
+
+// readRegular reads path if it is a regular file, at most maxStateFile
+// bytes. It is opened without blocking, so that a named pipe at path is
+// refused at once instead of waiting for a writer that never comes.
+func readRegular(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &notRegularError{path: path, mode: fi.Mode()}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxStateFile+1))
+	if err == nil && len(data) > maxStateFile {
+		err = fmt.Errorf("over %d bytes", maxStateFile)
+	}
+	return data, err
 }
 
 func decodeState(data []byte, st *state) error {

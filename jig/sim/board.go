@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jigmq/jigmq/internal/filekind"
 )
 
 // Default identity and state of a simulated board.
@@ -137,7 +139,7 @@ func orDefault(s, def string) string {
 // refused, never deleted.
 func replaceSymlink(target, link string) error {
 	if fi, err := os.Lstat(link); err == nil && fi.Mode()&os.ModeSymlink == 0 {
-		return fmt.Errorf("sim: %s exists and is not a symlink (%s): not replacing it", link, kind(fi.Mode()))
+		return fmt.Errorf("sim: %s exists and is not a symlink (%s): not replacing it", link, filekind.Of(fi.Mode()))
 	}
 	tmp := filepath.Join(filepath.Dir(link),
 		"."+filepath.Base(link)+".tmp"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
@@ -149,19 +151,6 @@ func replaceSymlink(target, link string) error {
 		return fmt.Errorf("sim: %w", err)
 	}
 	return nil
-}
-
-// kind names what a file mode is, for the refusal above.
-func kind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	case m.IsRegular():
-		return "a regular file"
-	}
-	return m.Type().String()
 }
 
 // Path is the board's pseudo-terminal, /dev/pts/N.

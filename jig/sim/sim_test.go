@@ -115,7 +115,7 @@ func TestStartRefusesNonSymlink(t *testing.T) {
 	if err := os.WriteFile(file, []byte("important"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for path, want := range map[string]string{file: "a regular file", dir: "a directory"} {
+	for path, want := range map[string]string{file: "a regular file", dir: "a folder"} {
 		b, err := sim.Start(path, sim.Config{}, nil)
 		if err == nil {
 			b.Close()
