@@ -95,9 +95,18 @@ func TestDashboardInBrowser(t *testing.T) {
 	within(t, ctx, 5*time.Second, fx[2].serial+" is still fresh and connected",
 		tileIs(fx[2].serial, "stale", "false"), tileIs(fx[2].serial, "connected", "true"), tileSays(fx[2].serial, "READY"))
 	screenshot(t, ctx, "dashboard.png")
-	// A live read that fails ends the state shown: the tile no longer
-	// claims the one read before it.
+	// A read that fails for another caller, not through the gateway, is
+	// told by the manager's summary: the tile says it failed too.
 	fx[2].board.SetFault(sim.FaultError)
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := directClient(t).Status(rctx, fx[2].serial); err == nil {
+		t.Fatal("a direct status read of a failing board succeeded")
+	}
+	within(t, ctx, 2*time.Second, fx[2].serial+"'s tile says a direct read failed, not READY",
+		tileSays(fx[2].serial, "read failed"), tileIs(fx[2].serial, "state", ""))
+	// A live read through the gateway that fails ends the state shown as
+	// well: the tile no longer claims the one read before it.
 	if st := g.get(t, "GET", "/api/v1/fixtures/"+fx[2].serial+"/status", "", nil); st != 502 {
 		t.Fatalf("status read of a failing board: %d, want 502", st)
 	}

@@ -36,7 +36,20 @@ function shownState(f, connected) {
   if (f.stale) return "stale";
   if (!connected) return "disconnected";
   if (f.current) return f.current.state;
-  return f.status_error ? "read failed" : "not read";
+  return lastFailure(f) ? "read failed" : "not read";
+}
+
+// lastFailure is the newest failed read, through the gateway (status_error)
+// or by the manager (its summary's last_error_at, when after its last good
+// read), as {at, code}; null if there is none.
+function lastFailure(f) {
+  const s = f.summary || {};
+  let e = f.status_error ? { at: f.status_error.at, code: f.status_error.code } : null;
+  const mine = Date.parse(s.last_error_at) || 0;
+  if (mine > (Date.parse(s.last_read_at) || 0) && mine > (e ? Date.parse(e.at) : 0)) {
+    e = { at: s.last_error_at, code: "" };
+  }
+  return e;
 }
 
 // earlier is the line naming the newest state read when it is not current,
@@ -50,8 +63,8 @@ function earlier(f) {
 }
 
 function failedLine(f) {
-  const e = f.status_error;
-  return e ? "last read failed " + ago(e.at) + ": " + e.code : "";
+  const e = lastFailure(f);
+  return e ? "last read failed " + ago(e.at) + (e.code ? ": " + e.code : "") : "";
 }
 
 function render(f) {
