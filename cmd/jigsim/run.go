@@ -44,8 +44,8 @@ const usageText = `Usage: jigsim --link PATH [flags]
 
 jigsim plays a test fixture's controller board on a pseudo-terminal. It
 points PATH (a symlink, like /dev/serial/by-id/...) at the pty's slave
-/dev/pts/N (replacing a symlink already there, never anything else) and
-answers the line protocol there: *IDN?, STAT?, MEAS:TEMP?,
+/dev/pts/N (replacing a board's symlink already there, to a pty: a replug;
+never anything else) and answers the line protocol there: *IDN?, STAT?, MEAS:TEMP?,
 SYST:ERR?, ECHO <text> (answers <text>); anything else gets
 ERR -113,"Undefined header". It has an output and a settable source:
   OUTP ON|OFF (or 1|0)   switch the output; answers OK

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,12 +135,12 @@ func orDefault(s, def string) string {
 
 // replaceSymlink makes link point at target by creating the symlink under a
 // temporary name in the same directory and renaming it over link. Only a
-// symlink (another board's, or one left by a board that died) is replaced:
-// anything else at link (a file, a device node such as /dev/ttyS0) is
-// refused, never deleted.
+// board's symlink (to a pseudo-terminal, live or gone: a replug) is
+// replaced: anything else at link (a file, a device node such as
+// /dev/ttyS0, a udev link to a real adapter) is refused, never deleted.
 func replaceSymlink(target, link string) error {
-	if fi, err := os.Lstat(link); err == nil && fi.Mode()&os.ModeSymlink == 0 {
-		return fmt.Errorf("sim: %s exists and is not a symlink (%s): not replacing it", link, filekind.Of(fi.Mode()))
+	if err := replaceable(link); err != nil {
+		return err
 	}
 	tmp := filepath.Join(filepath.Dir(link),
 		"."+filepath.Base(link)+".tmp"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
@@ -151,6 +152,23 @@ func replaceSymlink(target, link string) error {
 		return fmt.Errorf("sim: %w", err)
 	}
 	return nil
+}
+
+// replaceable says why link must not be replaced, or nil: it does not
+// exist, or it is a symlink that dangles or leads to a pseudo-terminal.
+func replaceable(link string) error {
+	fi, err := os.Lstat(link)
+	if err != nil {
+		return nil // nothing there (or nothing we can see: the rename says)
+	}
+	if fi.Mode()&os.ModeSymlink == 0 {
+		return fmt.Errorf("sim: %s exists and is not a symlink (%s): not replacing it", link, filekind.Of(fi.Mode()))
+	}
+	to, err := filepath.EvalSymlinks(link)
+	if err != nil || strings.HasPrefix(to, ptsDir) {
+		return nil // a board that is gone, or one being replugged
+	}
+	return fmt.Errorf("sim: %s leads to %s, not a pseudo-terminal: not replacing it", link, to)
 }
 
 // Path is the board's pseudo-terminal, /dev/pts/N.

@@ -3,9 +3,14 @@ package sim
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
+
+// ptsDir is where the kernel puts pseudo-terminal slaves: a board's link
+// leads there.
+const ptsDir = "/dev/pts/"
 
 // pty is one pseudo-terminal pair. The master is wrapped in an *os.File
 // opened non-blocking, so reads and writes go through the Go runtime poller
@@ -59,7 +64,7 @@ func unlockSlave(mfd int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("sim: pty number (TIOCGPTN): %w", err)
 	}
-	return fmt.Sprintf("/dev/pts/%d", n), nil
+	return ptsDir + strconv.FormatUint(uint64(n), 10), nil
 }
 
 // makeRaw is cfmakeraw(3): no line editing, no echo, no signals, no

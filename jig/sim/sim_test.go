@@ -107,8 +107,9 @@ func TestUnplugReplug(t *testing.T) {
 }
 
 // TestStartRefusesNonSymlink: a board never replaces what is not a
-// symlink at its link path (a file, a directory); it says so, and the file
-// is left as it was. A stale symlink (a dead board's) is replaced.
+// symlink at its link path (a file, a directory), nor a symlink to what is
+// not a pseudo-terminal (a udev link to an adapter); it says so, and they
+// are left as they were. A stale symlink (a dead board's) is replaced.
 func TestStartRefusesNonSymlink(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "notes.txt")
@@ -127,6 +128,19 @@ func TestStartRefusesNonSymlink(t *testing.T) {
 	}
 	if data, err := os.ReadFile(file); err != nil || string(data) != "important" {
 		t.Errorf("file after the refusal: %q, %v", data, err)
+	}
+	adapter := filepath.Join(dir, "usb-FTDI-if00") // a udev link to a real adapter
+	if err := os.Symlink("/dev/null", adapter); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := sim.Start(adapter, sim.Config{}, nil); err == nil {
+		b.Close()
+		t.Fatal("Start replaced a link to a device that is not a pseudo-terminal")
+	} else if !strings.Contains(err.Error(), "leads to /dev/null, not a pseudo-terminal") {
+		t.Errorf("Start(link to /dev/null): %v", err)
+	}
+	if to, _ := os.Readlink(adapter); to != "/dev/null" {
+		t.Errorf("the adapter's link now leads to %q", to)
 	}
 	stale := filepath.Join(dir, "SIM-0001")
 	if err := os.Symlink("/dev/pts/no-such-board", stale); err != nil {
