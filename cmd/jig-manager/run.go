@@ -90,13 +90,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := manager.NewLogger(cfg.Log, stderr)
 	log.Info("starting", "version", version, "serial", cfg.Serial, "port", cfg.Fixture.Port,
 		"broker", redacted(cfg.Broker.URLs))
-	// A state file the manager cannot keep is fixed by hand, as the
-	// configuration is: exit 2, which systemd does not restart.
-	if err := manager.CheckLeaseState(cfg, log); err != nil {
-		log.Error("cannot start", "serial", cfg.Serial, "err", err)
-		return cli.Exit(2, err)
-	}
 	if err := serve(ctx, cfg, log); err != nil {
+		// A state file the manager cannot keep is fixed by hand, as the
+		// configuration is: exit 2, which systemd does not restart.
+		var state *manager.LeaseStateError
+		if errors.As(err, &state) {
+			log.Error("cannot start", "serial", cfg.Serial, "err", err)
+			return cli.Exit(2, err)
+		}
 		log.Error("cannot serve", "serial", cfg.Serial, "err", err)
 		return cli.Exit(1, err)
 	}

@@ -6,7 +6,7 @@
 // to a second station; a state file that cannot be read, or whose lease
 // exceeds MaxTTL, is set aside and logged, never a crash. The file names
 // its serial: another serial's file is never restored nor written (Open
-// and Check say so).
+// says so).
 //
 // Errors are the contract's (*jigapi.Error): locked, not_locked,
 // bad_request; internal when the state file cannot be written.

@@ -13,7 +13,7 @@ import (
 //
 // On error the table is still usable, but refuses to keep a lease: Lock
 // and Renew fail (internal) with the error, and the file is never
-// written. Check first to refuse to start instead.
+// written. (jig-manager does not start on such an error.)
 func Open(cfg Config) (*Table, error) {
 	cfg = cfg.withDefaults()
 	t := &Table{cfg: cfg, store: cfg.store()}
@@ -27,15 +27,6 @@ func Open(cfg Config) (*Table, error) {
 		cfg.Log.Info("lease restored from the state file", "owner", r.Owner, "expires_at", r.ExpiresAt, "path", cfg.Path)
 	}
 	return t, nil
-}
-
-// Check does what Open does to the state file (sets aside a file it
-// cannot use, writes it back) and returns Open's error, without making a
-// table: for a manager to refuse to start.
-func Check(cfg Config) error {
-	cfg = cfg.withDefaults()
-	_, err := restore(cfg, cfg.store())
-	return err
 }
 
 func (cfg Config) withDefaults() Config {

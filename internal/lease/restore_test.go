@@ -13,7 +13,7 @@ import (
 
 // TestOtherSerialRefused: a table pointed at another fixture's state file
 // neither restores nor accepts its lease, and never writes the file:
-// Check and Open say whose it is, Lock fails (internal) and the other
+// Open says whose it is, Lock fails (internal) and the other
 // fixture's lease stays on disk byte for byte.
 func TestOtherSerialRefused(t *testing.T) {
 	c := newClock()
@@ -25,9 +25,6 @@ func TestOtherSerialRefused(t *testing.T) {
 	l, _ := other.Lock("owner-of-C", 600)
 	before, _ := os.ReadFile(path)
 	cfg := Config{MaxTTL: time.Hour, Path: path, Serial: testSerial, Now: c.Now}
-	if err := Check(cfg); err == nil || !strings.Contains(err.Error(), `serial "JIG-C"`) {
-		t.Fatalf("Check: %v", err)
-	}
 	tb, err := Open(cfg)
 	if err == nil || !strings.Contains(err.Error(), `serial "JIG-C", not of "JIG-1"`) {
 		t.Fatalf("Open: %v", err)
@@ -111,17 +108,20 @@ func TestStateFileNotRegular(t *testing.T) {
 	}
 	for path, kind := range map[string]string{fifo: "named pipe", folder: "folder"} {
 		checked := make(chan error, 1)
-		go func() { checked <- Check(Config{MaxTTL: time.Hour, Path: path, Serial: testSerial}) }()
+		go func() {
+			_, err := Open(Config{MaxTTL: time.Hour, Path: path, Serial: testSerial})
+			checked <- err
+		}()
 		select {
 		case err := <-checked:
 			if err == nil || !strings.Contains(err.Error(), "is not a regular file") {
-				t.Errorf("Check(%s): %v, want not a regular file", kind, err)
+				t.Errorf("Open(%s): %v, want not a regular file", kind, err)
 			}
 		case <-time.After(10 * time.Second):
-			t.Fatalf("Check(%s) still waiting after 10s", kind)
+			t.Fatalf("Open(%s) still waiting after 10s", kind)
 		}
 		if _, err := os.Lstat(path); err != nil {
-			t.Errorf("%s after Check: %v", kind, err)
+			t.Errorf("%s after Open: %v", kind, err)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(folder, "inside")); err != nil {

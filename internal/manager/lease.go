@@ -19,9 +19,10 @@ type leasing struct {
 	log     *slog.Logger
 }
 
-func newLeasing(cfg Config, log *slog.Logger) leasing {
+func newLeasing(cfg Config, log *slog.Logger) (leasing, error) {
 	log = log.With("component", "lease")
-	return leasing{leases: openLeases(cfg, log), fixture: cfg.Fixture, admins: cfg.Security.AdminUsers, log: log}
+	t, err := openLeases(cfg, log)
+	return leasing{leases: t, fixture: cfg.Fixture, admins: cfg.Security.AdminUsers, log: log}, err
 }
 
 func (l *leasing) lock(ctx context.Context, a jigapi.LockArgs) (jigapi.Lease, error) {

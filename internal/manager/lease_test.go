@@ -2,12 +2,16 @@ package manager
 
 import (
 	"bytes"
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jigapi"
 )
@@ -143,25 +147,24 @@ func TestForceUnlockAdmin(t *testing.T) {
 }
 
 // TestLeaseStateOfAnotherSerial: a manager pointed at another fixture's
-// state file does not restore or accept that fixture's lease, refuses
-// Lock naming the file's serial, and never writes the file, so the other
-// fixture's lease survives both managers.
+// state file does not start (New says whose the file is, as a
+// *LeaseStateError), and never writes the file, so the other fixture's
+// lease survives: its manager restarts with it.
 func TestLeaseStateOfAnotherSerial(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "lease.json")
 	c := startFixture(t, func(cfg *Config) { cfg.Lease.StateFile = state })
-	l, err := call(t, c, jigapi.Lock, jigapi.LockArgs{Owner: "owner-of-C", TTLS: 600})
-	if err != nil {
+	if _, err := call(t, c, jigapi.Lock, jigapi.LockArgs{Owner: "owner-of-C", TTLS: 600}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(state)
-	other := startFixture(t, func(cfg *Config) { cfg.Lease.StateFile = state })
-	if p, _ := call(t, other, jigapi.Ping, jigapi.NoArgs{}); p.Lease != nil {
-		t.Fatalf("another serial's lease restored: %+v", p.Lease)
+	other := c.cfg
+	other.Serial = "M-" + uuid.NewString()[:12]
+	_, err := New(other, "test", slog.New(slog.DiscardHandler), Hooks{})
+	var se *LeaseStateError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "lease.state_file: ") ||
+		!strings.Contains(err.Error(), `serial "`+c.serial+`"`) {
+		t.Fatalf("New with another serial's state file: %v", err)
 	}
-	_, err = call(t, other, jigapi.Unlock, jigapi.TokenArgs{Token: l.Token})
-	wantCode(t, err, jigapi.CodeNotLocked)
-	_, err = call(t, other, jigapi.Lock, jigapi.LockArgs{Owner: "owner-of-T", TTLS: 60})
-	wantCode(t, err, jigapi.CodeInternal)
 	if after, _ := os.ReadFile(state); !bytes.Equal(before, after) {
 		t.Fatalf("the state file changed:\n%s\nto\n%s", before, after)
 	}

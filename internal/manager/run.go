@@ -62,9 +62,13 @@ func New(cfg Config, version string, log *slog.Logger, hooks Hooks) (*Daemon, er
 	if err != nil {
 		return nil, fmt.Errorf("broker.%w", err)
 	}
+	leasing, err := newLeasing(cfg, log) // before the port: a manager that cannot start leaves it alone
+	if err != nil {
+		return nil, err
+	}
 	dev := jig.OpenValidated(cfg.Fixture, log.With("component", "fixture"))
 	h := newHandlers(cfg.Serial, version, cfg.Fib.MaxN, dev)
-	h.leasing = newLeasing(cfg, log)
+	h.leasing = leasing
 	d := &Daemon{dev: dev, h: h, ready: make(chan struct{}, 1)}
 	hooks.OnReady = d.onReady(hooks.OnReady)
 	if err := d.withMetrics(cfg, version, &scfg, log); err != nil {
