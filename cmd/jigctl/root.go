@@ -70,7 +70,7 @@ Shell completion (of commands, flags and, by a quick broadcast, serials):
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.url, "url", mqmanager.DefaultURL, "broker URL (env JIGCTL_URL, then AMQP_URL)")
-	pf.DurationVar(&g.timeout, "timeout", 2*time.Second, "deadline of each request (env JIGCTL_TIMEOUT)")
+	pf.DurationVar(&g.timeout, "timeout", 2*time.Second, "deadline of connecting, then of each request: a command may take twice it (env JIGCTL_TIMEOUT)")
 	pf.StringVarP(&g.output, "output", "o", "text", "output format: text or json (env JIGCTL_OUTPUT)")
 	pf.StringVar(&g.reply, "reply", "per-request", "reply mode: per-request, shared or direct (env JIGCTL_REPLY)")
 	g.tls.register(pf)
