@@ -2,6 +2,7 @@ package mqmanager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -181,10 +182,8 @@ func (c *Client) link(ctx context.Context) (*link, error) {
 	if l, err := c.live(); l != nil || err != nil {
 		return l, err
 	}
-	select {
-	case c.dialing <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := c.takeDial(ctx); err != nil {
+		return nil, err
 	}
 	defer func() { <-c.dialing }()
 	if l, err := c.live(); l != nil || err != nil {
@@ -203,6 +202,28 @@ func (c *Client) link(ctx context.Context) (*link, error) {
 		return nil, errs[0]
 	}
 	return nil, unreachable("no broker answered: %v", errs)
+}
+
+// takeDial takes the one dialling place. A free place is taken even when
+// ctx has ended, so that the dial itself says what its time allowed (a
+// select on both would pick at random, and an ended ctx would come back as
+// a bare context error, no outcome). Waiting for another caller's dial, a
+// ctx that ends is a broker not reached in the time left.
+func (c *Client) takeDial(ctx context.Context) error {
+	select {
+	case c.dialing <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.dialing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return ctx.Err() // the caller gave up: not an outcome of the broker
+		}
+		return unreachable("not connected in the time left: another request's connect was still under way")
+	}
 }
 
 // live returns the current link if it is alive, ErrClosed after Close.

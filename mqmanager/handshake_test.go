@@ -178,3 +178,19 @@ func method(p ...byte) []byte {
 	f := []byte{1, 0, 0, 0, 0, byte(len(p) >> 8), byte(len(p))}
 	return append(append(f, p...), 0xCE)
 }
+
+// TestDialExpiredContext: a dial whose time ran out before it began is a
+// broker not reached, every time: never a bare context error (the free
+// dialling place and the ended context were once picked between at
+// random, and jigctl exited 1 with "context deadline exceeded").
+func TestDialExpiredContext(t *testing.T) {
+	addr, _ := testutil.SilentListener(t)
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	for i := range 40 {
+		_, err := Dial(ctx, ClientConfig{Broker: Broker{URLs: []string{"amqp://guest:guest@" + addr + "/"}}})
+		if !errors.Is(err, ErrBrokerUnreachable) {
+			t.Fatalf("dial %d with no time left: %v, want broker unreachable", i, err)
+		}
+	}
+}
