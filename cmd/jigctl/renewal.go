@@ -27,6 +27,12 @@ type renewal struct {
 	quit          chan struct{}
 }
 
+// renewEvery is how often a lease of ttl is renewed while renewals
+// succeed: three times in its life, at most ten times a second.
+func renewEvery(ttl time.Duration) time.Duration {
+	return max(ttl/3, 100*time.Millisecond)
+}
+
 // retryEvery is the wait between tries after a failed renew:
 // min(ttl/10, 1s), at least 100 ms. The first failure comes a third of
 // the TTL after the last renew, so 2/3 of it is left: ttl/10 still gives
@@ -65,7 +71,7 @@ func (r *renewal) isLost() bool {
 }
 
 func (r *renewal) run(ctx context.Context, expires time.Time) {
-	wait, failed := max(r.ttl/3, 100*time.Millisecond), 0
+	wait, failed := renewEvery(r.ttl), 0
 	for {
 		if !r.sleep(min(wait, time.Until(expires))) {
 			return
@@ -81,7 +87,7 @@ func (r *renewal) run(ctx context.Context, expires time.Time) {
 			if failed > 0 {
 				fmt.Fprintf(r.g.stderr, "%s\trenewed after %d failed tries\n", r.serial, failed)
 			}
-			expires, wait, failed = sent.Add(r.ttl), max(r.ttl/3, 100*time.Millisecond), 0
+			expires, wait, failed = sent.Add(r.ttl), renewEvery(r.ttl), 0
 		case isCode(o.err, jigapi.CodeNotLocked) || isCode(o.err, jigapi.CodeLocked):
 			r.lose(time.Now(), "renew "+o.label()+": "+o.detail())
 			return
