@@ -49,7 +49,7 @@ func lockPort(path string) (*portLock, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	l := &portLock{fd: fd, id: fileID{dev: st.Dev, ino: st.Ino, rdev: st.Rdev}}
+	l := &portLock{fd: fd, id: idOf(&st)}
 	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		unix.Close(fd)
 		if errors.Is(err, unix.EWOULDBLOCK) {

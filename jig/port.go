@@ -29,8 +29,11 @@ func statID(path string) (fileID, error) {
 	if err := unix.Stat(path, &st); err != nil {
 		return fileID{}, err
 	}
-	return fileID{dev: st.Dev, ino: st.Ino, rdev: st.Rdev}, nil
+	return idOf(&st), nil
 }
+
+// idOf is the identity of the node st describes.
+func idOf(st *unix.Stat_t) fileID { return fileID{dev: st.Dev, ino: st.Ino, rdev: st.Rdev} }
 
 // connect locks the port (lockPort: before anything touches its
 // settings) and opens it by path. The caller holds conv.
