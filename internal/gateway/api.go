@@ -31,6 +31,11 @@ func changes(m jigapi.Info, args json.RawMessage) bool {
 	return mutating[m.Name]
 }
 
+// postOnly reports whether m is refused by GET: a method that changes a
+// fixture whatever its arguments, so that a proxy or a prefetch never
+// changes one.
+func postOnly(m jigapi.Info) bool { return mutating[m.Name] }
+
 // maxArgs bounds a request body.
 const maxArgs = 64 << 10
 
@@ -60,8 +65,8 @@ func allowedMethods(path string) string {
 	case len(seg) == 1 && (seg[0] == "fixtures" || seg[0] == "events"), len(seg) == 2 && seg[0] == "fixtures":
 		return "GET"
 	case len(seg) == 3 && seg[0] == "fixtures":
-		if m, ok := methodOf(seg[2]); ok && mutating[m.Name] {
-			return "POST" // a GET is never to change a fixture: a proxy or a prefetch may send one
+		if m, ok := methodOf(seg[2]); ok && postOnly(m) {
+			return "POST"
 		}
 		return "GET, POST"
 	}
@@ -223,7 +228,7 @@ func (g *Gateway) timeoutOf(r *http.Request) (time.Duration, error) {
 // arguments), a JSON object of at most maxArgs bytes for POST.
 func argsOf(r *http.Request, m jigapi.Info) (json.RawMessage, *refusal) {
 	if r.Method == http.MethodGet {
-		if mutating[m.Name] {
+		if postOnly(m) {
 			return nil, refuse(RefusedMethodNotAllowed, m.Name+" changes the fixture: POST it")
 		}
 		if m.Args.NumField() > 0 {
