@@ -4,9 +4,7 @@
 package gateway
 
 import (
-	"fmt"
 	"net"
-	"os"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/keypath"
@@ -75,15 +73,9 @@ func DefaultConfig() Config {
 // (keypath.Report); any other error (no file, no YAML) is the only one.
 func Load(path string, getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
-	var decoded error
-	if path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return cfg, err
-		}
-		if decoded = strictyaml.Decode(data, &cfg); !keypath.Partial(decoded) {
-			return cfg, fmt.Errorf("%s: %w", path, decoded)
-		}
+	decoded := strictyaml.DecodeFile(path, &cfg)
+	if !keypath.Partial(decoded) {
+		return cfg, decoded
 	}
 	cfg.Broker.ApplyEnv(getenv)
 	if tok := getenv("JIG_GATEWAY_TOKEN"); tok != "" {

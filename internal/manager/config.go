@@ -4,9 +4,7 @@
 package manager
 
 import (
-	"fmt"
 	"io"
-	"os"
 
 	"github.com/jigmq/jigmq/fib"
 	"github.com/jigmq/jigmq/internal/keypath"
@@ -106,15 +104,9 @@ func Decode(r io.Reader) (Config, error) {
 // error (no file, no YAML) is the only one.
 func Load(path string, getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
-	var decoded error
-	if path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return cfg, err
-		}
-		if decoded = strictyaml.Decode(data, &cfg); !keypath.Partial(decoded) {
-			return cfg, fmt.Errorf("%s: %w", path, decoded)
-		}
+	decoded := strictyaml.DecodeFile(path, &cfg)
+	if !keypath.Partial(decoded) {
+		return cfg, decoded
 	}
 	cfg.Broker.ApplyEnv(getenv)
 	return cfg, decoded

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 
 	"github.com/jigmq/jigmq/internal/keypath"
@@ -51,4 +52,22 @@ func Decode(data []byte, v any) error {
 // problem is the problem of node n at path.
 func problem(path string, n *yaml.Node, format string, args ...any) error {
 	return keypath.Errorf(path, "%s (line %d)", fmt.Sprintf(format, args...), n.Line)
+}
+
+// DecodeFile is Decode of the file at path over v ("": nothing to read).
+// Its *keypath.DecodeError comes as it is, with the rest of the file
+// decoded; a file that does not parse is an error naming path, and one
+// that cannot be read is os.ReadFile's error.
+func DecodeFile(path string, v any) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err = Decode(data, v); !keypath.Partial(err) {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return err
 }
