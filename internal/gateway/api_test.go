@@ -35,6 +35,11 @@ func TestAPIOutcomes(t *testing.T) {
 		outcome, code            string
 	}{
 		{"status", "GET", "/status", "", g, 200, OutcomeOK, ""},
+		{"status, POST", "POST", "/status", "", g, 200, OutcomeOK, ""},
+		{"status with arguments", "POST", "/status", `{"x": 1}`, g, 400, OutcomeErrorReply, "bad_request"},
+		{"status, no fixture", "GET", "/status", "", g, 404, OutcomeNoFixture, OutcomeNoFixture},
+		{"status, timeout", "GET", "/status?timeout=300ms", "", g, 504, OutcomeTimeout, OutcomeTimeout},
+		{"status, broker unreachable", "GET", "/status", "", dead, 503, OutcomeUnreachable, OutcomeUnreachable},
 		{"ping", "GET", "/ping", "", g, 200, OutcomeOK, ""},
 		{"stats", "GET", "/stats", "", g, 200, OutcomeOK, ""},
 		{"fib", "POST", "/fib", `{"n": 10}`, g, 200, OutcomeOK, ""},
@@ -54,9 +59,9 @@ func TestAPIOutcomes(t *testing.T) {
 	for _, c := range cases {
 		serial := f.serial
 		switch c.name {
-		case "no fixture":
+		case "no fixture", "status, no fixture":
 			serial = "NONE-" + uuid.NewString()[:8]
-		case "timeout":
+		case "timeout", "status, timeout":
 			serial = silent
 		case "raw reply":
 			serial = legacy

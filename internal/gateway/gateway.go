@@ -24,6 +24,7 @@ type Gateway struct {
 	fleet   *Fleet
 	hub     *hub
 	metrics *metrics
+	status  *statusReader // JigStatus reads, sharing calls (statusbatch.go)
 	done    chan struct{} // closed when Run stops: ends the event streams
 
 	mu sync.Mutex
@@ -53,6 +54,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Gateway, error) {
 		fleet: NewFleet(inv, cfg.Fleet.MaxFixtures, cfg.Fleet.RecentEvents)}
 	g.metrics = newMetrics(version, g.fleet)
 	g.hub = newHub(cfg.Fleet.MaxStreams, func(n int) { g.metrics.streams.Set(float64(n)) })
+	g.status = newStatusReader(g.askStatus, g.statusCame)
 	return g, nil
 }
 
@@ -88,6 +90,7 @@ func (g *Gateway) Run(ctx context.Context, ln net.Listener) error {
 	defer scancel()
 	srv.Shutdown(sctx)
 	wg.Wait()
+	g.status.close()
 	g.closeClient()
 	return err
 }

@@ -19,6 +19,9 @@ type metrics struct {
 	events   *prometheus.CounterVec
 	refused  prometheus.Counter
 	streams  prometheus.Gauge
+	// statusCalls counts JigStatus calls sent: fewer than JigStatus
+	// requests when concurrent reads of a fixture share one (statusbatch.go).
+	statusCalls prometheus.Counter
 
 	mu     sync.RWMutex
 	series map[requestKey]requestSeries // see observe
@@ -48,8 +51,10 @@ func newMetrics(version string, fleet *Fleet) *metrics {
 			Help: "Events from new serials refused because the fleet table is full (fleet.max_fixtures)."}),
 		streams: prometheus.NewGauge(prometheus.GaugeOpts{Name: "jig_gateway_event_streams",
 			Help: "Server-sent event streams open now."}),
+		statusCalls: prometheus.NewCounter(prometheus.CounterOpts{Name: "jig_gateway_status_calls_total",
+			Help: "JigStatus calls sent to managers: fewer than JigStatus requests when concurrent reads of one fixture share a call."}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, fleetCollector{fleet})
+	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, m.statusCalls, fleetCollector{fleet})
 	return m
 }
 

@@ -25,6 +25,7 @@ func TestMetrics(t *testing.T) {
 		{Name: "jig_gateway_requests_total", Labels: map[string]string{"method": "JigStatus", "outcome": "ok"}, Value: 3},
 		{Name: "jig_gateway_requests_total", Labels: map[string]string{"method": "Ping", "outcome": "no_fixture"}, Value: 1},
 		{Name: "jig_gateway_request_duration_seconds", Labels: map[string]string{"method": "JigStatus", "outcome": "ok"}, Value: 3},
+		{Name: "jig_gateway_status_calls_total", Value: 3}, // one after another: none shared
 		{Name: "jig_gateway_build_info", Labels: map[string]string{"version": "test"}, Value: 1},
 	})
 }

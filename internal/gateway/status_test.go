@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jigapi"
 )
 
@@ -44,6 +46,37 @@ func TestStatusReadRecordedAndStreamed(t *testing.T) {
 	if got := s.awaitStatus(t, f.serial, second.ReadAt); !reflect.DeepEqual(got, second) {
 		t.Fatalf("streamed status %+v, want %+v", got, second)
 	}
+}
+
+// TestStatusReadsAtOnce: 64 reads of one fixture at once are all answered
+// ok by its manager, with no more calls sent than reads (concurrent reads
+// share calls: statusbatch.go), and every read counted.
+func TestStatusReadsAtOnce(t *testing.T) {
+	f := startFixture(t)
+	g := startGateway(t, nil)
+	const n = 64
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			var a answer
+			if st := g.get(t, "GET", "/api/v1/fixtures/"+f.serial+"/status", "", &a); st != 200 || !a.OK || a.Serial != f.serial {
+				t.Errorf("status read: %d %+v", st, a)
+			}
+		})
+	}
+	wg.Wait()
+	mf := testutil.Scrape(t, g.base+"/metrics")
+	testutil.CheckMetrics(t, mf, []testutil.Want{{Name: "jig_gateway_requests_total",
+		Labels: map[string]string{"method": "JigStatus", "outcome": "ok"}, Value: n}})
+	m := testutil.FindMetric(mf["jig_gateway_status_calls_total"], nil)
+	if m == nil {
+		t.Fatal("no jig_gateway_status_calls_total")
+	}
+	calls := testutil.MetricValue(m)
+	if calls < 1 || calls > n {
+		t.Errorf("%v status calls for %d reads", calls, n)
+	}
+	t.Logf("%d reads, %v calls", n, calls)
 }
 
 // TestStatusResultNotAStatus: a JigStatus reply whose result is not a

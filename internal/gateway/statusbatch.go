@@ -1,0 +1,200 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/jigmq/jigmq/jigapi"
+	"github.com/jigmq/jigmq/mqmanager"
+)
+
+// Status reads of one fixture share their calls. A read that arrives while
+// a JigStatus call to its fixture is out does not send one of its own
+// beside it: it waits for the next call, with every other read that arrives
+// meanwhile, and that call is sent when the one out comes back. So every
+// answer comes from a call sent after its read arrived (never from one
+// already out: that could carry a state from before the request), and
+// sixty-four dashboards or MES stations reading one fixture cost the
+// manager and the broker one call at a time instead of sixty-four.
+//
+// A call that does not come back does not hold the next one for long: the
+// next is sent statusHold after the one before it at the latest. The
+// shared call's deadline is the latest of its readers'; each reader stops
+// waiting at its own (a timeout, as the Client's), and a call whose
+// readers have all gone is cancelled.
+
+// statusHold is how long a status call out holds back the next call to
+// the same fixture.
+const statusHold = 200 * time.Millisecond
+
+// statusReader shares JigStatus calls between concurrent reads of one
+// fixture.
+type statusReader struct {
+	ask  func(ctx context.Context, serial string) (json.RawMessage, *jigapi.Status, error)
+	done func(serial string, c *statusCall) // once per call, when it came back
+	hold time.Duration
+
+	base context.Context // cancelled by close: every call ends
+	stop context.CancelFunc
+	wg   sync.WaitGroup // the calls' goroutines
+
+	mu    sync.Mutex
+	lanes map[string]*statusLane
+}
+
+// statusLane is one fixture's calls.
+type statusLane struct {
+	out     *statusCall // the call sent last, until it came back
+	pending *statusCall // the next call, gathering its readers
+}
+
+// statusCall is one JigStatus call and the reads it answers.
+type statusCall struct {
+	deadline time.Time // the latest of its readers'; zero: one has none
+	readers  int       // still waiting
+	sent     time.Time
+	ctx      context.Context    // set when sent
+	cancel   context.CancelFunc // set when sent
+	done     chan struct{}      // closed when it came back
+
+	res json.RawMessage
+	st  *jigapi.Status
+	err error
+}
+
+func newStatusReader(ask func(context.Context, string) (json.RawMessage, *jigapi.Status, error),
+	done func(string, *statusCall)) *statusReader {
+	base, stop := context.WithCancel(context.Background())
+	return &statusReader{ask: ask, done: done, hold: statusHold, base: base, stop: stop,
+		lanes: map[string]*statusLane{}}
+}
+
+// read answers one status read from a call sent after it arrived; ctx
+// (which has a deadline) bounds the wait.
+func (s *statusReader) read(ctx context.Context, serial string) (json.RawMessage, *jigapi.Status, error) {
+	c, now := s.join(ctx, serial)
+	if now { // nothing was out: its own call, made here (no goroutine between)
+		s.callNow(serial, c)
+		return c.res, c.st, c.err
+	}
+	select {
+	case <-c.done:
+		return c.res, c.st, c.err
+	case <-ctx.Done():
+		s.leave(c)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, nil, &mqmanager.TimeoutError{Serial: serial, Method: jigapi.JigStatus.Name()}
+		}
+		return nil, nil, ctx.Err()
+	}
+}
+
+// join adds a reader to the fixture's pending call, or, when no call is
+// out, returns a call sent now (bound by ctx) that the caller makes.
+func (s *statusReader) join(ctx context.Context, serial string) (c *statusCall, now bool) {
+	deadline, _ := ctx.Deadline()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.base.Err() != nil { // closed: the gateway is stopping
+		c := &statusCall{err: s.base.Err(), done: make(chan struct{})}
+		close(c.done)
+		return c, false
+	}
+	l := s.lanes[serial]
+	if l == nil {
+		l = &statusLane{}
+		s.lanes[serial] = l
+	}
+	if c := l.pending; c != nil {
+		c.readers++
+		if deadline.IsZero() || !c.deadline.IsZero() && deadline.After(c.deadline) {
+			c.deadline = deadline
+		}
+		return c, false
+	}
+	c = &statusCall{deadline: deadline, readers: 1, done: make(chan struct{})}
+	after := l.out
+	if after == nil {
+		l.out = c
+		s.send(c, ctx)
+		return c, true
+	}
+	l.pending = c
+	s.wg.Go(func() { s.fly(serial, c, after) })
+	return c, false
+}
+
+// leave takes a reader that stopped waiting off its call, and cancels a
+// call nobody waits for any more.
+func (s *statusReader) leave(c *statusCall) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.readers--
+	if c.readers == 0 && c.cancel != nil {
+		c.cancel()
+	}
+}
+
+// send marks c sent, its context from parent; s.mu is held.
+func (s *statusReader) send(c *statusCall, parent context.Context) {
+	c.sent = time.Now()
+	if c.deadline.IsZero() {
+		c.ctx, c.cancel = context.WithCancel(parent)
+	} else {
+		c.ctx, c.cancel = context.WithDeadline(parent, c.deadline)
+	}
+	if c.readers == 0 {
+		c.cancel()
+	}
+}
+
+// fly waits until the call before c came back or has been out for
+// s.hold, then sends c.
+func (s *statusReader) fly(serial string, c, after *statusCall) {
+	t := time.NewTimer(s.hold - time.Since(after.sent))
+	select {
+	case <-after.done:
+	case <-t.C:
+	case <-s.base.Done():
+	}
+	t.Stop()
+	s.mu.Lock()
+	l := s.lanes[serial]
+	l.pending, l.out = nil, c
+	s.send(c, s.base)
+	s.mu.Unlock()
+	s.call(serial, c)
+}
+
+// callNow makes a call join sent now, which close ends too.
+func (s *statusReader) callNow(serial string, c *statusCall) {
+	stop := context.AfterFunc(s.base, c.cancel)
+	defer stop()
+	s.call(serial, c)
+}
+
+// call makes the call c and hands its result to its readers.
+func (s *statusReader) call(serial string, c *statusCall) {
+	c.res, c.st, c.err = s.ask(c.ctx, serial)
+	c.cancel()
+	s.mu.Lock()
+	if l := s.lanes[serial]; l != nil && l.out == c {
+		l.out = nil
+		if l.pending == nil {
+			delete(s.lanes, serial)
+		}
+	}
+	s.mu.Unlock()
+	s.done(serial, c) // before the readers answer: a row is never behind an answer
+	close(c.done)
+}
+
+// close cancels every call out and waits for their goroutines. No read
+// may start after it.
+func (s *statusReader) close() {
+	s.stop()
+	s.wg.Wait()
+}
