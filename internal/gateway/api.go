@@ -149,26 +149,20 @@ func (g *Gateway) askStatus(ctx context.Context, serial string) (json.RawMessage
 	return g.ask(ctx, serial, jigapi.JigStatus.Info(), json.RawMessage("{}"))
 }
 
-// statusCame records a JigStatus call that came back, once for all the
-// reads it answered.
+// statusCame records a JigStatus call that came back in the fixture's row,
+// once for all the reads it answered, good or failed. A call whose readers
+// all went away tells nothing of the board, and is not recorded.
 func (g *Gateway) statusCame(serial string, c *statusCall) {
 	g.metrics.statusCalls.Inc()
 	var a answer
 	classify(c.err, &a)
-	g.recordStatus(serial, c.st, &a)
-}
-
-// recordStatus records a live status read in the fixture's row, good or
-// failed, and streams the row. A read whose caller went away tells
-// nothing of the board, and is not recorded.
-func (g *Gateway) recordStatus(serial string, st *jigapi.Status, a *answer) {
 	var f Fixture
 	var ok bool
 	switch {
-	case st != nil:
-		f, ok = g.fleet.SetStatus(serial, *st)
+	case c.st != nil:
+		f, ok = g.fleet.SetStatus(serial, *c.st, c.sent)
 	case a.Outcome != OutcomeCancelled:
-		f, ok = g.fleet.StatusFailed(serial, a.Outcome, a.Error)
+		f, ok = g.fleet.StatusFailed(serial, a.Outcome, a.Error, c.sent)
 	}
 	if ok {
 		g.hub.publish(f)

@@ -41,10 +41,10 @@ func TestCurrentOnlyFromThisConnection(t *testing.T) {
 	want("disconnected", apply(jigapi.EvtDisconnected, 3, down), "", "")
 	want("connected, the old read", apply(jigapi.EvtConnected, 4, old), "", "")
 	want("heartbeat, the old read", apply(jigapi.EvtHeartbeat, 5, old), "", "")
-	f, _ := fl.SetStatus("S", jigapi.Status{Connected: true, State: "FAULT", Identity: "OTHER", ReadAt: at(6)})
+	f, _ := fl.SetStatus("S", jigapi.Status{Connected: true, State: "FAULT", Identity: "OTHER", ReadAt: at(6)}, at(6))
 	want("a read through the gateway since", f, "FAULT", "OTHER")
 
-	f, _ = fl.StatusFailed("S", OutcomeErrorReply, &apiError{Code: jigapi.CodeFixtureError, Message: "ERR"})
+	f, _ = fl.StatusFailed("S", OutcomeErrorReply, &apiError{Code: jigapi.CodeFixtureError, Message: "ERR"}, at(7))
 	want("a failed read", f, "", "")
 	if f.StatusError == nil || f.StatusError.Code != jigapi.CodeFixtureError || f.StatusError.At.IsZero() || f.Status == nil {
 		t.Errorf("failed read: status_error %+v, status %+v: want the failure and the earlier read", f.StatusError, f.Status)
@@ -58,10 +58,21 @@ func TestCurrentOnlyFromThisConnection(t *testing.T) {
 	erred.LastErrorAt = at(10)
 	want("heartbeat, the manager's read failed since", apply(jigapi.EvtHeartbeat, 11, erred), "", "")
 
-	f, _ = fl.SetStatus("S", jigapi.Status{Connected: true, State: "BUSY", Identity: "OTHER", ReadAt: at(12)})
+	f, _ = fl.SetStatus("S", jigapi.Status{Connected: true, State: "BUSY", Identity: "OTHER", ReadAt: at(12)}, at(12))
 	want("a good read through the gateway", f, "BUSY", "OTHER")
 	if f.StatusError != nil {
 		t.Errorf("good read: status_error %+v kept", f.StatusError)
+	}
+	// A call sent before the one the row shows, back late (behind a stuck
+	// call, statusbatch.go), is older news: neither recorded nor streamed.
+	if _, ok := fl.SetStatus("S", jigapi.Status{Connected: true, State: "READY", Identity: "OLD", ReadAt: at(11)}, at(11)); ok {
+		t.Error("a status from a call sent earlier replaced the row's")
+	}
+	if _, ok := fl.StatusFailed("S", OutcomeTimeout, &apiError{Code: OutcomeTimeout}, at(10)); ok {
+		t.Error("a failure of a call sent earlier replaced the row's")
+	}
+	if f, _ = fl.Get("S"); f.Status == nil || f.Status.State != "BUSY" || f.StatusError != nil {
+		t.Errorf("row after older news: %+v, %+v; want BUSY, no error", f.Status, f.StatusError)
 	}
 	restarted := jigapi.Summary{Connected: true, StartedAt: at(13), HeartbeatS: 60}
 	want("a new manager run", apply(jigapi.EvtHeartbeat, 14, restarted), "", "")

@@ -34,11 +34,14 @@ type entry struct {
 	summary   jigapi.Summary
 	status    *jigapi.Status
 	statusAt  time.Time
-	statusErr *StatusError   // the last live read through the gateway failed
-	connAt    time.Time      // when the board's port last opened or closed (the event's At: its manager's clock)
-	recent    []jigapi.Event // at most fleet.recent, oldest first
-	stale     bool           // as last reported (Sweep)
-	stopped   bool           // the last event was jigapi.EvtStopped
+	statusErr *StatusError // the last live read through the gateway failed
+	// statusSent is when the call behind status or statusErr was sent: a
+	// call sent before it that comes back later is older news, not recorded.
+	statusSent time.Time
+	connAt     time.Time      // when the board's port last opened or closed (the event's At: its manager's clock)
+	recent     []jigapi.Event // at most fleet.recent, oldest first
+	stale      bool           // as last reported (Sweep)
+	stopped    bool           // the last event was jigapi.EvtStopped
 }
 
 // Fleet is the table of fixtures: every one seen in the events, and every
@@ -91,25 +94,29 @@ func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
 }
 
 // SetStatus records a good live status read of a fixture already in the
-// table.
-func (f *Fleet) SetStatus(serial string, st jigapi.Status) (Fixture, bool) {
-	return f.update(serial, func(en *entry) { en.status, en.statusAt, en.statusErr = &st, f.now(), nil })
+// table, from a call sent at sent; false if the row already shows a later
+// call's outcome (or there is no row).
+func (f *Fleet) SetStatus(serial string, st jigapi.Status, sent time.Time) (Fixture, bool) {
+	return f.update(serial, sent, func(en *entry) { en.status, en.statusAt, en.statusErr = &st, f.now(), nil })
 }
 
 // StatusFailed records a live status read of a fixture already in the
-// table that failed, with its answer's outcome and error: the state read
-// before it is no longer shown as current.
-func (f *Fleet) StatusFailed(serial, outcome string, e *apiError) (Fixture, bool) {
-	return f.update(serial, func(en *entry) { en.failed(outcome, e, f.now()) })
+// table that failed, with its answer's outcome and error, from a call sent
+// at sent (as SetStatus): the state read before it is no longer shown as
+// current.
+func (f *Fleet) StatusFailed(serial, outcome string, e *apiError, sent time.Time) (Fixture, bool) {
+	return f.update(serial, sent, func(en *entry) { en.failed(outcome, e, f.now()) })
 }
 
-func (f *Fleet) update(serial string, do func(*entry)) (Fixture, bool) {
+// update records the outcome of a status call sent at sent.
+func (f *Fleet) update(serial string, sent time.Time, do func(*entry)) (Fixture, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	en, ok := f.m[serial]
-	if !ok {
+	if !ok || sent.Before(en.statusSent) {
 		return Fixture{}, false
 	}
+	en.statusSent = sent
 	do(en)
 	return f.view(serial, en, false), true
 }

@@ -19,8 +19,8 @@ type metrics struct {
 	events   *prometheus.CounterVec
 	refused  prometheus.Counter
 	streams  prometheus.Gauge
-	// statusCalls counts JigStatus calls sent: fewer than JigStatus
-	// requests when concurrent reads of a fixture share one (statusbatch.go).
+	// statusCalls counts JigStatus calls made for status reads: fewer
+	// than JigStatus requests when concurrent reads share one (statusbatch.go).
 	statusCalls prometheus.Counter
 
 	mu     sync.RWMutex
@@ -52,7 +52,7 @@ func newMetrics(version string, fleet *Fleet) *metrics {
 		streams: prometheus.NewGauge(prometheus.GaugeOpts{Name: "jig_gateway_event_streams",
 			Help: "Server-sent event streams open now."}),
 		statusCalls: prometheus.NewCounter(prometheus.CounterOpts{Name: "jig_gateway_status_calls_total",
-			Help: "JigStatus calls sent to managers: fewer than JigStatus requests when concurrent reads of one fixture share a call."}),
+			Help: "JigStatus calls made to managers for status reads, counted as each comes back: fewer than JigStatus requests when concurrent reads of one fixture share a call."}),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, m.statusCalls, fleetCollector{fleet})
 	return m

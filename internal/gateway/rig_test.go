@@ -34,9 +34,15 @@ type fixture struct {
 // the test; mods change the manager's configuration.
 func startFixture(t *testing.T, mods ...func(*manager.Config)) *fixture {
 	t.Helper()
+	return startFixtureOn(t, sim.Config{}, mods...)
+}
+
+// startFixtureOn is startFixture with a board configured by board.
+func startFixtureOn(t *testing.T, board sim.Config, mods ...func(*manager.Config)) *fixture {
+	t.Helper()
 	f := &fixture{serial: "GW-" + uuid.NewString()[:8], link: filepath.Join(t.TempDir(), "tty"), done: make(chan error, 1)}
 	var err error
-	if f.board, err = sim.Start(f.link, sim.Config{}, nil); err != nil {
+	if f.board, err = sim.Start(f.link, board, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.board.Close() })

@@ -23,8 +23,11 @@ import (
 // A call that does not come back does not hold the next one for long: the
 // next is sent statusHold after the one before it at the latest. The
 // shared call's deadline is the latest of its readers'; each reader stops
-// waiting at its own (a timeout, as the Client's), and a call whose
-// readers have all gone is cancelled.
+// waiting at its own (a timeout, as the Client's). A call out ends when its
+// last reader stops waiting, with that reader's outcome (a timeout is then
+// the call's, and recorded), and a call whose readers all left before its
+// turn is never sent. The fleet row takes each call's outcome once, and
+// never a call's sent before the one it shows (Fleet.update).
 
 // statusHold is how long a status call out holds back the next call to
 // the same fixture.
@@ -56,9 +59,10 @@ type statusCall struct {
 	deadline time.Time // the latest of its readers'; zero: one has none
 	readers  int       // still waiting
 	sent     time.Time
-	ctx      context.Context    // set when sent
-	cancel   context.CancelFunc // set when sent
-	done     chan struct{}      // closed when it came back
+	ctx      context.Context         // set when sent
+	cancel   context.CancelFunc      // set when sent: releases ctx
+	stop     context.CancelCauseFunc // set when sent: ends ctx with a cause
+	done     chan struct{}           // closed when it came back
 
 	res json.RawMessage
 	st  *jigapi.Status
@@ -80,15 +84,21 @@ func (s *statusReader) read(ctx context.Context, serial string) (json.RawMessage
 		s.callNow(serial, c)
 		return c.res, c.st, c.err
 	}
+	return s.wait(ctx, serial, c)
+}
+
+// wait waits for the answer of the call c joined, or for ctx to end.
+func (s *statusReader) wait(ctx context.Context, serial string, c *statusCall) (json.RawMessage, *jigapi.Status, error) {
 	select {
 	case <-c.done:
 		return c.res, c.st, c.err
 	case <-ctx.Done():
-		s.leave(c)
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, nil, &mqmanager.TimeoutError{Serial: serial, Method: jigapi.JigStatus.Name()}
+		err := ctx.Err()
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = &mqmanager.TimeoutError{Serial: serial, Method: jigapi.JigStatus.Name()}
 		}
-		return nil, nil, ctx.Err()
+		s.leave(c, err)
+		return nil, nil, err
 	}
 }
 
@@ -127,27 +137,28 @@ func (s *statusReader) join(ctx context.Context, serial string) (c *statusCall, 
 	return c, false
 }
 
-// leave takes a reader that stopped waiting off its call, and cancels a
-// call nobody waits for any more.
-func (s *statusReader) leave(c *statusCall) {
+// leave takes a reader that stopped waiting (with err, its outcome) off
+// its call, and ends a call out that nobody waits for any more with the
+// last reader's outcome: a timeout is then the call's, and recorded.
+func (s *statusReader) leave(c *statusCall, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.readers--
-	if c.readers == 0 && c.cancel != nil {
-		c.cancel()
+	if c.readers == 0 && c.stop != nil {
+		c.stop(err)
 	}
 }
 
 // send marks c sent, its context from parent; s.mu is held.
 func (s *statusReader) send(c *statusCall, parent context.Context) {
 	c.sent = time.Now()
-	if c.deadline.IsZero() {
-		c.ctx, c.cancel = context.WithCancel(parent)
-	} else {
-		c.ctx, c.cancel = context.WithDeadline(parent, c.deadline)
-	}
-	if c.readers == 0 {
-		c.cancel()
+	var ctx context.Context
+	ctx, c.stop = context.WithCancelCause(parent)
+	c.ctx, c.cancel = ctx, func() { c.stop(context.Canceled) }
+	if !c.deadline.IsZero() {
+		var release context.CancelFunc
+		c.ctx, release = context.WithDeadline(ctx, c.deadline)
+		c.cancel = func() { release(); c.stop(context.Canceled) }
 	}
 }
 
@@ -163,7 +174,16 @@ func (s *statusReader) fly(serial string, c, after *statusCall) {
 	t.Stop()
 	s.mu.Lock()
 	l := s.lanes[serial]
-	l.pending, l.out = nil, c
+	l.pending = nil
+	if c.readers == 0 { // all gave up before it was sent: never sent
+		if l.out == nil {
+			delete(s.lanes, serial)
+		}
+		s.mu.Unlock()
+		close(c.done)
+		return
+	}
+	l.out = c
 	s.send(c, s.base)
 	s.mu.Unlock()
 	s.call(serial, c)
@@ -179,6 +199,10 @@ func (s *statusReader) callNow(serial string, c *statusCall) {
 // call makes the call c and hands its result to its readers.
 func (s *statusReader) call(serial string, c *statusCall) {
 	c.res, c.st, c.err = s.ask(c.ctx, serial)
+	var te *mqmanager.TimeoutError // its last reader's deadline ended it
+	if errors.Is(c.err, context.Canceled) && errors.As(context.Cause(c.ctx), &te) {
+		c.err = te
+	}
 	c.cancel()
 	s.mu.Lock()
 	if l := s.lanes[serial]; l != nil && l.out == c {
@@ -192,9 +216,13 @@ func (s *statusReader) call(serial string, c *statusCall) {
 	close(c.done)
 }
 
-// close cancels every call out and waits for their goroutines. No read
-// may start after it.
+// close cancels every call out and waits for the goroutines of the
+// calls it sent itself (a call a read makes at once is the read's own,
+// and ends with it: its HTTP handler's goroutine is the server's). A read
+// after close fails at once.
 func (s *statusReader) close() {
+	s.mu.Lock() // a join either ran before, or sees base ended
 	s.stop()
+	s.mu.Unlock()
 	s.wg.Wait()
 }

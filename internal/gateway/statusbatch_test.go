@@ -137,6 +137,90 @@ func TestStatusReadOwnDeadline(t *testing.T) {
 	}
 }
 
+// waitFor runs s.wait for a read that joined c, its result on the channel.
+func waitFor(s *statusReader, ctx context.Context, c *statusCall) <-chan error {
+	out := make(chan error, 1)
+	go func() { _, _, err := s.wait(ctx, "F", c); out <- err }()
+	return out
+}
+
+func result(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("read not answered within 10s")
+		return nil
+	}
+}
+
+// TestStatusSharedReadOwnDeadline: a read waiting for the next call stops
+// at its own deadline with a timeout; a call all of whose readers left
+// before it was sent is never sent.
+func TestStatusSharedReadOwnDeadline(t *testing.T) {
+	s, h := newHeldReader(t, time.Hour)
+	long, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start(t, s, long, "F")
+	first := h.next(t)
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelShort()
+	next := start(t, s, short, "F")
+	if err := result(t, waitFor(s, short, next)); !errors.Is(err, mqmanager.ErrTimeout) {
+		t.Fatalf("shared read past its deadline: %v, want a timeout", err)
+	}
+	close(first.release)
+	awaitCall(t, next)
+	select {
+	case c := <-h.sent:
+		t.Fatalf("call %d sent for a read that had left", c.n)
+	default:
+	}
+	if next.err != nil || next.res != nil {
+		t.Errorf("a call never sent has an outcome: %s, %v", next.res, next.err)
+	}
+}
+
+// TestStatusCallEndsWithItsReaders: a call out whose last reader went away
+// is cancelled, and not recorded as an outcome; one whose last reader's
+// deadline ended ends as a timeout, which is recorded.
+func TestStatusCallEndsWithItsReaders(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		timeout time.Duration // 0: the reader cancels
+		want    error
+	}{{"reader gone", 0, context.Canceled}, {"reader's deadline", 100 * time.Millisecond, mqmanager.ErrTimeout}} {
+		t.Run(c.name, func(t *testing.T) {
+			s, h := newHeldReader(t, time.Hour)
+			start(t, s, context.Background(), "F")
+			first := h.next(t)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if c.timeout > 0 {
+				ctx, cancel = context.WithTimeout(context.Background(), c.timeout)
+			}
+			defer cancel()
+			next := start(t, s, ctx, "F")
+			done := waitFor(s, ctx, next)
+			close(first.release)
+			second := h.next(t) // sent, and held
+			if c.timeout == 0 {
+				cancel()
+			}
+			if err := result(t, done); !errors.Is(err, c.want) {
+				t.Fatalf("reader: %v, want %v", err, c.want)
+			}
+			awaitCall(t, next)
+			if second.ctx.Err() == nil {
+				t.Error("the call outlived its last reader")
+			}
+			if !errors.Is(next.err, c.want) {
+				t.Errorf("the call's outcome: %v, want %v", next.err, c.want)
+			}
+		})
+	}
+}
+
 // TestStatusStuckCallHoldsNextOnlyForHold: a call that does not come back
 // holds the next one back for the hold at most.
 func TestStatusStuckCallHoldsNextOnlyForHold(t *testing.T) {
