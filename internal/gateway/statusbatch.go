@@ -27,7 +27,7 @@ import (
 // last reader stops waiting, with that reader's outcome (a timeout is then
 // the call's, and recorded), and a call whose readers all left before its
 // turn is never sent. The fleet row takes each call's outcome once, and
-// never a call's sent before the one it shows (Fleet.update).
+// never a call sent before the one it shows (Fleet.update).
 
 // statusHold is how long a status call out holds back the next call to
 // the same fixture.
