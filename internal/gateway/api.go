@@ -156,17 +156,20 @@ func (g *Gateway) statusCame(serial string, c *statusCall) {
 	g.metrics.statusCalls.Inc()
 	var a answer
 	classify(c.err, &a)
-	var f Fixture
-	var ok bool
-	switch {
-	case c.st != nil:
-		f, ok = g.fleet.SetStatus(serial, *c.st, c.sent)
-	case a.Outcome != OutcomeCancelled:
-		f, ok = g.fleet.StatusFailed(serial, a.Outcome, a.Error, c.sent)
-	}
-	if ok {
-		g.hub.publish(f)
-	}
+	g.change(func() []Fixture {
+		var f Fixture
+		var ok bool
+		switch {
+		case c.st != nil:
+			f, ok = g.fleet.SetStatus(serial, *c.st, c.sent)
+		case a.Outcome != OutcomeCancelled:
+			f, ok = g.fleet.StatusFailed(serial, a.Outcome, a.Error, c.sent)
+		}
+		if !ok {
+			return nil
+		}
+		return []Fixture{f}
+	})
 }
 
 // ask runs one method and passes its result through as the manager sent

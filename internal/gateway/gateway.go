@@ -27,6 +27,10 @@ type Gateway struct {
 	status  *statusReader // JigStatus reads, sharing calls (statusbatch.go)
 	done    chan struct{} // closed when Run stops: ends the event streams
 
+	// changeMu orders the fleet table's changes with their streaming
+	// (change): a stream never gets a row older than one it already had.
+	changeMu sync.Mutex
+
 	mu sync.Mutex
 	c  *mqmanager.Client // nil until the first dial succeeds
 	// dialErr is why the last dial failed, while c is nil.
@@ -120,13 +124,27 @@ func (g *Gateway) follow(ctx context.Context) {
 
 func (g *Gateway) apply(e jigapi.Event) {
 	g.metrics.events.WithLabelValues(e.Kind).Inc()
-	f, ok := g.fleet.Apply(e)
-	if !ok {
-		g.metrics.refused.Inc()
-		g.log.Debug("fleet table full: event refused", "serial", e.Serial, "max_fixtures", g.cfg.Fleet.MaxFixtures)
-		return
+	g.change(func() []Fixture {
+		f, ok := g.fleet.Apply(e)
+		if !ok {
+			g.metrics.refused.Inc()
+			g.log.Debug("fleet table full: event refused", "serial", e.Serial, "max_fixtures", g.cfg.Fleet.MaxFixtures)
+			return nil
+		}
+		return []Fixture{f}
+	})
+}
+
+// change makes a change to the fleet table (do, which returns the rows it
+// changed) and streams the rows, both under changeMu: two changes made from
+// two goroutines reach the streams in the order they were made in the
+// table, so the last view a stream has of a row is the row's latest.
+func (g *Gateway) change(do func() []Fixture) {
+	g.changeMu.Lock()
+	defer g.changeMu.Unlock()
+	for _, f := range do() {
+		g.hub.publish(f)
 	}
-	g.hub.publish(f)
 }
 
 // sweep tells the streams about fixtures that went stale.
@@ -138,9 +156,7 @@ func (g *Gateway) sweep(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			for _, f := range g.fleet.Sweep() {
-				g.hub.publish(f)
-			}
+			g.change(g.fleet.Sweep)
 		}
 	}
 }

@@ -51,9 +51,9 @@ func (h *hub) unsubscribe(c chan []byte) {
 // publish sends a fixture's new view to every stream, dropping streams
 // whose buffer is full. With no stream open it encodes nothing: a live
 // status read through the API (the hot path) then costs no JSON of the
-// row. A stream that subscribes after this check loses nothing: the
-// table was updated before publish was called, and a new stream's
-// snapshot is read after it subscribed (serveEvents).
+// row. The gateway calls it under changeMu (Gateway.change), under which
+// a new stream subscribes and reads its snapshot (serveEvents): a stream
+// gets every change after its snapshot, in order.
 func (h *hub) publish(f Fixture) {
 	if h.count() == 0 {
 		return
@@ -96,7 +96,13 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 		g.refuse(w, r, refuse(RefusedInternal, "streaming unsupported"))
 		return
 	}
+	g.changeMu.Lock() // the snapshot, then every change after it, in order
 	c, ok := g.hub.subscribe()
+	var snapshot []Fixture
+	if ok {
+		snapshot = g.fleet.List()
+	}
+	g.changeMu.Unlock()
 	if !ok {
 		g.refuse(w, r, refuse(RefusedTooManyStreams, "too many event streams open"))
 		return
@@ -104,7 +110,7 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 	defer g.hub.unsubscribe(c)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
-	for _, f := range g.fleet.List() {
+	for _, f := range snapshot {
 		w.Write(sseMessage("fixture", f))
 	}
 	fl.Flush()
