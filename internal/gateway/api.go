@@ -122,9 +122,9 @@ func (g *Gateway) callMethod(w http.ResponseWriter, r *http.Request) {
 	a := answer{Serial: serial, Method: m.Name}
 	var res json.RawMessage
 	var err error
-	if m.Name == jigapi.JigStatus.Name() && noArgs(args) {
+	if m.Name == jigapi.JigStatus.Name() && noArgs(args) { // shared calls (statusbatch.go)
 		res, _, err = g.status.read(ctx, serial)
-	} else { // a JigStatus with arguments is the manager's to refuse
+	} else { // every other method; a JigStatus with arguments is the manager's to refuse
 		res, _, err = g.ask(ctx, serial, m, args)
 	}
 	if err == nil {
