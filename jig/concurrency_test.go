@@ -49,8 +49,9 @@ func TestConcurrentStatusShared(t *testing.T) {
 	if s.Reads+s.CoalescedReads != callers {
 		t.Errorf("reads %d + coalesced %d != %d callers", s.Reads, s.CoalescedReads, callers)
 	}
-	// Two commands a read, plus two probes for the resync after opening.
-	if s.Reads > 10 || s.Commands != 2*s.Reads || q != s.Commands+2*s.Resyncs || s.Resyncs != 1 {
+	// Two commands and a fence a read, plus two probes for the resync
+	// after opening.
+	if s.Reads > 10 || s.Commands != 2*s.Reads || q != s.Commands+s.Reads+2*s.Resyncs || s.Resyncs != 1 {
 		t.Errorf("%d reads (%d board queries) for %d callers, want far fewer", s.Reads, q, callers)
 	}
 }

@@ -74,7 +74,11 @@ type Config struct {
 	// Resync: see Resync.
 	Resync Resync `yaml:"resync" json:"resync"`
 	// Queries make up one status read, in order. Names must be unique.
-	// Default: identity "*IDN?", state "STAT?".
+	// Default: identity "*IDN?" and state "STAT?", whose answer must be
+	// one word (StatePattern): a line cut short by a reset and glued to the
+	// boot banner is not. A query whose command is the resync probe's, when
+	// the probe is sent twice (no nonce, no pattern), must answer exactly
+	// as the probe did (the identity, by default).
 	Queries []Query `yaml:"queries" json:"queries"`
 	// Commands says which commands callers may send through (Allows).
 	Commands Commands `yaml:"commands" json:"commands"`
@@ -90,6 +94,9 @@ const (
 	QueryIdentity = "identity"
 	QueryState    = "state"
 )
+
+// StatePattern is the default state query's: a state is one word.
+const StatePattern = `^[A-Za-z][A-Za-z0-9_-]*$`
 
 // Nonce is the placeholder in Resync.Probe replaced by a fresh token.
 const Nonce = "{nonce}"
@@ -115,7 +122,8 @@ func DefaultConfig() Config {
 		QueryTimeout: time.Second,
 		MaxLine:      4096,
 		Resync:       Resync{Quiet: 50 * time.Millisecond, Probe: "*IDN?"},
-		Queries:      []Query{{Name: QueryIdentity, Command: "*IDN?"}, {Name: QueryState, Command: "STAT?"}},
+		Queries: []Query{{Name: QueryIdentity, Command: "*IDN?"},
+			{Name: QueryState, Command: "STAT?", Pattern: StatePattern}},
 		ReconnectMin: 100 * time.Millisecond,
 		ReconnectMax: time.Second,
 	}

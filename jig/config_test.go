@@ -20,7 +20,7 @@ func TestDefaultConfig(t *testing.T) {
 		c.LineEnding != "\n" || c.QueryTimeout != time.Second || c.MaxLine != 4096 ||
 		c.ReconnectMin != 100*time.Millisecond || c.ReconnectMax != time.Second ||
 		len(c.Queries) != 2 || c.Queries[0] != (jig.Query{Name: "identity", Command: "*IDN?"}) ||
-		c.Queries[1] != (jig.Query{Name: "state", Command: "STAT?"}) {
+		c.Queries[1] != (jig.Query{Name: "state", Command: "STAT?", Pattern: jig.StatePattern}) {
 		t.Errorf("DefaultConfig = %+v", c)
 	}
 	if err := c.Validate(); err == nil || err.Error() != "port: required" {

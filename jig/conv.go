@@ -18,8 +18,9 @@ type Answer struct {
 // ValidateCommand) and returns its one answer line, under the same rules as
 // a status read (see the package documentation): the line is brought in
 // step first if it is not, echoes, banners, blank and unsolicited lines are
-// never the answer, an answer starting with "ERR" is a *FixtureError, and
-// input following the answer makes it untrusted. It waits for a status
+// never the answer, an answer starting with "ERR" is a *FixtureError,
+// input following the answer makes it untrusted, and so does a fence
+// (fence.go) answered out of step. It waits for a status
 // read or another Do holding the port, and honours ctx throughout: if ctx
 // ends after the command was written, the line is out of step until
 // re-synchronised. Errors are as for Status, or ctx's error.
@@ -27,7 +28,7 @@ func (d *Device) Do(ctx context.Context, command string) (Answer, error) {
 	if err := ValidateCommand(command); err != nil {
 		return Answer{}, fmt.Errorf("jig: %w", err)
 	}
-	if err := d.acquire(ctx, 1); err != nil {
+	if err := d.acquire(ctx, 2); err != nil { // the command and the fence
 		return Answer{}, err
 	}
 	defer d.release()
@@ -35,6 +36,9 @@ func (d *Device) Do(ctx context.Context, command string) (Answer, error) {
 	a, err := d.converse(ctx, func() (Answer, error) { return d.exchange(ctx, q) })
 	if err == nil {
 		err = d.settled(q)
+	}
+	if err == nil {
+		err = d.fence(ctx)
 	}
 	if err != nil {
 		return Answer{}, d.failedWith(err)
@@ -95,12 +99,15 @@ func (d *Device) alive(ctx context.Context) error {
 }
 
 // begin readies the line for a conversation: it opens the port if it is
-// closed (so a replug is picked up by the first request, not only by the
-// next reconnect attempt), takes any input that arrived unasked as
+// closed or the path now leads to another node (so a replug is picked up
+// by the first request, not only by the next reconnect attempt), takes any input that arrived unasked as
 // unsolicited (which puts the line out of step: the board spoke on its
 // own), and re-synchronises a line that is out of step. The caller holds
 // the port.
 func (d *Device) begin(ctx context.Context) error {
+	if d.port != nil {
+		d.stillBehindPath() // else closed: opened anew below
+	}
 	if d.port == nil {
 		if err := d.connect(); err != nil {
 			return err

@@ -52,7 +52,9 @@ type Device struct {
 	buf       []byte
 	rest      []byte // what the last read brought beyond the line taken
 	outOfStep bool   // no answer is trusted until a resync succeeds
+	inStepAns string // the probe's answer at the last resync (the fence's, without nonce or pattern)
 	lastExtra string // excerpt of the last unsolicited input, for errors
+	unsolLog  unsolicitedLog
 	// opened counts successful opens (the first is not a reconnect).
 	opened uint64
 

@@ -34,9 +34,10 @@ func TestStatusGood(t *testing.T) {
 	if st.ReadMS <= 0 || st.ReadAt.Before(before) || st.ReadAt.After(time.Now()) {
 		t.Errorf("read_ms %v read_at %v", st.ReadMS, st.ReadAt)
 	}
-	// The line is out of step until resynced after opening: two probes.
-	if s := d.Stats(); s.Commands != 4 || s.Resyncs != 1 || b.Queries() != 4+2 {
-		t.Errorf("board saw %d commands, stats %+v; want 4 and the resync's 2", b.Queries(), s)
+	// The line is out of step until resynced after opening: two probes;
+	// then the read's four queries and its fence.
+	if s := d.Stats(); s.Commands != 4 || s.Resyncs != 1 || b.Queries() != 4+2+1 {
+		t.Errorf("board saw %d commands, stats %+v; want 4, the resync's 2 and the fence", b.Queries(), s)
 	}
 	b.SetState("DONE")
 	if st := mustStatus(t, d); st.State != "DONE" {

@@ -38,7 +38,14 @@
 // a line matching Config.Banner, or a second echo is never an answer and
 // fails the exchange. The answer must match its query's Pattern, if any;
 // and nothing may follow it before the next command (input there, such as
-// the rest of a banner, makes it untrusted). Lines that arrive while no
+// the rest of a banner, makes it untrusted). A query whose command is the
+// probe's, when the probe is sent twice, must answer as the probe did at
+// the last resync. Every conversation ends with a fence, the probe once
+// more, whose answer must be the very next line and the probe's own (see
+// fence.go): a board that answers twice, swallows an answer, resets
+// mid-answer or answers seconds late shifts the pairing of lines to
+// commands, the shift reaches the fence, and the conversation fails
+// instead of answering with another command's line. Lines that arrive while no
 // command is outstanding are unsolicited: the background goroutine reads
 // and discards them, logs and counts them (Stats.UnsolicitedLines). The
 // queries of a read run back to back in one conversation and the read
@@ -124,7 +131,7 @@
 //
 // Package jig/sim plays the board on a pseudo-terminal, with faults to
 // order (silent, garbage, error, partial, longline, late, echo, banner,
-// trickle, mix) and tagged answers ("#N", the number of the command
+// trickle, double, reset, mix) and tagged answers ("#N", the number of the command
 // answered, to check pairing), behind a symlink that stands in for
 // /dev/serial/by-id; cmd/jigsim runs it as a program. The tests of this
 // package run against it, on real pseudo-terminals.

@@ -3,6 +3,7 @@ package jig
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -13,7 +14,10 @@ type query struct {
 	name, command string
 	pattern       *regexp.Regexp // the answer must match, if set
 	token         string         // a resync nonce the answer must contain
-	probe         bool           // a resync probe, not a caller's command
+	probe         bool           // a resync probe or fence, not a caller's command
+	fence         bool           // a fence: its answer must be the next line (fence.go)
+	same          bool           // a fence's answer must be expect
+	expect        string
 }
 
 // exchange writes q's command and reads its answer within the query
@@ -71,7 +75,7 @@ func (d *Device) answer(ctx context.Context, q *query, deadline time.Time) (stri
 			return "", d.bad(q, line, "the command echoed twice")
 		case d.cfg.Echo && !echoed:
 			return "", d.bad(q, line, "expected the echo of the command (fixture.echo is true)")
-		case q.token != "" && !strings.Contains(line, q.token):
+		case q.token != "" && !q.fence && !strings.Contains(line, q.token):
 			d.unsolicited("stale line before the probe's answer", []byte(line+"\n"))
 			continue
 		}
@@ -79,7 +83,8 @@ func (d *Device) answer(ctx context.Context, q *query, deadline time.Time) (stri
 	}
 }
 
-// check refuses an ERR answer and one that does not match q's pattern.
+// check refuses an ERR answer, one that does not match q's pattern, and a
+// fence's answer that is not its own (fence.go).
 func (d *Device) check(q *query, line string) error {
 	switch {
 	case strings.HasPrefix(line, "ERR"):
@@ -87,6 +92,13 @@ func (d *Device) check(q *query, line string) error {
 	case q.pattern != nil && !q.pattern.MatchString(line):
 		d.count.mismatches.Add(1)
 		return d.bad(q, line, "answer does not match the query's pattern "+q.pattern.String())
+	case q.fence && (q.token != "" && !strings.Contains(line, q.token) || q.same && line != q.expect):
+		d.count.fenceFails.Add(1)
+		return d.bad(q, line, fenceReason)
+	case !q.probe && d.twiceProbe() && q.command == d.cfg.Resync.Probe && line != d.inStepAns:
+		d.count.mismatches.Add(1)
+		return d.bad(q, line, fmt.Sprintf("the resync probe's command, answered otherwise than at the last resync (%q)",
+			excerpt([]byte(d.inStepAns))))
 	}
 	return nil
 }

@@ -21,6 +21,10 @@ func pairConfig(link string) jig.Config {
 	// A tagged board never answers the same twice: the probe is checked
 	// by its shape instead.
 	cfg.Resync.Pattern = `^#[0-9]+ JIGMQ,`
+	// The default queries' checks, for tagged answers: an identity is one
+	// word with no spaces, a state one word (jig.StatePattern).
+	cfg.Queries = []jig.Query{{Name: jig.QueryIdentity, Command: "*IDN?", Pattern: `^#[0-9]+ [^ ]+$`},
+		{Name: jig.QueryState, Command: "STAT?", Pattern: `^#[0-9]+ ` + jig.StatePattern[1:]}}
 	return cfg
 }
 
@@ -31,8 +35,9 @@ var wantAnswer = map[string]string{"*IDN?": sim.DefaultIdentity, "STAT?": sim.De
 // received before commands, is not provably the answers to the commands
 // sent in that read; nil if it is. Each field must be "#N <answer>" with
 // b's N-th command the field's query command, N after before, the queries'
-// numbers consecutive in query order, the last one the latest command b
-// received (nothing was sent after it), and the answer that command's.
+// numbers consecutive in query order, the last one followed only by the
+// read's fence (the resync probe, b's latest command), and the answer that
+// command's.
 func mispaired(b *sim.Board, qs []jig.Query, st jig.Status, before uint64) error {
 	var prev uint64
 	for i, q := range qs {
@@ -53,8 +58,9 @@ func mispaired(b *sim.Board, qs []jig.Query, st jig.Status, before uint64) error
 		}
 		prev = n
 	}
-	if last := b.Queries(); prev != last {
-		return fmt.Errorf("last field answers #%d, but the board's last command is #%d", prev, last)
+	last := b.Queries()
+	if cmd, _ := b.Command(last); last != prev+1 || cmd != "*IDN?" && !strings.HasPrefix(cmd, "ECHO ") {
+		return fmt.Errorf("last field answers #%d, but the board's last command is #%d %q, not the fence after it", prev, last, cmd)
 	}
 	return nil
 }

@@ -44,6 +44,24 @@ func TestUnplugReplug(t *testing.T) {
 	}
 }
 
+// TestSwapBehindPath: another board that takes over the path while the
+// first is still there (a udev link re-pointed) is read at the very next
+// status, never the old one through the descriptor still open on it.
+func TestSwapBehindPath(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{Identity: "OLD"})
+	cfg := testConfig(link)
+	cfg.ReconnectMin, cfg.ReconnectMax = time.Hour, time.Hour
+	d := openDevice(t, cfg)
+	if st := mustStatus(t, d); st.Identity != "OLD" {
+		t.Fatalf("first board: %+v", st)
+	}
+	startBoard(t, link, sim.Config{Identity: "NEW"})
+	if st := mustStatus(t, d); st.Identity != "NEW" {
+		t.Errorf("right after the swap: identity %q, want the new board's", st.Identity)
+	}
+}
+
 // TestReplugOnDemand: a Status call right after a replug reopens the port
 // itself instead of waiting for the background retry.
 func TestReplugOnDemand(t *testing.T) {
@@ -115,5 +133,30 @@ func TestLogging(t *testing.T) {
 	})
 	if s := out.String(); !strings.Contains(s, `msg="serial port open"`) || !strings.Contains(s, "port="+link) {
 		t.Errorf("log:\n%s", s)
+	}
+}
+
+// TestUnsolicitedLogSpaced: a board that floods the line is logged about
+// once a second, not once per read of its flood (each read of 100 KiB
+// without a newline used to be a warning of its own).
+func TestUnsolicitedLogSpaced(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{Fault: sim.FaultLongLine})
+	var out syncBuffer
+	d, err := jig.Open(testConfig(link), slog.New(slog.NewTextHandler(&out, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	start := time.Now()
+	for range 4 {
+		if _, err := status(t, d); err == nil {
+			t.Fatal("a status read from a board sending 100 KiB lines")
+		}
+	}
+	elapsed := time.Since(start)
+	n := strings.Count(out.String(), "unsolicited input")
+	if limit := int(elapsed/time.Second) + 2; n == 0 || n > limit {
+		t.Errorf("%d warnings of unsolicited input in %v, want 1 to %d:\n%.2000s", n, elapsed, limit, out.String())
 	}
 }

@@ -119,16 +119,29 @@ func (d *Device) lost(err error) {
 // is discarded as unsolicited, logged and counted, and puts the line out
 // of step. The caller holds conv.
 func (d *Device) probe() {
-	if id, err := statID(d.cfg.Port); err != nil || id != d.id {
-		if err == nil {
-			err = errors.New("a different device is now behind the path")
-		}
-		d.lost(unavailable(d.cfg.Port, err))
+	if !d.stillBehindPath() {
 		return
 	}
 	if _, err := d.takeUnsolicited("while idle"); err != nil {
 		d.lost(fmt.Errorf("probe: %w", err))
 	}
+}
+
+// stillBehindPath reports whether the path still leads to the node that
+// was opened; if not (gone, or another device there), the port is lost.
+// Called before every conversation as well as by probe, so that a board
+// swapped behind the path between probes is never read as the old one.
+// The caller holds conv.
+func (d *Device) stillBehindPath() bool {
+	id, err := statID(d.cfg.Port)
+	if err == nil && id == d.id {
+		return true
+	}
+	if err == nil {
+		err = errors.New("a different device is now behind the path")
+	}
+	d.lost(unavailable(d.cfg.Port, err))
+	return false
 }
 
 // supervise is the Device's background goroutine: while the port is closed

@@ -10,7 +10,7 @@ import (
 // ctx is the Device's lifetime: a read in flight is shared, so no single
 // caller's context may cut it short; each query's timeout bounds it.
 func (d *Device) read(ctx context.Context) (Status, error) {
-	if err := d.acquire(ctx, len(d.qs)); err != nil {
+	if err := d.acquire(ctx, len(d.qs)+1); err != nil { // and the fence
 		return d.failed(), err
 	}
 	defer d.release()
@@ -26,8 +26,8 @@ func (d *Device) read(ctx context.Context) (Status, error) {
 }
 
 // readLocked readies the line (see begin) and runs every query in order,
-// each answer checked to be followed by nothing (see settled); it stops at
-// the first error. read_at is when the first query was written, after any
+// each answer checked to be followed by nothing (see settled), then the
+// fence (fence.go); it stops at the first error. read_at is when the first query was written, after any
 // re-synchronisation, and read_ms runs from then to the last answer: they
 // describe the conversation that produced the fields.
 func (d *Device) readLocked(ctx context.Context) (Status, error) {
@@ -50,11 +50,14 @@ func (d *Device) readLocked(ctx context.Context) (Status, error) {
 		}
 		st.Fields[q.name] = a.Line
 	}
+	st.ReadMS = msSince(first)
+	if err := d.fence(ctx); err != nil {
+		return Status{}, err
+	}
 	st.Connected = true
 	st.Identity = st.Fields[QueryIdentity]
 	st.State = st.Fields[QueryState]
 	st.ReadAt = first
-	st.ReadMS = msSince(first)
 	st.Reconnects = d.count.reconnects.Load() // under conv, as connect counts it
 	return st, nil
 }

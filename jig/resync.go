@@ -45,9 +45,9 @@ func (d *Device) resyncOnce(ctx context.Context) error {
 	if err := d.quiet(ctx, d.cfg.QueryTimeout); err != nil {
 		return err
 	}
-	probes := 2
-	if strings.Contains(d.cfg.Resync.Probe, Nonce) || d.probePattern != nil {
-		probes = 1
+	probes := 1
+	if d.twiceProbe() {
+		probes = 2
 	}
 	first := ""
 	for i := range probes {
@@ -62,7 +62,11 @@ func (d *Device) resyncOnce(ctx context.Context) error {
 		}
 		first = a.Line
 	}
-	return d.still(ctx, max(d.cfg.Resync.Quiet, d.cfg.QueryTimeout))
+	if err := d.still(ctx, max(d.cfg.Resync.Quiet, d.cfg.QueryTimeout)); err != nil {
+		return err
+	}
+	d.inStepAns = first
+	return nil
 }
 
 // probeQuery is the resync probe, with a fresh nonce if it takes one.
@@ -161,11 +165,38 @@ func (d *Device) takeUnsolicited(where string) (bool, error) {
 	return found, nil
 }
 
-// unsolicited counts and logs input that is not an answer to anything.
+// unsolicitedLogEvery spaces the warnings about unsolicited input: a
+// board that chatters is logged once a second, with what it sent since the
+// last warning, not once a read (hundreds a second, which would flood the
+// journal until its rate limit drops the lines that matter).
+const unsolicitedLogEvery = time.Second
+
+// unsolicitedLog is what arrived unasked since the last warning.
+type unsolicitedLog struct {
+	at           time.Time // of the last warning
+	bytes, lines int
+}
+
+// unsolicited counts input that is not an answer to anything, and logs it
+// (see unsolicitedLogEvery). The caller holds the port.
 func (d *Device) unsolicited(where string, p []byte) {
 	lines := bytes.Count(p, []byte{'\n'})
 	d.count.unsolicited.Add(uint64(lines))
 	d.lastExtra = excerpt(p)
-	d.log.Warn("unsolicited input from the board, discarded", "where", where,
-		"bytes", len(p), "lines", lines, "excerpt", d.lastExtra)
+	u := &d.unsolLog
+	u.bytes, u.lines = u.bytes+len(p), u.lines+lines
+	if now := time.Now(); now.Sub(u.at) >= unsolicitedLogEvery {
+		d.log.Warn("unsolicited input from the board, discarded", "where", where,
+			"bytes", u.bytes, "lines", u.lines, "since", u.since(now), "excerpt", d.lastExtra)
+		*u = unsolicitedLog{at: now}
+	}
+}
+
+// since is how far back the counts of a warning at now go: "" for the
+// first warning.
+func (u *unsolicitedLog) since(now time.Time) string {
+	if u.at.IsZero() {
+		return ""
+	}
+	return now.Sub(u.at).Round(time.Millisecond).String()
 }

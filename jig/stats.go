@@ -31,6 +31,9 @@ type Stats struct {
 	// PatternMismatches is answers refused for not matching their query's
 	// pattern.
 	PatternMismatches uint64 `json:"pattern_mismatches"`
+	// FenceFailures is conversations whose fence was answered by another
+	// line: an answer of theirs was out of step, and none was trusted.
+	FenceFailures uint64 `json:"fence_failures"`
 	// LastReadAt is the end of the last successful status read.
 	LastReadAt time.Time `json:"last_read_at,omitzero"`
 }
@@ -39,7 +42,7 @@ type Stats struct {
 type counters struct {
 	reads, coalesced, errs, commands, reconnects atomic.Uint64
 	unsolicited, echoes, resyncs, resyncFails    atomic.Uint64
-	mismatches                                   atomic.Uint64
+	mismatches, fenceFails                       atomic.Uint64
 	lastRead                                     atomic.Int64 // unix nanoseconds
 }
 
@@ -51,7 +54,7 @@ func (d *Device) Stats() Stats {
 		Commands: c.commands.Load(), Reconnects: c.reconnects.Load(),
 		UnsolicitedLines: c.unsolicited.Load(), EchoesSkipped: c.echoes.Load(),
 		Resyncs: c.resyncs.Load(), ResyncFailures: c.resyncFails.Load(),
-		PatternMismatches: c.mismatches.Load(),
+		PatternMismatches: c.mismatches.Load(), FenceFailures: c.fenceFails.Load(),
 	}
 	if ns := c.lastRead.Load(); ns != 0 {
 		s.LastReadAt = time.Unix(0, ns)

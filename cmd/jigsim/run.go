@@ -73,6 +73,8 @@ Faults:
   echo      echo the command line, then answer
   banner    print a boot banner and a blank line, then answer (a reset)
   trickle   answer correctly, one byte a millisecond
+  double    answer, then the same answer again --late later
+  reset     half an answer, then --late later the boot banner, and no answer
   mix       each hit command gets one of the faults above, at random (--seed)
 
 A fault hits one command in --every (default every command). With --tagged

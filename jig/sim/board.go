@@ -41,7 +41,9 @@ type Config struct {
 	// is a multiple of it); the others are answered correctly. 0 or 1:
 	// every command.
 	Every uint64
-	// Late is how much later than Delay FaultLate answers; DefaultLate if
+	// Late is how much later than Delay FaultLate answers, and how long
+	// after its first output FaultDouble repeats its answer and FaultReset
+	// prints its banner; DefaultLate if
 	// zero.
 	Late time.Duration
 	// Tagged prefixes every answer with "#<n> ", n the number of the

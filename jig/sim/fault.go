@@ -21,6 +21,8 @@ const (
 	FaultEcho                  // echo the command line, then answer
 	FaultBanner                // print a boot banner and a blank line, then answer (a reset)
 	FaultTrickle               // answer correctly, one byte at a time
+	FaultDouble                // answer, then the same answer again Config.Late later
+	FaultReset                 // answer half the line, then Config.Late later the boot banner, no answer
 	FaultMix                   // each hit command gets one of the faults above, at random
 )
 
@@ -35,11 +37,14 @@ var faultNames = [...]string{
 	FaultEcho:     "echo",
 	FaultBanner:   "banner",
 	FaultTrickle:  "trickle",
+	FaultDouble:   "double",
+	FaultReset:    "reset",
 	FaultMix:      "mix",
 }
 
 // mixed are the faults FaultMix picks from.
-var mixed = []Fault{FaultSilent, FaultGarbage, FaultError, FaultPartial, FaultLate, FaultEcho, FaultBanner, FaultTrickle}
+var mixed = []Fault{FaultSilent, FaultGarbage, FaultError, FaultPartial, FaultLate, FaultEcho, FaultBanner, FaultTrickle,
+	FaultDouble, FaultReset}
 
 // FaultNames lists every fault's name, in order, for help texts.
 func FaultNames() []string { return faultNames[:] }

@@ -73,7 +73,30 @@ func (b *Board) answer(cmd string) bool {
 	if fault == FaultTrickle {
 		return b.trickle([]byte(ans + "\r\n"))
 	}
-	_, err := b.pty.master.Write(b.output(fault, cmd, ans))
+	if _, err := b.pty.master.Write(b.output(fault, cmd, ans)); err != nil {
+		return false
+	}
+	return b.aftermath(fault, ans)
+}
+
+// aftermath is what FaultDouble and FaultReset send Config.Late after the
+// answer's first output: the answer again, or the banner of a board that
+// reset in the middle of its answer. Meanwhile the board reads nothing, as
+// a busy or rebooting one does not.
+func (b *Board) aftermath(fault Fault, ans string) bool {
+	var out string
+	switch fault {
+	case FaultDouble:
+		out = ans + "\r\n"
+	case FaultReset:
+		out = Banner + "\r\n"
+	default:
+		return true
+	}
+	if !b.sleep(b.late) {
+		return false
+	}
+	_, err := b.pty.master.Write([]byte(out))
 	return err == nil
 }
 
@@ -99,7 +122,7 @@ func (b *Board) output(fault Fault, cmd, ans string) []byte {
 		return garbage()
 	case FaultError:
 		return []byte("ERR -100,\"Command error\"\r\n")
-	case FaultPartial:
+	case FaultPartial, FaultReset:
 		return []byte(ans[:len(ans)/2])
 	case FaultLongLine:
 		return bytes.Repeat([]byte("A"), longLineSize)
