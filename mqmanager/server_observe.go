@@ -13,10 +13,19 @@ type ObserveFunc func(method, outcome string, d time.Duration)
 // with a result.
 const OutcomeOK = "ok"
 
+// OtherMethod is the row of the server's stats (Stats().Methods) that
+// counts requests for methods it does not serve: a caller sending made-up
+// names gets its unknown_method replies counted there, not a row each.
+const OtherMethod = "(other)"
+
 // observe books a request that ran, in the server's stats and with
 // ServerConfig.Observe.
 func (s *Server) observe(method string, err error, d time.Duration) {
-	s.stats.record(method, err, d)
+	booked := method
+	if _, served := s.routes[method]; !served && method != TutorialMethod {
+		booked = OtherMethod
+	}
+	s.stats.record(booked, err, d)
 	if s.cfg.Observe != nil {
 		s.cfg.Observe(method, outcomeOf(err), d)
 	}

@@ -37,10 +37,6 @@ func (b *statsBook) record(method string, err error, d time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	m := b.methods[method]
-	if m == nil && len(b.methods) >= 64 { // unknown methods must not grow the book without bound
-		method = "(other)"
-		m = b.methods[method]
-	}
 	if m == nil {
 		m = &methodBook{}
 		b.methods[method] = m

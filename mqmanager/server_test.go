@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/testutil"
+	"github.com/jigmq/jigmq/jigapi"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -68,6 +70,25 @@ func TestReplyToMissingQueue(t *testing.T) {
 	}
 	if got := srv.Stats().Methods["Echo"].Requests; got != 2 {
 		t.Fatalf("Echo handled %d times, want 2", got)
+	}
+}
+
+// TestUnknownMethodsBooked: requests for made-up methods are answered
+// unknown_method and counted in one row of the stats, never a row each.
+func TestUnknownMethodsBooked(t *testing.T) {
+	srv := startServer(t, nil)
+	c := dialClient(t, ReplyDirect)
+	for i := range 20 {
+		_, err := c.Request(ctxTimeout(t, 5*time.Second), srv.serial, fmt.Sprintf("Junk%d", i), nil)
+		wantRemote(t, err, jigapi.CodeUnknownMethod)
+	}
+	if _, err := c.Request(ctxTimeout(t, 5*time.Second), srv.serial, "Echo", nil); err != nil {
+		t.Fatal(err)
+	}
+	st := srv.Stats()
+	if len(st.Methods) != 2 || st.Methods[OtherMethod].Requests != 20 || st.Methods[OtherMethod].Errors != 20 ||
+		st.Methods["Echo"].Requests != 1 {
+		t.Fatalf("stats rows %v, want Echo and %s (20 requests, 20 errors)", st.Methods, OtherMethod)
 	}
 }
 

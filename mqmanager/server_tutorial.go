@@ -54,6 +54,10 @@ func (t *tutorial) accept(ctx, hctx context.Context, d amqp.Delivery) {
 
 func (t *tutorial) cancel() { t.ch.Cancel(t.tag, true) }
 
+// TutorialMethod is the method name requests from the tutorial's queue are
+// booked under (stats, ServerConfig.Observe).
+const TutorialMethod = "tutorial"
+
 // acceptTutorial starts the handling of one request from the classic RPC
 // tutorial's queue: a plain-text body in, a plain-text body out. Unlike the
 // contract's requests it is acked after the reply (prefetch 1), as the
@@ -70,7 +74,7 @@ func (ss *session) acceptTutorial(ctx, hctx context.Context, d amqp.Delivery) {
 		d.Ack(false)
 		return
 	}
-	req := &Request{Method: "tutorial", Body: d.Body, size: len(d.Body)}
+	req := &Request{Method: TutorialMethod, Body: d.Body, size: len(d.Body)}
 	ss.dropOversized(&d, req)
 	if ss.lanes.enter() {
 		go func() {

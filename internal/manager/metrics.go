@@ -54,7 +54,7 @@ func newMetrics(serial, version string, dev *jig.Device, srv func() *mqmanager.S
 // observe is the server's ObserveFunc. Methods outside the contract are
 // "other", so that a caller cannot grow the series without bound.
 func (m *metrics) observe(method, outcome string, d time.Duration) {
-	if _, known := jigapi.Lookup(method); !known && method != "tutorial" {
+	if _, known := jigapi.Lookup(method); !known && method != mqmanager.TutorialMethod {
 		method = "other"
 	}
 	m.requests.WithLabelValues(method, outcome).Inc()
