@@ -168,6 +168,13 @@ func (c *coalescingConn) ended() {
 	c.changed.Broadcast()
 }
 
+// shortenGrace makes Close wait at most d for the drain.
+func (c *coalescingConn) shortenGrace(d time.Duration) {
+	c.mu.Lock()
+	c.grace = min(c.grace, d)
+	c.mu.Unlock()
+}
+
 // Close waits at most coalesceCloseGrace for the drain to send what is
 // buffered (a connection.close-ok among it), closes the socket, and makes
 // later writes fail. After a failed read it closes the socket at once.

@@ -67,8 +67,15 @@ type wire struct {
 // close closes the connection, waiting at most closeGrace for the broker,
 // then the socket, whatever state the connection is in, so that no writer
 // stays blocked on it.
-func (w *wire) close() error {
-	err := w.CloseDeadline(time.Now().Add(closeGrace))
+func (w *wire) close() error { return w.closeWithin(closeGrace) }
+
+// closeWithin is close waiting at most grace for the broker, and for what
+// is buffered to go out.
+func (w *wire) closeWithin(grace time.Duration) error {
+	if cc, ok := w.sock.(*coalescingConn); ok {
+		cc.shortenGrace(grace)
+	}
+	err := w.CloseDeadline(time.Now().Add(grace))
 	w.sock.Close()
 	return err
 }

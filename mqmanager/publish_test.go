@@ -103,6 +103,28 @@ func TestCloseWedgedLink(t *testing.T) {
 	}
 }
 
+// TestShortLivedCloseFrozenLink: a ShortLived client (a jigctl run) whose
+// link stopped answering after its outcome closes within
+// shortLivedCloseGrace, not the long-lived client's closeGrace: the
+// process exits about when its outcome is known.
+func TestShortLivedCloseFrozenLink(t *testing.T) {
+	srv := startServer(t, nil)
+	for _, mode := range []ReplyMode{ReplyPerRequest, ReplyDirect} {
+		p, url := newProxy(t)
+		c, err := Dial(ctxTimeout(t, 5*time.Second), ClientConfig{Broker: Broker{URLs: []string{url}},
+			ReplyMode: mode, AppID: "mqmanager-test", ShortLived: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantAnswered(t, mode.String()+" before", c, srv.serial)
+		p.freeze()
+		wantOutcome(t, mode.String()+" frozen", requestAsync(c, srv.serial, nil, 300*time.Millisecond),
+			ErrTimeout, time.Second)
+		closeWithin(t, c, closeGrace*3/4)
+		p.close()
+	}
+}
+
 // TestDialWaitHonoursDeadline: while one caller dials through a route that
 // swallows every byte (its handshake ends only at its deadline), another
 // caller with a shorter deadline waits for it only until then.
