@@ -14,6 +14,7 @@ import (
 	"github.com/jigmq/jigmq/internal/cli"
 	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/jigapi"
+	"github.com/jigmq/jigmq/mqmanager"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -106,6 +107,9 @@ func (g *globals) fib(cmd *cobra.Command, queue string, args []string) error {
 	}
 	if queue != "" {
 		return g.fibQueue(cmd, queue, n)
+	}
+	if err := mqmanager.CheckSerial(args[0]); err != nil {
+		return cli.Exit(exitUsage, err)
 	}
 	c, err := g.dialFor(cmd.Context(), oneShot, jigapi.Fib.Name(), args[0])
 	if err != nil {

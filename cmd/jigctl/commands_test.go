@@ -55,6 +55,8 @@ func TestExitCodes(t *testing.T) {
 		{"unreachable", exitUnreachable, []string{"ping", "--url", "amqp://guest:guest@127.0.0.1:1/", f.serial}, "unreachable"},
 		{"unknown command", exitUsage, []string{"frobnicate"}, "unknown command"},
 		{"bad serial", exitUsage, []string{"status", "a.b"}, "invalid fixture serial"},
+		{"fib bad serial, no broker", exitUsage, []string{"fib", "--url", "amqp://guest:guest@127.0.0.1:1/", "a.b", "5"},
+			"invalid fixture serial"},
 		{"bad output", exitUsage, []string{"ping", "-o", "xml", f.serial}, "want text or json"},
 		{"fib arity", exitUsage, []string{"fib", f.serial}, "fib takes 2 arguments"},
 		{"fib trailing unknown flag", exitUsage, []string{"fib", f.serial, "5", "--nope"}, "unknown flag"},

@@ -46,9 +46,19 @@ on stdout, as lock prints it.`,
 			if cmd.ArgsLenAtDash() != 1 {
 				return cli.Exit(exitUsage, errors.New("with-lock: SERIAL, then -- and the command: with-lock SERIAL -- CMD ARGS..."))
 			}
-			return g.one(cmd.Context(), "", args[0], ongoing, func(c *mqmanager.Client) error {
-				return g.withLock(cmd.Context(), c, args[0], la, lf.wait, stopOnLoss, args[1:])
-			})
+			if err := mqmanager.CheckSerial(args[0]); err != nil {
+				return cli.Exit(exitUsage, err)
+			}
+			start := time.Now()
+			c, err := g.dial(cmd.Context(), ongoing)
+			if err != nil { // no broker, no lease: as any lock that failed
+				if isUsage(err) {
+					return err
+				}
+				return g.noLease(newOutcome(args[0], jigapi.Lock.Name(), nil, err, ms(time.Since(start))))
+			}
+			defer c.Close()
+			return g.withLock(cmd.Context(), c, args[0], la, lf.wait, stopOnLoss, args[1:])
 		},
 	}
 	lf.register(cmd.Flags(), time.Minute)

@@ -59,6 +59,23 @@ func TestWithLockNeverGotLeaseJSON(t *testing.T) {
 	}
 }
 
+// TestWithLockNoBroker: a broker that cannot be reached is a lease never
+// got like any other: 125 (not the broker's 5, which the command's own
+// status could be), the lock's outcome on stdout with -o json.
+func TestWithLockNoBroker(t *testing.T) {
+	out, _ := wantCode(t, exitNoLease, "with-lock", uniqueSerial(), "-o", "json", "--url",
+		"amqp://guest:guest@127.0.0.1:1/", "--", "sh", "-c", "echo ran")
+	var outs []outcome
+	if err := json.Unmarshal([]byte(out), &outs); err != nil || len(outs) != 1 || outs[0].Outcome != "broker_unreachable" ||
+		outs[0].Method != "Lock" {
+		t.Fatalf("stdout %q (%v)", out, err)
+	}
+	_, errOut := wantCode(t, exitNoLease, "with-lock", uniqueSerial(), "--url", "amqp://guest:guest@127.0.0.1:1/", "--", "true")
+	if !strings.Contains(errOut, "never got the lease") {
+		t.Fatalf("stderr %q", errOut)
+	}
+}
+
 func TestWithLockCommandNotFound(t *testing.T) {
 	f := startFixtureWith(t, uniqueSerial(), nil)
 	wantCode(t, 127, "with-lock", f.serial, "--", "/nonexistent/cmd")
