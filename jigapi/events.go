@@ -51,6 +51,29 @@ type Summary struct {
 	LastErrorAt time.Time `json:"last_error_at,omitzero"` // when (omitted if none)
 }
 
+// The bounds and default of a manager's heartbeat interval (its config's
+// events.heartbeat).
+const (
+	MinHeartbeat     = 100 * time.Millisecond
+	MaxHeartbeat     = time.Hour
+	DefaultHeartbeat = 10 * time.Second
+)
+
+// Every is the heartbeat interval s announces, as a follower takes it:
+// DefaultHeartbeat if it announces none (0, negative, not a number), and
+// never outside MinHeartbeat to MaxHeartbeat, so that no event can make a
+// fixture never stale (heartbeat_s 0 or 1e9) nor stale at once.
+func (s Summary) Every() time.Duration {
+	secs := s.HeartbeatS
+	switch {
+	case !(secs > 0): // also NaN
+		return DefaultHeartbeat
+	case secs >= MaxHeartbeat.Seconds():
+		return MaxHeartbeat
+	}
+	return max(time.Duration(secs*float64(time.Second)), MinHeartbeat)
+}
+
 // EventKey is the routing key of an event of kind for serial.
 func EventKey(serial, kind string) string { return serial + "." + EventSegment + "." + kind }
 

@@ -151,9 +151,6 @@ func (w *watcher) staleAt() <-chan time.Time {
 	return time.After(time.Until(first))
 }
 
-// defaultHeartbeat is assumed of a manager whose events do not say.
-const defaultHeartbeat = 10 * time.Second
-
 // staleAfter is how many heartbeats a followed manager may miss: then it
 // is stale, and polled.
 const staleAfter = 3
@@ -171,10 +168,7 @@ func (w *watcher) onEvent(e jigapi.Event, now time.Time) []string {
 	if r == nil {
 		return nil // FollowEvents binds the watched serials only
 	}
-	every := time.Duration(e.Summary.HeartbeatS * float64(time.Second))
-	if every <= 0 {
-		every = defaultHeartbeat
-	}
+	every := e.Summary.Every()
 	w.dirty = w.dirty || !r.push.on // the display's VIA column changes
 	// After a Stopped, it is polled from the next round, to see what serves
 	// it next (not at once: its queue may outlive the event, unconsumed).

@@ -162,9 +162,8 @@ func (f *Fleet) view(serial string, en *entry, events bool) Fixture {
 	v := Fixture{Serial: serial, Expected: en.expected, Seen: !en.lastSeen.IsZero(), LastSeen: en.lastSeen,
 		Summary: en.summary, Status: en.status, StatusAt: en.statusAt, StatusError: en.statusErr}
 	v.Missing = en.expected && !v.Seen
-	hb := time.Duration(en.summary.HeartbeatS * float64(time.Second))
 	v.Stopped = en.stopped
-	v.Stale = v.Seen && (en.stopped || (hb > 0 && f.now().Sub(en.lastSeen) > 3*hb))
+	v.Stale = v.Seen && (en.stopped || f.now().Sub(en.lastSeen) > 3*en.summary.Every())
 	v.Current = en.current(v.Stale)
 	if events {
 		v.Events = slices.Clone(en.recent)

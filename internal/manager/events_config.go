@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jigmq/jigmq/internal/keypath"
+	"github.com/jigmq/jigmq/jigapi"
 )
 
 // Events configures the events the manager publishes (<serial>.Evt.<Kind>,
@@ -13,7 +14,8 @@ import (
 // Kept apart from Config's other sections so that it merges as one piece.
 type Events struct {
 	// Heartbeat is how often a heartbeat is published; followers call a
-	// manager stale after three missed. Default 10s, 100ms to 1h.
+	// manager stale after three missed. Default jigapi.DefaultHeartbeat
+	// (10s), jigapi.MinHeartbeat (100ms) to jigapi.MaxHeartbeat (1h).
 	Heartbeat time.Duration `yaml:"heartbeat"`
 	// Poll is how often the board's connection and the lease holder are
 	// looked at (no board traffic: the port's own probe notices an
@@ -29,7 +31,7 @@ type Events struct {
 
 // DefaultEvents are Events' defaults.
 func DefaultEvents() Events {
-	return Events{Heartbeat: 10 * time.Second, Poll: 250 * time.Millisecond}
+	return Events{Heartbeat: jigapi.DefaultHeartbeat, Poll: 250 * time.Millisecond}
 }
 
 // TTL is the expiration events are published with: three heartbeats, after
@@ -39,8 +41,9 @@ func (e Events) TTL() time.Duration { return 3 * e.Heartbeat }
 // Validate reports every problem, each under its key relative to Events.
 func (e Events) Validate() error {
 	var errs []error
-	if e.Heartbeat < 100*time.Millisecond || e.Heartbeat > time.Hour {
-		errs = append(errs, keypath.Errorf("heartbeat", "%v is not between 100ms and 1h", e.Heartbeat))
+	if e.Heartbeat < jigapi.MinHeartbeat || e.Heartbeat > jigapi.MaxHeartbeat {
+		errs = append(errs, keypath.Errorf("heartbeat", "%v is not between %v and %v", e.Heartbeat,
+			jigapi.MinHeartbeat, jigapi.MaxHeartbeat))
 	}
 	if e.Poll < 10*time.Millisecond || e.Poll > e.Heartbeat {
 		errs = append(errs, keypath.Errorf("poll", "%v is not between 10ms and heartbeat", e.Poll))

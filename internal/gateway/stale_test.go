@@ -1,0 +1,36 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/jigapi"
+)
+
+// TestStaleWhateverHeartbeatAnnounced: an event announcing no heartbeat
+// (0) or an absurd one (1e9 s) cannot keep a fixture from going stale: the
+// follower takes the default, or the longest a manager may have, and three
+// of them missed make it stale.
+func TestStaleWhateverHeartbeatAnnounced(t *testing.T) {
+	for _, c := range []struct {
+		secs  float64
+		every time.Duration
+	}{{0, jigapi.DefaultHeartbeat}, {1e9, jigapi.MaxHeartbeat}, {2, 2 * time.Second}} {
+		fl := NewFleet(nil, 10, 10)
+		now := time.Now()
+		fl.now = func() time.Time { return now }
+		f, ok := fl.Apply(jigapi.Event{Serial: "S", Kind: jigapi.EvtHeartbeat, At: now,
+			Summary: jigapi.Summary{Connected: true, State: "READY", HeartbeatS: c.secs, StartedAt: now}})
+		if !ok || f.Stale {
+			t.Fatalf("heartbeat_s %v: fresh row %+v (applied %v)", c.secs, f, ok)
+		}
+		now = now.Add(3*c.every - time.Millisecond)
+		if f, _ := fl.Get("S"); f.Stale {
+			t.Errorf("heartbeat_s %v: stale before three heartbeats of %v", c.secs, c.every)
+		}
+		now = now.Add(2 * time.Millisecond)
+		if f, _ := fl.Get("S"); !f.Stale {
+			t.Errorf("heartbeat_s %v: not stale after three heartbeats of %v", c.secs, c.every)
+		}
+	}
+}
