@@ -21,12 +21,31 @@ func leaf(t reflect.Type) bool {
 	return true
 }
 
-// checkLeaf reports n if it does not decode into a t.
+// checkLeaf reports n if it does not decode into a t, or decodes only by
+// a conversion yaml.v3 allows and a config must not: a number with a
+// fraction or an exponent truncated into an integer (baud: 1.5), a string
+// taken for a boolean ("yes", quoted or not: YAML 1.1's).
 func checkLeaf(n *yaml.Node, t reflect.Type, path string) []error {
-	if err := n.Decode(reflect.New(t).Interface()); err != nil {
+	if err := n.Decode(reflect.New(t).Interface()); err != nil || loose(n, t) {
 		return []error{problem(path, n, "%s is not %s", shown(n), expected(t))}
 	}
 	return nil
+}
+
+// loose reports a scalar that yaml.v3 decodes into t by such a conversion.
+func loose(n *yaml.Node, t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	if n.Kind != yaml.ScalarNode || p.Implements(unmarshalerType) || p.Implements(textType) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return n.ShortTag() == "!!float"
+	case reflect.Bool:
+		return n.ShortTag() != "!!bool"
+	}
+	return false
 }
 
 // shown is n's value as a problem shows it.
