@@ -129,12 +129,24 @@ func (d *Device) nextLine(ctx context.Context, cmd string, deadline time.Time) (
 		if wait <= 0 {
 			return "", timeout(cmd, d.cfg.QueryTimeout, d.fr.pending())
 		}
-		n, err := d.readFor(min(wait, pollRead))
+		n, err := d.readFor(readWait(ctx, wait))
 		if err != nil {
 			return "", err
 		}
 		d.rest = d.buf[:n]
 	}
+}
+
+// readWait is how long a read may wait for input: at most wait and
+// pollRead, and never past ctx's deadline, so that a conversation ends at
+// its caller's deadline to the millisecond rather than to the poll (a
+// cancellation is noticed within pollRead).
+func readWait(ctx context.Context, wait time.Duration) time.Duration {
+	wait = min(wait, pollRead)
+	if deadline, ok := ctx.Deadline(); ok {
+		wait = min(wait, max(time.Until(deadline), 0))
+	}
+	return wait
 }
 
 // readFor reads into d.buf, waiting at most wait (0: only what is already

@@ -99,7 +99,7 @@ func (d *Device) quiet(ctx context.Context, limit time.Duration) error {
 			return &FixtureError{Command: d.cfg.Resync.Probe, Answer: d.lastExtra,
 				Reason: fmt.Sprintf("resync: the board did not fall quiet for %s within %s", d.cfg.Resync.Quiet, limit)}
 		}
-		n, err := d.readFor(min(left, pollRead))
+		n, err := d.readFor(readWait(ctx, left))
 		if err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (d *Device) still(ctx context.Context, wait time.Duration) error {
 			if wait <= 0 {
 				return nil
 			}
-			n, err := d.readFor(min(wait, pollRead))
+			n, err := d.readFor(readWait(ctx, wait))
 			if err != nil {
 				return err
 			}

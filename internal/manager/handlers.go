@@ -53,8 +53,13 @@ func (h *handlers) register(s *mqmanager.Server) {
 }
 
 func (h *handlers) jigStatus(ctx context.Context, _ jigapi.NoArgs) (jigapi.Status, error) {
-	st, err := h.dev.Status(ctx)
-	if err == nil || ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
+	bctx, cancel := boardDeadline(ctx)
+	defer cancel()
+	st, err := h.dev.Status(bctx)
+	if late := boardLate(ctx, bctx, err); late != nil {
+		return jigapi.Status{}, late // the read goes on, for the requests after
+	}
+	if err == nil || bctx.Err() == nil || !errors.Is(err, bctx.Err()) {
 		h.observe(st, err) // a request that gave up says nothing of the board
 	}
 	if err != nil {

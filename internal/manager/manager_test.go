@@ -206,6 +206,26 @@ func TestSilentBoard(t *testing.T) {
 	}
 }
 
+// TestBoardLateBeforeDeadline: a board that does not answer within a
+// request's deadline is told to the caller, still waiting, as
+// serial_timeout (an error reply), not left to the caller's own timeout,
+// which could as well be a lost manager: for a status read and a Query.
+func TestBoardLateBeforeDeadline(t *testing.T) {
+	f := startFixture(t, nil) // query_timeout 300ms
+	if _, err := f.status(t); err != nil {
+		t.Fatal(err)
+	}
+	f.board.SetFault(sim.FaultSilent)
+	_, err := f.ask(t, "JigStatus", nil, 250*time.Millisecond)
+	wantCode(t, err, jigapi.CodeSerialTimeout)
+	_, err = f.ask(t, "Query", jigapi.QueryArgs{Command: "STAT?"}, 250*time.Millisecond)
+	wantCode(t, err, jigapi.CodeSerialTimeout)
+	f.board.SetFault(sim.FaultNone)
+	if _, err := f.status(t); err != nil {
+		t.Fatalf("after the board answers again: %v", err)
+	}
+}
+
 // TestUnplugReplug: an unplugged board gives serial_unavailable and Ping
 // says connected false; a board plugged in again at the same link is read
 // again by the same manager.

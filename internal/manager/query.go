@@ -29,7 +29,12 @@ func (h *handlers) query(ctx context.Context, a jigapi.QueryArgs) (jigapi.QueryR
 			return jigapi.QueryResult{}, err
 		}
 	}
-	ans, err := h.dev.Do(ctx, a.Command)
+	bctx, cancel := boardDeadline(ctx)
+	defer cancel()
+	ans, err := h.dev.Do(bctx, a.Command)
+	if late := boardLate(ctx, bctx, err); late != nil {
+		return jigapi.QueryResult{}, late
+	}
 	if err != nil {
 		return jigapi.QueryResult{}, jigapi.BoardError(err)
 	}
