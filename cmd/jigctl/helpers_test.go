@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -230,6 +231,13 @@ func waitFor(t testing.TB, w *syncBuffer, done <-chan error, what string, ok fun
 // give it.
 func interrupted(t *testing.T, args []string, reached func()) (int, string) {
 	t.Helper()
+	return interruptedOut(t, args, nil, reached)
+}
+
+// interruptedOut is interrupted that also decodes jigctl's stdout, JSON,
+// into out if it is not nil.
+func interruptedOut(t *testing.T, args []string, out any, reached func()) (int, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr syncBuffer
@@ -242,6 +250,11 @@ func interrupted(t *testing.T, args []string, reached func()) (int, string) {
 	cancel()
 	select {
 	case code := <-done:
+		if out != nil {
+			if err := json.Unmarshal([]byte(stdout.String()), out); err != nil {
+				t.Fatalf("stdout %q: %v", stdout.String(), err)
+			}
+		}
 		return code, stderr.String()
 	case <-time.After(10 * time.Second):
 		t.Fatalf("jigctl %s ignored the interrupt", strings.Join(args, " "))

@@ -68,7 +68,7 @@ least N did; with --expected, every expected fixture did); 3 when none
 did, fewer than N, or an expected fixture is missing; 4 when no manager is
 bound at all; 5 when the broker is unreachable; 2 for a usage error (an
 unreadable or bad --expected file among them); 130 when Ctrl-C ends it
-before its answers are in.`,
+before its answers are in (having shown those that answered by then).`,
 		Example: "  jigctl list\n  jigctl list --expect 12 --timeout 5s\n  jigctl list -o json\n" +
 			"  jigctl list --expected /etc/jigmq/floor-2.txt",
 		Args: cobra.NoArgs,
@@ -101,7 +101,7 @@ func (g *globals) list(ctx context.Context, expect int, expectedFile string) err
 		entries, err = discover(dctx, c, w.saw)
 	}
 	if err != nil {
-		return g.listFailed(w, err)
+		return g.listFailed(w, entries, err)
 	}
 	missing := w.missing()
 	if err := g.printList(sortEntries(append(slices.Clone(entries), missing...))); err != nil {
@@ -110,12 +110,21 @@ func (g *globals) list(ctx context.Context, expect int, expectedFile string) err
 	return w.status(len(entries), missing, g.timeout)
 }
 
-// listFailed ends a list that found nobody: no manager bound, the broker
-// unreachable, an interrupt. With -o json the array holds what is known:
-// each expected fixture (--expected) with that outcome (missing, when no
-// manager is bound at all), or nothing. The error says it on stderr.
-func (g *globals) listFailed(w *wanted, err error) error {
+// listFailed ends a list that did not run its course: no manager bound,
+// the broker unreachable, an interrupt. An interrupt after some managers
+// answered shows those (not the expected ones that had not yet: they are
+// not known missing). Otherwise, with -o json the array holds what is
+// known: each expected fixture (--expected) with that outcome (missing,
+// when no manager is bound at all), or nothing. The error says it on
+// stderr.
+func (g *globals) listFailed(w *wanted, found []*listEntry, err error) error {
 	outcome, code := classify(err)
+	if code == exitInterrupted && len(found) > 0 {
+		if perr := g.printList(found); perr != nil {
+			return perr
+		}
+		return cli.Exit(code, fmt.Errorf("list: %s after %d answered: %w", outcome, len(found), err))
+	}
 	if code == exitNoFixture {
 		err = errors.New("no manager is bound on the bus")
 	}

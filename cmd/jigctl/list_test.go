@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -167,4 +168,36 @@ func entriesBySerial(t *testing.T, out string) map[string]listEntry {
 		by[e.Serial] = e
 	}
 	return by
+}
+
+// TestListInterruptedShowsAnswers: Ctrl-C after a manager answered shows
+// it (with -o json, its entry), and exits 130, instead of throwing away
+// what list had.
+func TestListInterruptedShowsAnswers(t *testing.T) {
+	f := startFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := dialTest(t, ctx)
+	var out []listEntry
+	code, _ := interruptedOut(t, []string{"list", "--timeout", "25s", "-o", "json"}, &out, func() {
+		// list asks each manager that answered for its Stats: once f's
+		// manager has served one more Stats than this loop asked for, its
+		// answer to the broadcast has reached list.
+		for asked := uint64(0); ; asked++ {
+			st, err := c.Stats(ctx, f.serial)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Server.Methods["Stats"].Requests > asked {
+				return
+			}
+		}
+	})
+	found := false
+	for _, e := range out {
+		found = found || e.Serial == f.serial && e.Outcome == "ok"
+	}
+	if code != exitInterrupted || !found {
+		t.Fatalf("exit %d, entries %+v: want 130 and %s", code, out, f.serial)
+	}
 }
