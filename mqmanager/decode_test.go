@@ -27,6 +27,9 @@ func TestDecodeStrict(t *testing.T) {
 		{`{"n": 1, "x": 1}`, `invalid JSON body: json: unknown field "x"`},
 		{"\xef\xbb\xbf{\"n\": 1}", `body starts with a UTF-8 byte-order mark; send JSON without it`},
 		{`[1]`, `body must be a JSON object`},
+		{`{"n": 1e30}`, `invalid JSON body: "n": number 1e30 is not an integer in range`},
+		{`{"n": "5"}`, `invalid JSON body: "n": string is not an integer in range`},
+		{`{"n": 1, "inner": {"A": true}}`, `invalid JSON body: "inner.A": bool is not an integer in range`},
 	}
 	for _, c := range cases {
 		var v decodeArgs

@@ -3,6 +3,7 @@ package mqmanager
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -36,7 +37,7 @@ func (r *Request) Decode(v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jigapi.Errorf(jigapi.CodeBadRequest, "invalid JSON body: %v", err)
+		return jigapi.Errorf(jigapi.CodeBadRequest, "invalid JSON body: %v", plainJSONError(err))
 	}
 	if dec.More() {
 		return jigapi.Errorf(jigapi.CodeBadRequest, "invalid JSON body: trailing data after the object")
@@ -45,6 +46,33 @@ func (r *Request) Decode(v any) error {
 		return jigapi.Errorf(jigapi.CodeBadRequest, "invalid JSON body: %v", err)
 	}
 	return nil
+}
+
+// plainJSONError says a wrong type in the caller's words, not Go's:
+// encoding/json names the Go struct and type ("cannot unmarshal number 1e30
+// into Go struct field FibArgs.n of type int"); the caller sent "n".
+func plainJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return err
+	}
+	want := te.Type.Kind().String()
+	switch te.Type.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		want = "an integer in range"
+	case reflect.Float32, reflect.Float64:
+		want = "a number"
+	case reflect.String:
+		want = "a string"
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.Struct, reflect.Map:
+		want = "an object"
+	case reflect.Slice, reflect.Array:
+		want = "an array"
+	}
+	return fmt.Errorf("%q: %s is not %s", te.Field, te.Value, want)
 }
 
 // checkKeys walks one JSON value, which encoding/json has already decoded
