@@ -67,9 +67,12 @@ type Config struct {
 	// echo is read and checked, then the answer. Default false; an answer
 	// equal to its command is then taken for an echo and skipped.
 	Echo bool `yaml:"echo" json:"echo"`
-	// Banner, if set, is a regular expression for the board's boot banner
-	// lines: such a line is never an answer, and puts the conversation out
-	// of step. Default "".
+	// Banner, if set, is a regular expression for the board's boot banner:
+	// a line in which it is found is never an answer, and puts the
+	// conversation out of step. It is looked for anywhere in the line, a
+	// leading ^ dropped, because a board that resets in the middle of an
+	// answer glues its banner to the cut line ("REA" + "ACME boot v2").
+	// Default "".
 	Banner string `yaml:"banner" json:"banner"`
 	// Resync: see Resync.
 	Resync Resync `yaml:"resync" json:"resync"`

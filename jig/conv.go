@@ -28,7 +28,7 @@ func (d *Device) Do(ctx context.Context, command string) (Answer, error) {
 	if err := ValidateCommand(command); err != nil {
 		return Answer{}, fmt.Errorf("jig: %w", err)
 	}
-	if err := d.acquire(ctx, 2); err != nil { // the command and the fence
+	if err := d.acquire(ctx, 1); err != nil {
 		return Answer{}, err
 	}
 	defer d.release()

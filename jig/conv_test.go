@@ -103,3 +103,24 @@ func TestUnsolicited(t *testing.T) {
 		t.Errorf("not logged:\n%s", out.String())
 	}
 }
+
+// TestFenceAnsweredErr: a fence answered by an ERR line (an earlier
+// command's, for all the fence can tell) fails the conversation as a
+// failed fence and leaves the line out of step: the next one resyncs.
+func TestFenceAnsweredErr(t *testing.T) {
+	link := newLink(t)
+	// Commands: #1 and #2 the resync after opening, #3 the Do, #4 its
+	// fence, answered ERR.
+	startBoard(t, link, sim.Config{Fault: sim.FaultError, Every: 4})
+	d := openDevice(t, testConfig(link))
+	_, err := d.Do(context.Background(), "MEAS:TEMP?")
+	var fe *jig.FixtureError
+	if !errors.As(err, &fe) || fe.Query != "fence" || fe.Reason == "" || d.Stats().FenceFailures != 1 {
+		t.Fatalf("Do = %v, stats %+v: want a failed fence", err, d.Stats())
+	}
+	resyncs := d.Stats().Resyncs
+	d.Do(context.Background(), "MEAS:TEMP?")
+	if d.Stats().Resyncs != resyncs+1 {
+		t.Errorf("no resync after a fence answered ERR: %+v", d.Stats())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,7 +41,7 @@ type Device struct {
 	wg     sync.WaitGroup // the supervisor and reads in flight
 
 	qs           []query        // the status read's queries
-	banner       *regexp.Regexp // Config.Banner, if set
+	banner       *regexp.Regexp // Config.Banner, if set, unanchored
 	probePattern *regexp.Regexp // Config.Resync.Pattern, if set
 
 	// Holding conv (a one-slot semaphore) owns everything down to opened.
@@ -109,7 +110,7 @@ func OpenValidated(cfg Config, logger *slog.Logger) *Device {
 		fr:   newFramer(cfg.MaxLine),
 		buf:  make([]byte, 512),
 		wake: make(chan struct{}, 1),
-		qs:   compileQueries(cfg.Queries), banner: compile(cfg.Banner),
+		qs:   compileQueries(cfg.Queries), banner: compile(strings.TrimPrefix(cfg.Banner, "^")),
 		probePattern: compile(cfg.Resync.Pattern),
 	}
 	d.conv <- struct{}{}

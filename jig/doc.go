@@ -42,10 +42,11 @@
 // probe's, when the probe is sent twice, must answer as the probe did at
 // the last resync. Every conversation ends with a fence, the probe once
 // more, whose answer must be the very next line and the probe's own (see
-// fence.go): a board that answers twice, swallows an answer, resets
-// mid-answer or answers seconds late shifts the pairing of lines to
-// commands, the shift reaches the fence, and the conversation fails
-// instead of answering with another command's line. Lines that arrive while no
+// fence.go): a board that answers twice, swallows an answer or answers
+// seconds late shifts the pairing of lines to commands, the shift reaches
+// the fence, and the conversation fails instead of answering with another
+// command's line. (A fence sees net shifts only; Config.Banner, found
+// anywhere in a line, and the queries' patterns catch a line a reset cut.) Lines that arrive while no
 // command is outstanding are unsolicited: the background goroutine reads
 // and discards them, logs and counts them (Stats.UnsolicitedLines). The
 // queries of a read run back to back in one conversation and the read
@@ -70,7 +71,7 @@
 //     it starts with "ERR" (the board's own error report, e.g.
 //     ERR -113,"Undefined header"; Reason is empty), or it does not
 //     provably answer the command (see above: pattern, banner, blank line,
-//     echo, input after it, a failed resync), or it is not a protocol line:
+//     echo, input after it, a failed fence or resync), or it is not a protocol line:
 //     a byte that is not printable ASCII (noise, a wrong baud rate), a
 //     stray carriage return, or a line longer than Config.MaxLine. Those are
 //     refused the moment the offending byte arrives, so a runaway board can
@@ -84,7 +85,7 @@
 // # One conversation at a time, shared reads
 //
 // The port is one conversation at a time: a read (or a Do) holds it from
-// the resync, if any, to the last answer, and Liveness reports one that
+// the resync, if any, to its fence's answer, and Liveness reports one that
 // holds it for longer than its commands allow. Status calls that arrive while a read is in
 // flight do not queue behind it for a read of their own: they share its
 // result (counted in Stats.CoalescedReads). So fifty simultaneous requests

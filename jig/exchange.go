@@ -83,19 +83,21 @@ func (d *Device) answer(ctx context.Context, q *query, deadline time.Time) (stri
 	}
 }
 
-// check refuses an ERR answer, one that does not match q's pattern, and a
-// fence's answer that is not its own (fence.go).
+// check refuses a fence's answer that is not its own (fence.go: any
+// other line, an ERR one too, so that the line is out of step after it),
+// an ERR answer, one that does not match q's pattern, and one to the
+// probe's command that is not the probe's.
 func (d *Device) check(q *query, line string) error {
 	switch {
+	case q.fence && !d.fenceAnswered(q, line):
+		d.count.fenceFails.Add(1)
+		return d.bad(q, line, fenceReason)
 	case strings.HasPrefix(line, "ERR"):
 		return &FixtureError{Query: q.name, Command: q.command, Answer: line}
 	case q.pattern != nil && !q.pattern.MatchString(line):
 		d.count.mismatches.Add(1)
 		return d.bad(q, line, "answer does not match the query's pattern "+q.pattern.String())
-	case q.fence && (q.token != "" && !strings.Contains(line, q.token) || q.same && line != q.expect):
-		d.count.fenceFails.Add(1)
-		return d.bad(q, line, fenceReason)
-	case !q.probe && d.twiceProbe() && q.command == d.cfg.Resync.Probe && line != d.inStepAns:
+	case !q.probe && d.twiceProbe() && strings.EqualFold(q.command, d.cfg.Resync.Probe) && line != d.inStepAns:
 		d.count.mismatches.Add(1)
 		return d.bad(q, line, fmt.Sprintf("the resync probe's command, answered otherwise than at the last resync (%q)",
 			excerpt([]byte(d.inStepAns))))

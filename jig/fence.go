@@ -10,17 +10,32 @@ import (
 // probe's: with a nonce, one containing this fence's own token; with a
 // pattern, one matching it; otherwise the answer the probe had when the
 // line was last brought in step. A board that answers a command twice,
-// swallows an answer, resets in the middle of one or answers a timed-out
-// command seconds late shifts which line answers which command, and
-// settled sees that only when the extra line has already arrived. The
-// shift carries on to the fence, whose answer is then some other line: so
-// no answer of a conversation is trusted until its fence is answered in
-// step. A failed fence fails the conversation and leaves the line out of
-// step (a resync before the next one).
+// swallows an answer or answers a timed-out command seconds late shifts
+// which line answers which command, and settled sees that only when the
+// extra line has already arrived. The shift carries on to the fence, whose
+// answer is then some other line: so no answer of a conversation is
+// trusted until its fence is answered in step. A failed fence (any other
+// line, ERR too) fails the conversation and leaves the line out of step (a
+// resync before the next one). The fence sees net shifts only: an extra
+// line and a swallowed answer in one conversation cancel out, and a line
+// corrupted in place (a reset mid-answer glues the banner to the cut line)
+// is no shift at all; Config.Banner and the queries' patterns are for
+// those, and Config.Echo pairs every answer with its command.
 
 // fenceReason is a failed fence's FixtureError.Reason.
 const fenceReason = "the check that ends the conversation got another line: an answer of it was out of step " +
 	"(a board answering twice, late or after a reset), so none is trusted"
+
+// fenceAnswered reports whether line is fence q's own answer.
+func (d *Device) fenceAnswered(q *query, line string) bool {
+	switch {
+	case q.token != "":
+		return strings.Contains(line, q.token)
+	case q.pattern != nil:
+		return q.pattern.MatchString(line)
+	}
+	return q.same && line == q.expect
+}
 
 // twiceProbe reports whether the resync probe is sent twice, its answer
 // proven by being the same both times: no nonce, no pattern.

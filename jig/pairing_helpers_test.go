@@ -21,10 +21,9 @@ func pairConfig(link string) jig.Config {
 	// A tagged board never answers the same twice: the probe is checked
 	// by its shape instead.
 	cfg.Resync.Pattern = `^#[0-9]+ JIGMQ,`
-	// The default queries' checks, for tagged answers: an identity is one
-	// word with no spaces, a state one word (jig.StatePattern).
-	cfg.Queries = []jig.Query{{Name: jig.QueryIdentity, Command: "*IDN?", Pattern: `^#[0-9]+ [^ ]+$`},
-		{Name: jig.QueryState, Command: "STAT?", Pattern: `^#[0-9]+ ` + jig.StatePattern[1:]}}
+	// No query patterns (the state's default one would refuse a tag): what
+	// keeps the answers paired is the conversation's rules and its fence.
+	cfg.Queries = []jig.Query{{Name: jig.QueryIdentity, Command: "*IDN?"}, {Name: jig.QueryState, Command: "STAT?"}}
 	return cfg
 }
 

@@ -10,7 +10,7 @@ import (
 // ctx is the Device's lifetime: a read in flight is shared, so no single
 // caller's context may cut it short; each query's timeout bounds it.
 func (d *Device) read(ctx context.Context) (Status, error) {
-	if err := d.acquire(ctx, len(d.qs)+1); err != nil { // and the fence
+	if err := d.acquire(ctx, len(d.qs)); err != nil {
 		return d.failed(), err
 	}
 	defer d.release()

@@ -15,7 +15,7 @@ type Stats struct {
 	// Errors is status reads that failed.
 	Errors uint64 `json:"errors"`
 	// Commands is command lines written for callers (status queries and
-	// Device.Do), not counting resync probes.
+	// Device.Do), not counting resync probes and fences.
 	Commands uint64 `json:"commands"`
 	// Reconnects is successful opens of the port after the first.
 	Reconnects uint64 `json:"reconnects"`
@@ -29,7 +29,7 @@ type Stats struct {
 	Resyncs        uint64 `json:"resyncs"`
 	ResyncFailures uint64 `json:"resync_failures"`
 	// PatternMismatches is answers refused for not matching their query's
-	// pattern.
+	// pattern, or, to the probe's command (sent twice), the probe's answer.
 	PatternMismatches uint64 `json:"pattern_mismatches"`
 	// FenceFailures is conversations whose fence was answered by another
 	// line: an answer of theirs was out of step, and none was trusted.
