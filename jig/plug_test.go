@@ -160,3 +160,30 @@ func TestUnsolicitedLogSpaced(t *testing.T) {
 		t.Errorf("%d warnings of unsolicited input in %v, want 1 to %d:\n%.2000s", n, elapsed, limit, out.String())
 	}
 }
+
+// TestUnsolicitedTailLogged: input that arrived unasked within a second of
+// the last warning is logged once the board is quiet (by the idle probe),
+// not only with the board's next outburst, which may be hours away.
+func TestUnsolicitedTailLogged(t *testing.T) {
+	link := newLink(t)
+	b := startBoard(t, link, sim.Config{})
+	var out syncBuffer
+	d, err := jig.Open(testConfig(link), slog.New(slog.NewTextHandler(&out, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	mustStatus(t, d)
+	warnings := func() int { return strings.Count(out.String(), "unsolicited input") }
+	if err := b.Say("EVENT door open"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first line warned of", 5*time.Second, func() bool { return warnings() == 1 })
+	if err := b.Say("EVENT door closed"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the second line warned of, the board quiet since", 5*time.Second, func() bool { return warnings() == 2 })
+	if !strings.Contains(out.String(), "door closed") {
+		t.Errorf("the second warning does not show the second line:\n%s", out.String())
+	}
+}

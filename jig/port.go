@@ -124,7 +124,9 @@ func (d *Device) probe() {
 	}
 	if _, err := d.takeUnsolicited("while idle"); err != nil {
 		d.lost(fmt.Errorf("probe: %w", err))
+		return
 	}
+	d.logUnsolicited()
 }
 
 // stillBehindPath reports whether the path still leads to the node that

@@ -174,6 +174,7 @@ const unsolicitedLogEvery = time.Second
 // unsolicitedLog is what arrived unasked since the last warning.
 type unsolicitedLog struct {
 	at           time.Time // of the last warning
+	where        string    // where the latest of it was found
 	bytes, lines int
 }
 
@@ -184,12 +185,23 @@ func (d *Device) unsolicited(where string, p []byte) {
 	d.count.unsolicited.Add(uint64(lines))
 	d.lastExtra = excerpt(p)
 	u := &d.unsolLog
-	u.bytes, u.lines = u.bytes+len(p), u.lines+lines
-	if now := time.Now(); now.Sub(u.at) >= unsolicitedLogEvery {
-		d.log.Warn("unsolicited input from the board, discarded", "where", where,
-			"bytes", u.bytes, "lines", u.lines, "since", u.since(now), "excerpt", d.lastExtra)
-		*u = unsolicitedLog{at: now}
+	u.where, u.bytes, u.lines = where, u.bytes+len(p), u.lines+lines
+	d.logUnsolicited()
+}
+
+// logUnsolicited warns of what arrived unasked since the last warning, if
+// anything did and that warning is unsolicitedLogEvery old. The idle probe
+// calls it too, so that the tail of a flood is logged when the board falls
+// quiet, not with its next one. The caller holds the port.
+func (d *Device) logUnsolicited() {
+	u := &d.unsolLog
+	now := time.Now()
+	if u.bytes == 0 || now.Sub(u.at) < unsolicitedLogEvery {
+		return
 	}
+	d.log.Warn("unsolicited input from the board, discarded", "where", u.where,
+		"bytes", u.bytes, "lines", u.lines, "since", u.since(now), "excerpt", d.lastExtra)
+	*u = unsolicitedLog{at: now}
 }
 
 // since is how far back the counts of a warning at now go: "" for the
