@@ -115,17 +115,25 @@ func TestOpenAbsentPort(t *testing.T) {
 
 type syncBuffer = testutil.SyncBuffer
 
+// openLogged opens a Device on cfg that logs, as text, into the buffer it
+// returns; closed at test end.
+func openLogged(t *testing.T, cfg jig.Config) (*jig.Device, *syncBuffer) {
+	t.Helper()
+	out := &syncBuffer{}
+	d, err := jig.Open(cfg, slog.New(slog.NewTextHandler(out, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, out
+}
+
 // TestLogging: with a logger, opening and losing the port are logged with
 // the port as an attribute.
 func TestLogging(t *testing.T) {
 	link := newLink(t)
 	b := startBoard(t, link, sim.Config{})
-	var out syncBuffer
-	d, err := jig.Open(testConfig(link), slog.New(slog.NewTextHandler(&out, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, out := openLogged(t, testConfig(link))
 	mustStatus(t, d)
 	b.Close()
 	waitFor(t, "the loss to be logged", 5*time.Second, func() bool {
@@ -142,12 +150,7 @@ func TestLogging(t *testing.T) {
 func TestUnsolicitedLogSpaced(t *testing.T) {
 	link := newLink(t)
 	startBoard(t, link, sim.Config{Fault: sim.FaultLongLine})
-	var out syncBuffer
-	d, err := jig.Open(testConfig(link), slog.New(slog.NewTextHandler(&out, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, out := openLogged(t, testConfig(link))
 	start := time.Now()
 	for range 4 {
 		if _, err := status(t, d); err == nil {
@@ -167,12 +170,7 @@ func TestUnsolicitedLogSpaced(t *testing.T) {
 func TestUnsolicitedTailLogged(t *testing.T) {
 	link := newLink(t)
 	b := startBoard(t, link, sim.Config{})
-	var out syncBuffer
-	d, err := jig.Open(testConfig(link), slog.New(slog.NewTextHandler(&out, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, out := openLogged(t, testConfig(link))
 	mustStatus(t, d)
 	warnings := func() int { return strings.Count(out.String(), "unsolicited input") }
 	if err := b.Say("EVENT door open"); err != nil {
