@@ -20,8 +20,8 @@ type Answer struct {
 // step first if it is not, echoes, banners, blank and unsolicited lines are
 // never the answer, an answer starting with "ERR" is a *FixtureError,
 // input following the answer makes it untrusted, and so does a fence
-// (fence.go) answered out of step. It waits for a status
-// read or another Do holding the port, and honours ctx throughout: if ctx
+// (fence.go) answered out of step. It waits for a status read or another
+// Do holding the port, and honours ctx throughout: if ctx
 // ends after the command was written, the line is out of step until
 // re-synchronised. Errors are as for Status, or ctx's error.
 func (d *Device) Do(ctx context.Context, command string) (Answer, error) {
@@ -100,10 +100,10 @@ func (d *Device) alive(ctx context.Context) error {
 
 // begin readies the line for a conversation: it opens the port if it is
 // closed or the path now leads to another node (so a replug is picked up
-// by the first request, not only by the next reconnect attempt), takes any input that arrived unasked as
-// unsolicited (which puts the line out of step: the board spoke on its
-// own), and re-synchronises a line that is out of step. The caller holds
-// the port.
+// by the first request, not only by the next reconnect attempt), takes
+// any input that arrived unasked as unsolicited (which puts the line out
+// of step: the board spoke on its own), and re-synchronises a line that is
+// out of step. The caller holds the port.
 func (d *Device) begin(ctx context.Context) error {
 	if d.port != nil {
 		d.stillBehindPath() // else closed: opened anew below

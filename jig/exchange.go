@@ -16,8 +16,6 @@ type query struct {
 	token         string         // a resync nonce the answer must contain
 	probe         bool           // a resync probe or fence, not a caller's command
 	fence         bool           // a fence: its answer must be the next line (fence.go)
-	same          bool           // a fence's answer must be expect
-	expect        string
 }
 
 // exchange writes q's command and reads its answer within the query

@@ -24,7 +24,7 @@ import (
 
 // fenceReason is a failed fence's FixtureError.Reason.
 const fenceReason = "the check that ends the conversation got another line: an answer of it was out of step " +
-	"(a board answering twice, late or after a reset), so none is trusted"
+	"(a board answering twice or late, or swallowing an answer), so none is trusted"
 
 // fenceAnswered reports whether line is fence q's own answer.
 func (d *Device) fenceAnswered(q *query, line string) bool {
@@ -34,7 +34,7 @@ func (d *Device) fenceAnswered(q *query, line string) bool {
 	case q.pattern != nil:
 		return q.pattern.MatchString(line)
 	}
-	return q.same && line == q.expect
+	return d.inStepAns != "" && line == d.inStepAns // twice mode
 }
 
 // twiceProbe reports whether the resync probe is sent twice, its answer
@@ -47,9 +47,6 @@ func (d *Device) twiceProbe() bool {
 func (d *Device) fence(ctx context.Context) error {
 	q := d.probeQuery()
 	q.name, q.fence = "fence", true
-	if d.twiceProbe() {
-		q.same, q.expect = true, d.inStepAns
-	}
 	if _, err := d.exchange(ctx, q); err != nil {
 		return err
 	}
