@@ -13,13 +13,13 @@ import (
 // caller, still waiting, learns that the manager is there and the board
 // did not answer in time, instead of a silence it cannot tell from a lost
 // manager or broker. The margin is the time the reply needs to reach the
-// caller: a fifth of what the request had left when its handler started,
+// caller: a tenth of what the request had left when its handler started,
 // at least minReplyMargin and at most maxReplyMargin (a 2 s request waits
-// 1.8 s for the board; a reply took up to 25 ms to arrive in the race
+// 1.9 s for the board; a reply took up to 25 ms to arrive in the race
 // detector's test runs).
 const (
-	minReplyMargin = 20 * time.Millisecond
-	maxReplyMargin = 200 * time.Millisecond
+	minReplyMargin = 25 * time.Millisecond
+	maxReplyMargin = 100 * time.Millisecond
 )
 
 // boardDeadline is ctx with its deadline brought forward by the reply
@@ -29,7 +29,7 @@ func boardDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 	if !ok {
 		return context.WithCancel(ctx)
 	}
-	margin := min(max(time.Until(deadline)/5, minReplyMargin), maxReplyMargin)
+	margin := min(max(time.Until(deadline)/10, minReplyMargin), maxReplyMargin)
 	return context.WithDeadline(ctx, deadline.Add(-margin))
 }
 
