@@ -46,11 +46,12 @@
 // seconds late shifts the pairing of lines to commands, the shift reaches
 // the fence, and the conversation fails instead of answering with another
 // command's line. (A fence sees net shifts only; Config.Banner, found
-// anywhere in a line, and the queries' patterns catch a line a reset cut.) Lines that arrive while no
-// command is outstanding are unsolicited: the background goroutine reads
-// and discards them, logs and counts them (Stats.UnsolicitedLines). The
-// queries of a read run back to back in one conversation and the read
-// stops at the first failure; a failed read returns no fields.
+// anywhere in a line, and the queries' patterns catch a line a reset cut.)
+// Lines that arrive while no command is outstanding are unsolicited: the
+// background goroutine reads and discards them, logs and counts them
+// (Stats.UnsolicitedLines). The queries of a read run back to back in one
+// conversation and the read stops at the first failure; a failed read
+// returns no fields.
 //
 // Device.Do is the same conversation for one command line, bounded by the
 // caller's context; ValidateCommand says which lines are commands.
@@ -71,7 +72,8 @@
 //     it starts with "ERR" (the board's own error report, e.g.
 //     ERR -113,"Undefined header"; Reason is empty), or it does not
 //     provably answer the command (see above: pattern, banner, blank line,
-//     echo, input after it, a failed fence or resync), or it is not a protocol line:
+//     echo, input after it, a failed fence or resync), or it is not a
+//     protocol line:
 //     a byte that is not printable ASCII (noise, a wrong baud rate), a
 //     stray carriage return, or a line longer than Config.MaxLine. Those are
 //     refused the moment the offending byte arrives, so a runaway board can
@@ -132,8 +134,8 @@
 //
 // Package jig/sim plays the board on a pseudo-terminal, with faults to
 // order (silent, garbage, error, partial, longline, late, echo, banner,
-// trickle, double, reset, mix) and tagged answers ("#N", the number of the command
-// answered, to check pairing), behind a symlink that stands in for
+// trickle, double, reset, mix) and tagged answers ("#N", the number of
+// the command answered, to check pairing), behind a symlink that stands in for
 // /dev/serial/by-id; cmd/jigsim runs it as a program. The tests of this
 // package run against it, on real pseudo-terminals.
 package jig

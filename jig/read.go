@@ -27,9 +27,10 @@ func (d *Device) read(ctx context.Context) (Status, error) {
 
 // readLocked readies the line (see begin) and runs every query in order,
 // each answer checked to be followed by nothing (see settled), then the
-// fence (fence.go); it stops at the first error. read_at is when the first query was written, after any
-// re-synchronisation, and read_ms runs from then to the last answer: they
-// describe the conversation that produced the fields.
+// fence (fence.go); it stops at the first error. read_at is when the first
+// query was written, after any re-synchronisation, and read_ms runs from
+// then to the last answer (not the fence's): they describe the
+// conversation that produced the fields.
 func (d *Device) readLocked(ctx context.Context) (Status, error) {
 	if err := d.begin(ctx); err != nil {
 		return Status{}, err

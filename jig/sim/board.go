@@ -43,8 +43,7 @@ type Config struct {
 	Every uint64
 	// Late is how much later than Delay FaultLate answers, and how long
 	// after its first output FaultDouble repeats its answer and FaultReset
-	// prints its banner; DefaultLate if
-	// zero.
+	// prints its banner; DefaultLate if zero.
 	Late time.Duration
 	// Tagged prefixes every answer with "#<n> ", n the number of the
 	// command it answers (see Board.Command), so a reader's pairing of
