@@ -37,6 +37,16 @@ type Resync struct {
 	// match; the probe is then sent once. Default "" (any answer that is
 	// not blank, an echo or ERR, the same twice).
 	Pattern string `yaml:"pattern" json:"pattern"`
+	// Late is how long after its command an answer may still come. A
+	// command left unanswered by its query timeout (or by a caller giving
+	// up) is owed its answer this long from its write, and no command is
+	// written while an answer is owed: the next conversation first waits
+	// for it (the board's next line pays it) or for this to pass, so that
+	// a late answer is never taken for a later command's. An answer later
+	// still may be, unless the conversation's fence sees the shift (see
+	// fence.go). Default 5s, at most 1m; less than QueryTimeout is raised
+	// to it.
+	Late time.Duration `yaml:"late" json:"late"`
 }
 
 // Config is how to reach and talk to a fixture's controller board. A zero
@@ -113,6 +123,9 @@ const maxBaud int64 = math.MaxUint32
 // maxQuiet caps Resync.Quiet, so a resync stays bounded.
 const maxQuiet = 5 * time.Second
 
+// maxLate caps Resync.Late, so a conversation's wait stays bounded.
+const maxLate = time.Minute
+
 // DefaultConfig is the configuration with every default filled in and no
 // Port.
 func DefaultConfig() Config {
@@ -124,7 +137,7 @@ func DefaultConfig() Config {
 		LineEnding:   "\n",
 		QueryTimeout: time.Second,
 		MaxLine:      4096,
-		Resync:       Resync{Quiet: 50 * time.Millisecond, Probe: "*IDN?"},
+		Resync:       Resync{Quiet: 50 * time.Millisecond, Probe: "*IDN?", Late: 5 * time.Second},
 		Queries: []Query{{Name: QueryIdentity, Command: "*IDN?"},
 			{Name: QueryState, Command: "STAT?", Pattern: StatePattern}},
 		ReconnectMin: 100 * time.Millisecond,
@@ -144,6 +157,7 @@ func (c Config) withDefaults() Config {
 	setZero(&c.MaxLine, d.MaxLine)
 	setZero(&c.Resync.Quiet, d.Resync.Quiet)
 	setZero(&c.Resync.Probe, d.Resync.Probe)
+	setZero(&c.Resync.Late, d.Resync.Late)
 	setZero(&c.ReconnectMin, d.ReconnectMin)
 	setZero(&c.ReconnectMax, d.ReconnectMax)
 	if len(c.Queries) == 0 {

@@ -102,8 +102,8 @@ func (d *Device) alive(ctx context.Context) error {
 // closed or the path now leads to another node (so a replug is picked up
 // by the first request, not only by the next reconnect attempt), takes
 // any input that arrived unasked as unsolicited (which puts the line out
-// of step: the board spoke on its own), and re-synchronises a line that is
-// out of step. The caller holds the port.
+// of step: the board spoke on its own), waits for any answer the board
+// still owes (owed.go), and re-synchronises a line that is out of step. The caller holds the port.
 func (d *Device) begin(ctx context.Context) error {
 	if d.port != nil {
 		d.stillBehindPath() // else closed: opened anew below
@@ -114,6 +114,9 @@ func (d *Device) begin(ctx context.Context) error {
 		}
 	}
 	if _, err := d.takeUnsolicited("before a command"); err != nil {
+		return err
+	}
+	if err := d.awaitOwed(ctx); err != nil {
 		return err
 	}
 	if d.outOfStep {

@@ -56,6 +56,7 @@ type Device struct {
 	inStepAns string // the probe's answer at the last resync (the fence's, without nonce or pattern)
 	lastExtra string // excerpt of the last unsolicited input, for errors
 	unsolLog  unsolicitedLog
+	owes      owed // answers the board still owes (owed.go)
 	// opened counts successful opens (the first is not a reconnect).
 	opened uint64
 

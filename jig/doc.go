@@ -30,7 +30,10 @@
 // it), then the input must be quiet again for a query timeout (an answer
 // taken for the probe's may have been a late one, the probe's own still to
 // come on a slow board). Only then is a command sent. A
-// failed resync fails the read; the next one tries again.
+// failed resync fails the read; the next one tries again. A command left
+// unanswered is owed its answer for Resync.Late: no command is written
+// while one is owed, the next conversation waiting for it first (see
+// owed.go), so a late answer is never taken for a later command's.
 //
 // Per command: write it, then read lines within Config.QueryTimeout. With
 // Config.Echo the first line must be the command's echo; without it, a

@@ -17,9 +17,9 @@ import (
 // trusted until its fence is answered in step. A failed fence (any other
 // line, ERR too) fails the conversation and leaves the line out of step (a
 // resync before the next one). The fence sees net shifts only: an extra
-// line and a swallowed answer in one conversation cancel out (so do a
-// board's answers to one command that are always later than a resync
-// waits, each read taking the previous one's: an open defect), and a line
+// line and a swallowed answer in one conversation cancel out (a board
+// whose answers to one command are all late would do that every read,
+// but its answers are awaited before the next command: owed.go), and a line
 // corrupted in place (a reset mid-answer glues the banner to the cut line)
 // is no shift at all; Config.Banner and the queries' patterns are for
 // those, and Config.Echo pairs every answer with its command.

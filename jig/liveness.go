@@ -17,13 +17,13 @@ const stallSlack = 10 * time.Second
 func (d *Device) Progress() time.Time { return time.Unix(0, d.round.Load()) }
 
 // convLimit is the longest a conversation of cmds commands may hold the
-// port: a resync (a quiet wait of up to a query timeout, two probes, a
+// port: a wait for owed answers (owed.go), a resync (a quiet wait of up to a query timeout, two probes, a
 // second quiet period of a query timeout) and each command's query
 // timeout, each plus a poll period, plus slack. cmds does not count the
 // conversation's fence (fence.go): convLimit does.
 func (d *Device) convLimit(cmds int) time.Duration {
 	step := d.cfg.QueryTimeout + pollRead
-	return time.Duration(cmds+1+4)*step + 2*d.cfg.Resync.Quiet + stallSlack
+	return d.lateLimit() + time.Duration(cmds+1+4)*step + 2*d.cfg.Resync.Quiet + stallSlack
 }
 
 // Liveness reports an error when the Device's own work is stuck: the

@@ -18,6 +18,9 @@ func pairConfig(link string) jig.Config {
 	cfg := testConfig(link)
 	cfg.QueryTimeout = 100 * time.Millisecond
 	cfg.Resync.Quiet = 20 * time.Millisecond
+	// Owed answers are awaited half a second: longer than the late answers
+	// below, short enough that a silent board's are written off quickly.
+	cfg.Resync.Late = 500 * time.Millisecond
 	// A tagged board never answers the same twice: the probe is checked
 	// by its shape instead.
 	cfg.Resync.Pattern = `^#[0-9]+ JIGMQ,`

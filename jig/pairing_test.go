@@ -42,6 +42,13 @@ func pairCases() []pairCase {
 		// the answer comes in the middle of a later conversation.
 		{name: "very-late", board: sim.Config{Fault: sim.FaultLate, Every: 17, Late: 400 * time.Millisecond},
 			reads: 150, minOK: 20},
+		// Every state query answered later than the resync waits, from a
+		// queue while the board answers the rest: each read's state query
+		// would take the previous one's answer, its own coming after the
+		// fence (no net shift). The answer owed is awaited instead, so
+		// every read times out: none is ok, and none is wrong.
+		{name: "always-late", board: sim.Config{Fault: sim.FaultLate, Only: "STAT?", Aside: true,
+			Late: 300 * time.Millisecond}, reads: 30, minOK: 0},
 		{name: "double", board: sim.Config{Fault: sim.FaultDouble, Every: 5, Late: 30 * time.Millisecond},
 			reads: 200, minOK: 40},
 		{name: "double-nonce-probe", board: sim.Config{Fault: sim.FaultDouble, Every: 5, Late: 30 * time.Millisecond},

@@ -183,6 +183,7 @@ type unsolicitedLog struct {
 func (d *Device) unsolicited(where string, p []byte) {
 	lines := bytes.Count(p, []byte{'\n'})
 	d.count.unsolicited.Add(uint64(lines))
+	d.paid(lines)
 	d.lastExtra = excerpt(p)
 	u := &d.unsolLog
 	u.where, u.bytes, u.lines = where, u.bytes+len(p), u.lines+lines

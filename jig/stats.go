@@ -34,6 +34,10 @@ type Stats struct {
 	// FenceFailures is conversations whose fence was answered by another
 	// line: an answer of theirs was out of step, and none was trusted.
 	FenceFailures uint64 `json:"fence_failures"`
+	// OwedAnswers is commands left unanswered by their query timeout, or
+	// by a caller giving up, whose answers were then awaited before the
+	// next command (Resync.Late).
+	OwedAnswers uint64 `json:"owed_answers"`
 	// LastReadAt is the end of the last successful status read.
 	LastReadAt time.Time `json:"last_read_at,omitzero"`
 }
@@ -42,7 +46,7 @@ type Stats struct {
 type counters struct {
 	reads, coalesced, errs, commands, reconnects atomic.Uint64
 	unsolicited, echoes, resyncs, resyncFails    atomic.Uint64
-	mismatches, fenceFails                       atomic.Uint64
+	mismatches, fenceFails, owed                 atomic.Uint64
 	lastRead                                     atomic.Int64 // unix nanoseconds
 }
 
@@ -55,6 +59,7 @@ func (d *Device) Stats() Stats {
 		UnsolicitedLines: c.unsolicited.Load(), EchoesSkipped: c.echoes.Load(),
 		Resyncs: c.resyncs.Load(), ResyncFailures: c.resyncFails.Load(),
 		PatternMismatches: c.mismatches.Load(), FenceFailures: c.fenceFails.Load(),
+		OwedAnswers: c.owed.Load(),
 	}
 	if ns := c.lastRead.Load(); ns != 0 {
 		s.LastReadAt = time.Unix(0, ns)

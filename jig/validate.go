@@ -84,6 +84,9 @@ func (r Resync) validate() error {
 	if r.Quiet < 0 || r.Quiet > maxQuiet {
 		errs = append(errs, keypath.Errorf("quiet", "%s is not between 1ns and %s", r.Quiet, maxQuiet))
 	}
+	if r.Late < 0 || r.Late > maxLate {
+		errs = append(errs, keypath.Errorf("late", "%s is not between 1ns and %s (0: the default)", r.Late, maxLate))
+	}
 	probe := strings.ReplaceAll(r.Probe, Nonce, "0123456789abcdef")
 	if err := ValidateCommand(probe); err != nil {
 		errs = append(errs, &keypath.Error{Path: "probe", Err: err})

@@ -202,9 +202,9 @@ func statsText(o outcome, st jigapi.StatsResult) string {
 	}
 	fmt.Fprintf(&b, "  fixture: connected=%t reads=%d coalesced_reads=%d serial_reconnects=%d read_errors=%d last_read=%s\n",
 		fx.Connected, fx.Reads, fx.CoalescedReads, fx.Reconnects, fx.Errors, lastRead)
-	fmt.Fprintf(&b, "  board: commands=%d unsolicited_lines=%d echoes_skipped=%d resyncs=%d resync_failures=%d pattern_mismatches=%d fence_failures=%d\n",
+	fmt.Fprintf(&b, "  board: commands=%d unsolicited_lines=%d echoes_skipped=%d resyncs=%d resync_failures=%d pattern_mismatches=%d fence_failures=%d owed_answers=%d\n",
 		fx.Commands, fx.UnsolicitedLines, fx.EchoesSkipped, fx.Resyncs, fx.ResyncFailures, fx.PatternMismatches,
-		fx.FenceFailures)
+		fx.FenceFailures, fx.OwedAnswers)
 	fmt.Fprintf(&b, "  server: node=%s broker_reconnects=%d dropped=%d expired=%d rejected=%d in_flight=%d",
 		sv.Node, sv.Reconnects, sv.Dropped, sv.Expired, sv.Rejected, sv.InFlight)
 	return b.String()

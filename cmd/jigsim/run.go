@@ -77,7 +77,9 @@ Faults:
   reset     half an answer, then --late later the boot banner, and no answer
   mix       each hit command gets one of the faults above, at random (--seed)
 
-A fault hits one command in --every (default every command). With --tagged
+A fault hits one command in --every (default every command), only the
+command --only if it is set. With --aside, late answers come from a queue
+while the board answers the other commands meanwhile. With --tagged
 every answer starts "#N ", N the number of the command it answers (echoes
 and banners are not tagged), so a reader's pairing can be checked.
 
@@ -86,6 +88,7 @@ Examples:
   jigsim --link /tmp/jigsim/SIM-0002 --state BUSY --delay 20ms
   jigsim --link /tmp/jigsim/SIM-0003 --fault silent
   jigsim --link /tmp/jigsim/SIM-0004 --tagged --fault late --every 5 --late 1500ms
+  jigsim --link /tmp/jigsim/SIM-0005 --tagged --fault late --only STAT? --aside --late 1500ms
 
 Exit codes: 0 ok, 1 error, 2 usage.
 `
@@ -93,10 +96,11 @@ Exit codes: 0 ok, 1 error, 2 usage.
 // options are the parsed flags.
 type options struct {
 	link, identity, state string
+	only                  string
 	delay, late           time.Duration
 	fault                 sim.Fault
 	every, seed           uint64
-	tagged, noise         bool
+	tagged, noise, aside  bool
 }
 
 // parse reads the flags; -h prints help to stdout and returns flag.ErrHelp.
@@ -111,6 +115,8 @@ func parse(args []string, stdout, stderr io.Writer) (options, error) {
 	fs.TextVar(&o.fault, "fault", sim.FaultNone, "misbehave: "+strings.Join(sim.FaultNames(), "|"))
 	fs.Uint64Var(&o.every, "every", 1, "the fault hits one command in N")
 	fs.DurationVar(&o.late, "late", sim.DefaultLate, "how late the late fault answers")
+	fs.StringVar(&o.only, "only", "", "confine the fault to this command, e.g. STAT? (default: any)")
+	fs.BoolVar(&o.aside, "aside", false, "late answers come from a queue; the board answers other commands meanwhile")
 	fs.BoolVar(&o.tagged, "tagged", false, `prefix each answer with "#N ", N the number of the command it answers`)
 	fs.BoolVar(&o.noise, "noise", false, "send a burst of line noise when plugged in")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the mix fault's choices")
@@ -168,7 +174,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("jigsim: %w", err)
 	}
 	b, err := sim.Start(o.link, sim.Config{Identity: o.identity, State: o.state, Delay: o.delay,
-		Fault: o.fault, Every: o.every, Late: o.late, Tagged: o.tagged, Noise: o.noise, Seed: o.seed}, logger)
+		Fault: o.fault, Every: o.every, Late: o.late, Tagged: o.tagged, Noise: o.noise, Seed: o.seed,
+		Only: o.only, Aside: o.aside}, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "jigsim:", err)
 		return err

@@ -55,6 +55,15 @@ type Config struct {
 	Noise bool
 	// Seed seeds FaultMix's choices, so a run can be repeated; 0 is 1.
 	Seed uint64
+	// Only, if set, confines the fault to this command (compared without
+	// case, as commands are): every other command is answered correctly.
+	Only string
+	// Aside makes FaultLate answers come from a queue while the board
+	// goes on answering other commands, as a board whose slow command
+	// runs in the background does: its answer comes in the middle of
+	// whatever conversation follows. Without it the board answers nothing
+	// until the late answer is out.
+	Aside bool
 }
 
 // Board is a simulated fixture controller board on a pseudo-terminal,
@@ -74,7 +83,11 @@ type Board struct {
 	tagged  bool
 	late    time.Duration
 	every   uint64
+	only    string
 	out     outputs
+
+	writeMu sync.Mutex // one writer of an output at a time (serve, aside)
+	aside   chan delayed
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -112,7 +125,10 @@ func Start(link string, cfg Config, logger *slog.Logger) (*Board, error) {
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 		tagged: cfg.Tagged, late: cmp.Or(cfg.Late, DefaultLate), every: max(cfg.Every, 1),
-		rng: rand.New(rand.NewPCG(max(cfg.Seed, 1), 0x6a6967)),
+		rng: rand.New(rand.NewPCG(max(cfg.Seed, 1), 0x6a6967)), only: cfg.Only,
+	}
+	if cfg.Aside {
+		b.aside = make(chan delayed, asideMax)
 	}
 	b.state.Store(orDefault(cfg.State, DefaultState))
 	b.fault.Store(int64(cfg.Fault))

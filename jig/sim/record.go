@@ -30,6 +30,5 @@ func (b *Board) Command(n uint64) (string, bool) {
 // an event or rebooting does: for the reader, a line with no command
 // outstanding.
 func (b *Board) Say(line string) error {
-	_, err := b.pty.master.Write([]byte(line + "\r\n"))
-	return err
+	return b.write([]byte(line + "\r\n"))
 }

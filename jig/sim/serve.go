@@ -26,6 +26,11 @@ const Banner = "JigSim boot v1.0 (reset)"
 // until the pty is closed.
 func (b *Board) serve() {
 	defer close(b.done)
+	if b.aside != nil {
+		asideDone := make(chan struct{})
+		go b.sendAside(asideDone)
+		defer func() { close(b.aside); <-asideDone }()
+	}
 	buf := make([]byte, 512)
 	var line []byte
 	for {
@@ -54,10 +59,17 @@ func (b *Board) serve() {
 // answer handles one command; it reports false once the board is closing.
 func (b *Board) answer(cmd string) bool {
 	n := b.record(cmd)
-	fault := b.faultFor(n)
+	fault := b.faultFor(n, cmd)
 	b.log.Debug("command", "n", n, "cmd", cmd, "fault", fault.String())
 	if fault == FaultSilent {
 		return true
+	}
+	ans := b.reply(cmd)
+	if b.tagged {
+		ans = fmt.Sprintf("#%d %s", n, ans)
+	}
+	if fault == FaultLate && b.aside != nil {
+		return b.putAside(ans, b.delay+b.late)
 	}
 	wait := b.delay
 	if fault == FaultLate {
@@ -66,14 +78,10 @@ func (b *Board) answer(cmd string) bool {
 	if !b.sleep(wait) {
 		return false
 	}
-	ans := b.reply(cmd)
-	if b.tagged {
-		ans = fmt.Sprintf("#%d %s", n, ans)
-	}
 	if fault == FaultTrickle {
 		return b.trickle([]byte(ans + "\r\n"))
 	}
-	if _, err := b.pty.master.Write(b.output(fault, cmd, ans)); err != nil {
+	if b.write(b.output(fault, cmd, ans)) != nil {
 		return false
 	}
 	return b.aftermath(fault, ans)
@@ -96,15 +104,14 @@ func (b *Board) aftermath(fault Fault, ans string) bool {
 	if !b.sleep(b.late) {
 		return false
 	}
-	_, err := b.pty.master.Write([]byte(out))
-	return err == nil
+	return b.write([]byte(out)) == nil
 }
 
 // faultFor is the fault command n gets: the board's fault if n is a hit
-// (one in Config.Every), FaultMix resolved to one of its faults.
-func (b *Board) faultFor(n uint64) Fault {
+// (one in Config.Every, of Config.Only's command if set), FaultMix resolved to one of its faults.
+func (b *Board) faultFor(n uint64, cmd string) Fault {
 	fault := Fault(b.fault.Load())
-	if fault == FaultNone || n%b.every != 0 {
+	if fault == FaultNone || n%b.every != 0 || b.only != "" && !strings.EqualFold(b.only, cmd) {
 		return FaultNone
 	}
 	if fault == FaultMix {
@@ -152,7 +159,7 @@ func (b *Board) sleep(d time.Duration) bool {
 // trickle writes out one byte at a time, a millisecond apart.
 func (b *Board) trickle(out []byte) bool {
 	for i := range out {
-		if _, err := b.pty.master.Write(out[i : i+1]); err != nil || !b.sleep(time.Millisecond) {
+		if b.write(out[i:i+1]) != nil || !b.sleep(time.Millisecond) {
 			return false
 		}
 	}

@@ -210,3 +210,34 @@ func readLine(t *testing.T, r *bufio.Reader) string {
 	}
 	return strings.TrimRight(line, "\r\n")
 }
+
+// TestLateAside: with Only and Aside, only the named command is late, and
+// its answer comes after the answers to commands sent after it, tagged
+// with its own number; closing the board with an answer still queued
+// returns.
+func TestLateAside(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "SIM-0001")
+	b, err := sim.Start(link, sim.Config{Fault: sim.FaultLate, Only: "stat?", Aside: true, Tagged: true,
+		Late: 100 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f, r := client(t, link)
+	if _, err := f.WriteString("STAT?\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(t, f, r, "*IDN?"); got != "#2 "+sim.DefaultIdentity {
+		t.Errorf("*IDN? after a late STAT? -> %q, want it answered first", got)
+	}
+	line, err := r.ReadString('\n')
+	if got := strings.TrimRight(line, "\r\n"); err != nil || got != "#1 "+sim.DefaultState {
+		t.Errorf("then %q (%v), want the late answer to #1", got, err)
+	}
+	if _, err := f.WriteString("STAT?\n"); err != nil { // queued when the board closes
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Error(err)
+	}
+}

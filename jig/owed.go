@@ -1,0 +1,77 @@
+package jig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A command whose answer did not come by its query timeout (or whose
+// caller gave up first) may still be answered: a board that is slow, busy
+// or queueing answers sends it later. If the next command went out
+// before it came, it would be taken for that command's answer, and with
+// the board's every answer as late, each conversation would take the one
+// before's, in step as far as the fence can see (the shift nets out). So
+// the Device keeps the answers it is owed: no command is written while
+// one is, the conversation waits for it first (any line the board sends
+// pays the oldest debt) or until Resync.Late after its command, when it
+// is written off.
+
+// owed is the answers the board owes: how many, and when the last of
+// them is written off. Held with the port.
+type owed struct {
+	n     int
+	until time.Time
+}
+
+// lateLimit is how long after its command an answer is still awaited:
+// Resync.Late, at least the query timeout.
+func (d *Device) lateLimit() time.Duration { return max(d.cfg.Resync.Late, d.cfg.QueryTimeout) }
+
+// owe records that the command written at sent went unanswered, if err
+// (its exchange's) says so: the query timeout passed, or ctx ended. An
+// answer that came and was refused is no debt.
+func (d *Device) owe(ctx context.Context, err error, sent time.Time) {
+	if !errors.Is(err, ErrTimeout) && ctx.Err() == nil {
+		return
+	}
+	d.owes.n++
+	d.owes.until = sent.Add(d.lateLimit())
+	d.count.owed.Add(1)
+}
+
+// paid takes lines the board sent unasked off what it owes.
+func (d *Device) paid(lines int) {
+	if d.owes.n == 0 || lines == 0 {
+		return
+	}
+	d.owes.n = max(d.owes.n-lines, 0)
+}
+
+// awaitOwed waits until the board owes nothing, reading and discarding
+// its input (as unsolicited, which pays), or until the debts are written
+// off. It fails if ctx ends first. The caller holds the port.
+func (d *Device) awaitOwed(ctx context.Context) error {
+	for d.owes.n > 0 {
+		wait := time.Until(d.owes.until)
+		if wait <= 0 {
+			d.log.Warn("answers owed by the board written off", "owed", d.owes.n, "late", d.lateLimit())
+			d.owes = owed{}
+			return nil
+		}
+		if err := d.alive(ctx); err != nil {
+			return fmt.Errorf("jig: waiting for %d answer(s) the board still owes earlier commands: %w", d.owes.n, err)
+		}
+		n, err := d.readFor(readWait(ctx, wait))
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			d.outOfStep = true
+			d.fr.reset()
+			d.unsolicited("while waiting for an owed answer", d.buf[:n])
+		}
+	}
+	return nil
+}
