@@ -24,8 +24,9 @@ type Query struct {
 // step before an answer is trusted again. See the package documentation.
 type Resync struct {
 	// Quiet is the guard period: the input must be silent this long before
-	// the probe is sent, and again after its answer. Default 50ms, at most
-	// 5s.
+	// the probe is sent, and again after its answer (a query timeout after
+	// a (re)open or an owed answer written off: see Late). Default 50ms, at
+	// most 5s.
 	Quiet time.Duration `yaml:"quiet" json:"quiet"`
 	// Probe is the command whose answer shows the board is in step. If it
 	// contains "{nonce}", that is replaced by a fresh random token which the

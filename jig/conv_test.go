@@ -124,3 +124,30 @@ func TestFenceAnsweredErr(t *testing.T) {
 		t.Errorf("no resync after a fence answered ERR: %+v", d.Stats())
 	}
 }
+
+// TestSlowBoardAfterCut: a board slow but correct (200 ms an answer), the
+// default configuration, a Do cut short by its caller: the next Do, with
+// the 1.9 s a 2 s request leaves it, awaits the answer owed, resyncs (the
+// probe twice) and gets its answer. (The resync's second quiet period was
+// a whole query timeout, and the Do needed about 2.1 s.)
+func TestSlowBoardAfterCut(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{Delay: 200 * time.Millisecond})
+	d := openDevice(t, jig.Config{Port: link})
+	if _, err := d.Do(context.Background(), "STAT?"); err != nil { // opened and in step
+		t.Fatal(err)
+	}
+	cut, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := d.Do(cut, "MEAS:TEMP?"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("cut short: %v", err)
+	}
+	ctx, cancel2 := context.WithTimeout(context.Background(), 1900*time.Millisecond)
+	defer cancel2()
+	if a, err := d.Do(ctx, "STAT?"); err != nil || a.Line != sim.DefaultState {
+		t.Fatalf("the Do after: %+v, %v; stats %+v", a, err, d.Stats())
+	}
+	if s := d.Stats(); s.OwedAnswers != 1 || s.Resyncs != 2 {
+		t.Errorf("stats %+v, want one answer owed and a resync after it", s)
+	}
+}

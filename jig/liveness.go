@@ -17,8 +17,9 @@ const stallSlack = 10 * time.Second
 func (d *Device) Progress() time.Time { return time.Unix(0, d.round.Load()) }
 
 // convLimit is the longest a conversation of cmds commands may hold the
-// port: a wait for owed answers (owed.go), a resync (a quiet wait of up to a query timeout, two probes, a
-// second quiet period of a query timeout) and each command's query
+// port: a wait for owed answers (owed.go), a resync (a quiet wait of up
+// to a query timeout, two probes, a second quiet period of at most a query
+// timeout) and each command's query
 // timeout, each plus a poll period, plus slack. cmds does not count the
 // conversation's fence (fence.go): convLimit does.
 func (d *Device) convLimit(cmds int) time.Duration {

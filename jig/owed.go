@@ -23,6 +23,24 @@ import (
 type owed struct {
 	n     int
 	until time.Time
+	// unsure: an answer may still come that is not owed, since the port
+	// was (re)opened (a command of whoever had it before) or debts were
+	// written off. The resync then waits a query timeout after its probe
+	// (stillWait), not only Resync.Quiet.
+	unsure bool
+}
+
+// stillWait is how long the resync waits after its probe's answer for
+// input that would show the answer was an earlier command's: with
+// nothing owed and nothing unsure, every earlier command is answered, so
+// a line after the probe's could only be the board speaking unasked, and
+// Resync.Quiet is enough; otherwise a late answer may still come, up to
+// a query timeout after the probe's.
+func (d *Device) stillWait() time.Duration {
+	if d.owes.unsure || d.owes.n > 0 {
+		return max(d.cfg.Resync.Quiet, d.cfg.QueryTimeout)
+	}
+	return d.cfg.Resync.Quiet
 }
 
 // lateLimit is how long after its command an answer is still awaited:
@@ -57,7 +75,7 @@ func (d *Device) awaitOwed(ctx context.Context) error {
 		wait := time.Until(d.owes.until)
 		if wait <= 0 {
 			d.log.Warn("answers owed by the board written off", "owed", d.owes.n, "late", d.lateLimit())
-			d.owes = owed{}
+			d.owes = owed{unsure: true}
 			return nil
 		}
 		if err := d.alive(ctx); err != nil {

@@ -57,6 +57,7 @@ func (d *Device) connect() error {
 	}
 	d.port, d.lock, d.id = p, lock, lock.id
 	d.rest, d.outOfStep = nil, true // whatever the board was doing, we do not know
+	d.owes.unsure = true
 	d.fr.reset()
 	d.opened++
 	if d.opened > 1 {

@@ -18,11 +18,12 @@ const maxDrainReads = 64
 // quiet for Resync.Quiet (within a query timeout), then the probe (once
 // with a nonce, which proves its answer, or with a pattern its answer must
 // match; else twice, with the same answer both times), then quiet again
-// for a query timeout (at least Resync.Quiet): an answer taken for the
-// probe's may have been a late answer to an earlier command, and then the
-// probe's own is still to come, as late as a query timeout on a slow board;
-// only once it has not come is the line provably in step. The caller holds
-// the port.
+// (stillWait: Resync.Quiet, or a query timeout if an answer may still be
+// outstanding): an answer taken for the probe's may have been a late
+// answer to an earlier command, and then the probe's own is still to come,
+// as late as a query timeout on a slow board; only once it has not come is
+// the line provably in step. The caller holds the port, and has awaited
+// any answer owed (owed.go).
 func (d *Device) resync(ctx context.Context) error {
 	err := d.resyncOnce(ctx)
 	if err != nil {
@@ -62,10 +63,10 @@ func (d *Device) resyncOnce(ctx context.Context) error {
 		}
 		first = a.Line
 	}
-	if err := d.still(ctx, max(d.cfg.Resync.Quiet, d.cfg.QueryTimeout)); err != nil {
+	if err := d.still(ctx, d.stillWait()); err != nil {
 		return err
 	}
-	d.inStepAns = first
+	d.inStepAns, d.owes.unsure = first, false
 	return nil
 }
 
