@@ -54,6 +54,9 @@ type Fleet struct {
 	maxFixtures int
 	recent      int
 	now         func() time.Time
+	// broker is the gateway's broker link: a row is current only if heard
+	// since the event link last came up (linkView). Nil: always up.
+	broker *brokerLink
 }
 
 // NewFleet makes a table expecting the inventory's serials.
@@ -90,7 +93,7 @@ func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
 	if f.recent > 0 {
 		en.recent = append(en.recent, e)
 	}
-	return f.view(e.Serial, en, false), true
+	return f.view(e.Serial, en, f.link(), false), true
 }
 
 // SetStatus records a good live status read of a fixture already in the
@@ -118,7 +121,7 @@ func (f *Fleet) update(serial string, sent time.Time, do func(*entry)) (Fixture,
 	}
 	en.statusSent = sent
 	do(en)
-	return f.view(serial, en, false), true
+	return f.view(serial, en, f.link(), false), true
 }
 
 // Sweep returns the fixtures that turned stale since the last sweep.
@@ -126,8 +129,9 @@ func (f *Fleet) Sweep() []Fixture {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []Fixture
+	link := f.link()
 	for s, en := range f.m {
-		if v := f.view(s, en, false); v.Stale && !en.stale {
+		if v := f.view(s, en, link, false); v.Stale && !en.stale {
 			en.stale = true
 			out = append(out, v)
 		}
@@ -140,8 +144,9 @@ func (f *Fleet) List() []Fixture {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := make([]Fixture, 0, len(f.m))
+	link := f.link()
 	for s, en := range f.m {
-		out = append(out, f.view(s, en, false))
+		out = append(out, f.view(s, en, link, false))
 	}
 	slices.SortFunc(out, func(a, b Fixture) int { return cmpString(a.Serial, b.Serial) })
 	return out
@@ -155,20 +160,45 @@ func (f *Fleet) Get(serial string) (Fixture, bool) {
 	if !ok {
 		return Fixture{}, false
 	}
-	return f.view(serial, en, true), true
+	return f.view(serial, en, f.link(), true), true
 }
 
-func (f *Fleet) view(serial string, en *entry, events bool) Fixture {
+// view is a row as the API shows it, against the broker link as link
+// took it.
+func (f *Fleet) view(serial string, en *entry, link linkView, events bool) Fixture {
 	v := Fixture{Serial: serial, Expected: en.expected, Seen: !en.lastSeen.IsZero(), LastSeen: en.lastSeen,
 		Summary: en.summary, Status: en.status, StatusAt: en.statusAt, StatusError: en.statusErr}
 	v.Missing = en.expected && !v.Seen
 	v.Stopped = en.stopped
 	v.Stale = v.Seen && (en.stopped || f.now().Sub(en.lastSeen) > 3*en.summary.Every())
-	v.Current = en.current(v.Stale)
+	v.Current = en.current(!v.Stale && link.heard(en))
 	if events {
 		v.Events = slices.Clone(en.recent)
 	}
 	return v
+}
+
+// linkView is the broker link as a view of the table takes it: once per
+// listing, so that every row of it is seen against the same link.
+type linkView struct {
+	since time.Time // when the event link last came up
+	up    bool
+}
+
+func (f *Fleet) link() linkView {
+	if f.broker == nil {
+		return linkView{up: true}
+	}
+	since, up := f.broker.heardSince()
+	return linkView{since: since, up: up}
+}
+
+// heard reports whether the row was heard on the event link as it is now:
+// the link is up and an event, or a live read through the gateway, came
+// since it came up. Events missed while it was down may have changed the
+// board, so what came before is an earlier moment's.
+func (l linkView) heard(en *entry) bool {
+	return l.up && (!en.lastSeen.Before(l.since) || !en.statusAt.Before(l.since))
 }
 
 func cmpString(a, b string) int {
