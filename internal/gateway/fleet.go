@@ -15,7 +15,7 @@ type Fixture struct {
 	Expected bool           `json:"expected"`           // listed in the inventory
 	Seen     bool           `json:"seen"`               // an event came from it since the gateway started
 	Missing  bool           `json:"missing"`            // expected, never seen
-	Stale    bool           `json:"stale"`              // seen, but stopped or no event for three heartbeats
+	Stale    bool           `json:"stale"`              // seen, but stopped, not on the bus at a live read, or no event for three heartbeats
 	Stopped  bool           `json:"stopped"`            // its last event was Stopped: its manager stopped cleanly
 	LastSeen time.Time      `json:"last_seen,omitzero"` // its last event's arrival
 	Summary  jigapi.Summary `json:"summary"`            // from its last event
@@ -42,6 +42,9 @@ type entry struct {
 	recent     []jigapi.Event // at most fleet.recent, oldest first
 	stale      bool           // as last reported (Sweep)
 	stopped    bool           // the last event was jigapi.EvtStopped
+	// gone: the last live read through the gateway, sent after the last
+	// event came, found no manager for the serial on the bus (no_fixture).
+	gone bool
 }
 
 // Fleet is the table of fixtures: every one seen in the events, and every
@@ -85,7 +88,7 @@ func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
 	if en.newConnection(e) {
 		en.connAt = e.At
 	}
-	en.stopped = e.Kind == jigapi.EvtStopped
+	en.stopped, en.gone = e.Kind == jigapi.EvtStopped, false
 	en.lastSeen, en.summary, en.stale = f.now(), e.Summary, en.stopped // a Stopped is stale at once, told now
 	if len(en.recent) == f.recent {
 		en.recent = slices.Delete(en.recent, 0, 1)
@@ -100,15 +103,22 @@ func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
 // table, from a call sent at sent; false if the row already shows a later
 // call's outcome (or there is no row).
 func (f *Fleet) SetStatus(serial string, st jigapi.Status, sent time.Time) (Fixture, bool) {
-	return f.update(serial, sent, func(en *entry) { en.status, en.statusAt, en.statusErr = &st, f.now(), nil })
+	return f.update(serial, sent, func(en *entry) {
+		en.status, en.statusAt, en.statusErr, en.gone = &st, f.now(), nil, false
+	})
 }
 
 // StatusFailed records a live status read of a fixture already in the
 // table that failed, with its answer's outcome and error, from a call sent
 // at sent (as SetStatus): the state read before it is no longer shown as
-// current.
+// current. A read that found no manager for the serial on the bus
+// (no_fixture), sent after its last event came, makes it stale at once,
+// until its next event: nothing answers for it now.
 func (f *Fleet) StatusFailed(serial, outcome string, e *apiError, sent time.Time) (Fixture, bool) {
-	return f.update(serial, sent, func(en *entry) { en.failed(outcome, e, f.now()) })
+	return f.update(serial, sent, func(en *entry) {
+		en.failed(outcome, e, f.now())
+		en.gone = outcome == OutcomeNoFixture && en.lastSeen.Before(sent)
+	})
 }
 
 // update records the outcome of a status call sent at sent.
@@ -121,7 +131,9 @@ func (f *Fleet) update(serial string, sent time.Time, do func(*entry)) (Fixture,
 	}
 	en.statusSent = sent
 	do(en)
-	return f.view(serial, en, f.link(), false), true
+	v := f.view(serial, en, f.link(), false)
+	en.stale = v.Stale // told now, with the row: not again by Sweep
+	return v, true
 }
 
 // Sweep returns the fixtures that turned stale since the last sweep.
@@ -170,7 +182,7 @@ func (f *Fleet) view(serial string, en *entry, link linkView, events bool) Fixtu
 		Summary: en.summary, Status: en.status, StatusAt: en.statusAt, StatusError: en.statusErr}
 	v.Missing = en.expected && !v.Seen
 	v.Stopped = en.stopped
-	v.Stale = v.Seen && (en.stopped || f.now().Sub(en.lastSeen) > 3*en.summary.Every())
+	v.Stale = v.Seen && (en.stopped || en.gone || f.now().Sub(en.lastSeen) > 3*en.summary.Every())
 	v.Current = en.current(!v.Stale && link.heard(en))
 	if events {
 		v.Events = slices.Clone(en.recent)

@@ -42,6 +42,13 @@ function heardSinceBroker(f) {
   return !f.seen || Date.parse(f.last_seen) >= since || (!!f.status_at && Date.parse(f.status_at) >= since);
 }
 
+// noFixture: the last live read through the gateway, after the last event,
+// found no manager for it on the bus.
+function noFixture(f) {
+  const e = f.status_error;
+  return !!e && e.outcome === "no_fixture" && Date.parse(e.at) >= Date.parse(f.last_seen);
+}
+
 // showLink is the header: this page's stream (live, reconnecting), and
 // while it is live, the gateway's broker state: "broker lost since ..."
 // whenever the gateway does not have it, never "live".
@@ -73,7 +80,7 @@ function shownState(f, connected) {
   if (f.missing) return "not seen";
   if (!brokerUp()) return broker && broker.state === "lost" ? "broker lost" : "no broker";
   if (f.stopped) return "stopped";
-  if (f.stale) return "stale";
+  if (f.stale) return noFixture(f) ? "no fixture" : "stale";
   if (!heardSinceBroker(f)) return "not heard yet";
   if (!connected) return "disconnected";
   if (f.current) return f.current.state;
