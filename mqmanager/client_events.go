@@ -33,6 +33,10 @@ type FollowConfig struct {
 	Logger       *slog.Logger
 	// OnReady, if set, is called each time the consumer is live.
 	OnReady func()
+	// OnDown, if set, is called with why each time a connection attempt
+	// fails or the live consumer is lost, before the backoff: from then
+	// until the next OnReady, events are not being seen.
+	OnDown func(err error)
 }
 
 // The defaults of FollowConfig.
@@ -70,6 +74,9 @@ func FollowEvents(ctx context.Context, cfg FollowConfig, fn func(jigapi.Event)) 
 		}
 		if ready {
 			backoff = 100 * time.Millisecond
+		}
+		if cfg.OnDown != nil {
+			cfg.OnDown(err)
 		}
 		wait := jitter(backoff)
 		cfg.Logger.Warn("event link down, reconnecting", "url", Redact(url), "err", err, "in", wait)

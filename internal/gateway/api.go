@@ -73,8 +73,19 @@ func allowedMethods(path string) string {
 	return ""
 }
 
+// fleetListing is GET /api/v1/fixtures: the rows, and the broker state
+// they are as current as.
+type fleetListing struct {
+	Fixtures []Fixture   `json:"fixtures"`
+	Broker   BrokerState `json:"broker"`
+	At       time.Time   `json:"at"`
+}
+
 func (g *Gateway) listFixtures(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"fixtures": g.fleet.List(), "at": time.Now()})
+	g.changeMu.Lock() // the rows and the broker state of one moment
+	l := fleetListing{Fixtures: g.fleet.List(), Broker: g.broker.State(), At: time.Now()}
+	g.changeMu.Unlock()
+	writeJSON(w, http.StatusOK, l)
 }
 
 func (g *Gateway) getFixture(w http.ResponseWriter, r *http.Request) {

@@ -77,3 +77,18 @@ func TestCurrentOnlyFromThisConnection(t *testing.T) {
 	restarted := jigapi.Summary{Connected: true, StartedAt: at(13), HeartbeatS: 60}
 	want("a new manager run", apply(jigapi.EvtHeartbeat, 14, restarted), "", "")
 }
+
+// TestZeroReadAtNeverCurrent: a state without a read time (a manager that
+// sends none) is not current: nothing says when it was read.
+func TestZeroReadAtNeverCurrent(t *testing.T) {
+	fl := NewFleet(nil, 10, 10)
+	f, _ := fl.Apply(jigapi.Event{Serial: "S", Kind: jigapi.EvtHeartbeat, At: time.Now(),
+		Summary: jigapi.Summary{Connected: true, State: "READY", HeartbeatS: 60}})
+	if f.Current != nil {
+		t.Errorf("a state with no read time is current: %+v", *f.Current)
+	}
+	f, _ = fl.SetStatus("S", jigapi.Status{Connected: true, State: "BUSY"}, time.Now())
+	if f.Current != nil {
+		t.Errorf("a status read with no read time is current: %+v", *f.Current)
+	}
+}

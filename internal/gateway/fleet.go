@@ -15,7 +15,7 @@ type Fixture struct {
 	Expected bool           `json:"expected"`           // listed in the inventory
 	Seen     bool           `json:"seen"`               // an event came from it since the gateway started
 	Missing  bool           `json:"missing"`            // expected, never seen
-	Stale    bool           `json:"stale"`              // seen, but stopped or no event for three heartbeats
+	Stale    bool           `json:"stale"`              // seen, but stopped, not on the bus at a live read, or no event for three heartbeats
 	Stopped  bool           `json:"stopped"`            // its last event was Stopped: its manager stopped cleanly
 	LastSeen time.Time      `json:"last_seen,omitzero"` // its last event's arrival
 	Summary  jigapi.Summary `json:"summary"`            // from its last event
@@ -42,6 +42,9 @@ type entry struct {
 	recent     []jigapi.Event // at most fleet.recent, oldest first
 	stale      bool           // as last reported (Sweep)
 	stopped    bool           // the last event was jigapi.EvtStopped
+	// gone: the last live read through the gateway, sent after the last
+	// event came, found no manager for the serial on the bus (no_fixture).
+	gone bool
 }
 
 // Fleet is the table of fixtures: every one seen in the events, and every
@@ -54,6 +57,9 @@ type Fleet struct {
 	maxFixtures int
 	recent      int
 	now         func() time.Time
+	// broker is the gateway's broker link: a row is current only if heard
+	// since the event link last came up (linkView). Nil: always up.
+	broker *brokerLink
 }
 
 // NewFleet makes a table expecting the inventory's serials.
@@ -82,7 +88,7 @@ func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
 	if en.newConnection(e) {
 		en.connAt = e.At
 	}
-	en.stopped = e.Kind == jigapi.EvtStopped
+	en.stopped, en.gone = e.Kind == jigapi.EvtStopped, false
 	en.lastSeen, en.summary, en.stale = f.now(), e.Summary, en.stopped // a Stopped is stale at once, told now
 	if len(en.recent) == f.recent {
 		en.recent = slices.Delete(en.recent, 0, 1)
@@ -90,22 +96,29 @@ func (f *Fleet) Apply(e jigapi.Event) (Fixture, bool) {
 	if f.recent > 0 {
 		en.recent = append(en.recent, e)
 	}
-	return f.view(e.Serial, en, false), true
+	return f.view(e.Serial, en, f.link(), false), true
 }
 
 // SetStatus records a good live status read of a fixture already in the
 // table, from a call sent at sent; false if the row already shows a later
 // call's outcome (or there is no row).
 func (f *Fleet) SetStatus(serial string, st jigapi.Status, sent time.Time) (Fixture, bool) {
-	return f.update(serial, sent, func(en *entry) { en.status, en.statusAt, en.statusErr = &st, f.now(), nil })
+	return f.update(serial, sent, func(en *entry) {
+		en.status, en.statusAt, en.statusErr, en.gone = &st, f.now(), nil, false
+	})
 }
 
 // StatusFailed records a live status read of a fixture already in the
 // table that failed, with its answer's outcome and error, from a call sent
 // at sent (as SetStatus): the state read before it is no longer shown as
-// current.
+// current. A read that found no manager for the serial on the bus
+// (no_fixture), sent after its last event came, makes it stale at once,
+// until its next event: nothing answers for it now.
 func (f *Fleet) StatusFailed(serial, outcome string, e *apiError, sent time.Time) (Fixture, bool) {
-	return f.update(serial, sent, func(en *entry) { en.failed(outcome, e, f.now()) })
+	return f.update(serial, sent, func(en *entry) {
+		en.failed(outcome, e, f.now())
+		en.gone = outcome == OutcomeNoFixture && en.lastSeen.Before(sent)
+	})
 }
 
 // update records the outcome of a status call sent at sent.
@@ -118,7 +131,9 @@ func (f *Fleet) update(serial string, sent time.Time, do func(*entry)) (Fixture,
 	}
 	en.statusSent = sent
 	do(en)
-	return f.view(serial, en, false), true
+	v := f.view(serial, en, f.link(), false)
+	en.stale = v.Stale // told now, with the row: not again by Sweep
+	return v, true
 }
 
 // Sweep returns the fixtures that turned stale since the last sweep.
@@ -126,8 +141,9 @@ func (f *Fleet) Sweep() []Fixture {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []Fixture
+	link := f.link()
 	for s, en := range f.m {
-		if v := f.view(s, en, false); v.Stale && !en.stale {
+		if v := f.view(s, en, link, false); v.Stale && !en.stale {
 			en.stale = true
 			out = append(out, v)
 		}
@@ -140,8 +156,9 @@ func (f *Fleet) List() []Fixture {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := make([]Fixture, 0, len(f.m))
+	link := f.link()
 	for s, en := range f.m {
-		out = append(out, f.view(s, en, false))
+		out = append(out, f.view(s, en, link, false))
 	}
 	slices.SortFunc(out, func(a, b Fixture) int { return cmpString(a.Serial, b.Serial) })
 	return out
@@ -155,20 +172,45 @@ func (f *Fleet) Get(serial string) (Fixture, bool) {
 	if !ok {
 		return Fixture{}, false
 	}
-	return f.view(serial, en, true), true
+	return f.view(serial, en, f.link(), true), true
 }
 
-func (f *Fleet) view(serial string, en *entry, events bool) Fixture {
+// view is a row as the API shows it, against the broker link as link
+// took it.
+func (f *Fleet) view(serial string, en *entry, link linkView, events bool) Fixture {
 	v := Fixture{Serial: serial, Expected: en.expected, Seen: !en.lastSeen.IsZero(), LastSeen: en.lastSeen,
 		Summary: en.summary, Status: en.status, StatusAt: en.statusAt, StatusError: en.statusErr}
 	v.Missing = en.expected && !v.Seen
 	v.Stopped = en.stopped
-	v.Stale = v.Seen && (en.stopped || f.now().Sub(en.lastSeen) > 3*en.summary.Every())
-	v.Current = en.current(v.Stale)
+	v.Stale = v.Seen && (en.stopped || en.gone || f.now().Sub(en.lastSeen) > 3*en.summary.Every())
+	v.Current = en.current(!v.Stale && link.heard(en))
 	if events {
 		v.Events = slices.Clone(en.recent)
 	}
 	return v
+}
+
+// linkView is the broker link as a view of the table takes it: once per
+// listing, so that every row of it is seen against the same link.
+type linkView struct {
+	since time.Time // when the event link last came up
+	up    bool
+}
+
+func (f *Fleet) link() linkView {
+	if f.broker == nil {
+		return linkView{up: true}
+	}
+	since, up := f.broker.heardSince()
+	return linkView{since: since, up: up}
+}
+
+// heard reports whether the row was heard on the event link as it is now:
+// the link is up and an event, or a live read through the gateway, came
+// since it came up. Events missed while it was down may have changed the
+// board, so what came before is an earlier moment's.
+func (l linkView) heard(en *entry) bool {
+	return l.up && (!en.lastSeen.Before(l.since) || !en.statusAt.Before(l.since))
 }
 
 func cmpString(a, b string) int {

@@ -22,6 +22,7 @@ type Gateway struct {
 	log     *slog.Logger
 	mq      mqmanager.Broker
 	fleet   *Fleet
+	broker  *brokerLink // the broker state (broker.go)
 	hub     *hub
 	metrics *metrics
 	status  *statusReader // JigStatus reads, sharing calls (statusbatch.go)
@@ -55,8 +56,9 @@ func New(cfg Config, version string, log *slog.Logger) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, log: log, mq: mq, done: make(chan struct{}), dialed: make(chan struct{}),
-		fleet: NewFleet(inv, cfg.Fleet.MaxFixtures, cfg.Fleet.RecentEvents)}
-	g.metrics = newMetrics(version, g.fleet)
+		fleet: NewFleet(inv, cfg.Fleet.MaxFixtures, cfg.Fleet.RecentEvents), broker: newBrokerLink(time.Now)}
+	g.fleet.broker = g.broker
+	g.metrics = newMetrics(version, g.fleet, g.broker)
 	g.hub = newHub(cfg.Fleet.MaxStreams, func(n int) { g.metrics.streams.Set(float64(n)) })
 	g.status = newStatusReader(g.askStatus, g.statusCame)
 	return g, nil
@@ -112,11 +114,16 @@ func (g *Gateway) serve(srv *http.Server, ln net.Listener) error {
 	return err
 }
 
-// follow keeps the fleet table from the events.
+// follow keeps the fleet table from the events, and the broker state from
+// the follower's link.
 func (g *Gateway) follow(ctx context.Context) {
 	err := mqmanager.FollowEvents(ctx, mqmanager.FollowConfig{Broker: g.mq, CheckUser: g.cfg.CheckUser,
-		UserFormat: g.cfg.UserFormat, Logger: g.log.With("component", "events"),
-		OnReady: func() { g.log.Info("following events", "binding", jigapi.EventBinding("*")) }}, g.apply)
+		UserFormat: g.cfg.UserFormat, ReconnectMax: g.cfg.Broker.ReconnectMax, Logger: g.log.With("component", "events"),
+		OnReady: func() {
+			g.log.Info("following events", "binding", jigapi.EventBinding("*"))
+			g.brokerChange(g.broker.up)
+		},
+		OnDown: func(err error) { g.brokerChange(func() bool { return g.broker.down(err) }) }}, g.apply)
 	if err != nil {
 		g.log.Error("cannot follow events", "err", err)
 	}

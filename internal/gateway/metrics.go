@@ -38,7 +38,7 @@ type requestSeries struct {
 	latency prometheus.Observer
 }
 
-func newMetrics(version string, fleet *Fleet) *metrics {
+func newMetrics(version string, fleet *Fleet, broker *brokerLink) *metrics {
 	m := &metrics{reg: prom.NewRegistry("jig_gateway", version, nil), series: map[requestKey]requestSeries{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jig_gateway_requests_total",
 			Help: "Requests through the gateway, by method and outcome (for a refused request, its code)."}, []string{"method", "outcome"}),
@@ -54,7 +54,10 @@ func newMetrics(version string, fleet *Fleet) *metrics {
 		statusCalls: prometheus.NewCounter(prometheus.CounterOpts{Name: "jig_gateway_status_calls_total",
 			Help: "JigStatus calls made to managers for status reads, counted as each comes back: fewer than JigStatus requests when concurrent reads of one fixture share a call."}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, m.statusCalls, fleetCollector{fleet})
+	connected := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "jig_gateway_broker_connected",
+		Help: "1 while the gateway follows the events on the broker, 0 while it has lost the broker or never reached it: the fixture series are then as of then."},
+		func() float64 { return boolGauge(broker.State().State == BrokerConnected) })
+	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, m.statusCalls, connected, fleetCollector{fleet})
 	return m
 }
 
@@ -117,18 +120,12 @@ func (c fleetCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c fleetCollector) Collect(ch chan<- prometheus.Metric) {
-	b := func(v bool) float64 {
-		if v {
-			return 1
-		}
-		return 0
-	}
 	for _, f := range c.fleet.List() {
 		heard := f.Seen && !f.Stale
-		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, b(heard), f.Serial)
-		ch <- prometheus.MustNewConstMetric(expectedDesc, prometheus.GaugeValue, b(f.Expected), f.Serial)
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolGauge(heard), f.Serial)
+		ch <- prometheus.MustNewConstMetric(expectedDesc, prometheus.GaugeValue, boolGauge(f.Expected), f.Serial)
 		if heard {
-			ch <- prometheus.MustNewConstMetric(connDesc, prometheus.GaugeValue, b(f.Summary.Connected), f.Serial)
+			ch <- prometheus.MustNewConstMetric(connDesc, prometheus.GaugeValue, boolGauge(f.Summary.Connected), f.Serial)
 		}
 		if f.Current != nil {
 			ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, 1, f.Serial, f.Current.State)
@@ -138,4 +135,12 @@ func (c fleetCollector) Collect(ch chan<- prometheus.Metric) {
 				float64(f.LastSeen.UnixMilli())/1000, f.Serial)
 		}
 	}
+}
+
+// boolGauge is a boolean as a gauge's value.
+func boolGauge(v bool) float64 {
+	if v {
+		return 1
+	}
+	return 0
 }

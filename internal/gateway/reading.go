@@ -29,19 +29,20 @@ type StatusError struct {
 
 // current is the board's state now, or nil when none is known: the
 // newest good read (its manager's, in the summary, or the gateway's own
-// status read), if its manager is heard and says the port is open, and
-// the read was made since that manager started and the port last opened,
-// and no read failed after it (the manager's, or one through the
+// status read), if its manager is heard (not stale, heard since the
+// gateway's event link last came up) and says the port is open, and the
+// read has a time, was made since that manager started and the port last
+// opened, and no read failed after it (the manager's, or one through the
 // gateway). Anything else is an earlier moment's, left in the summary and
 // status with their times, never shown as the state.
-func (en *entry) current(stale bool) *Reading {
-	if stale || !en.summary.Connected {
+func (en *entry) current(heard bool) *Reading {
+	if !heard || !en.summary.Connected {
 		return nil
 	}
 	r := en.newest()
 	epoch := latest(en.connAt, en.summary.StartedAt)
 	switch {
-	case r.State == "", r.ReadAt.Before(epoch), en.summary.LastErrorAt.After(r.ReadAt):
+	case r.State == "", r.ReadAt.IsZero(), r.ReadAt.Before(epoch), en.summary.LastErrorAt.After(r.ReadAt):
 		return nil
 	case en.statusErr != nil && !r.ReadAt.After(en.statusErr.over):
 		return nil

@@ -58,7 +58,12 @@ func (h *hub) publish(f Fixture) {
 	if h.count() == 0 {
 		return
 	}
-	msg := sseMessage("fixture", f)
+	h.broadcast(sseMessage("fixture", f))
+}
+
+// broadcast sends msg to every stream, dropping streams whose buffer is
+// full; under changeMu, as publish.
+func (h *hub) broadcast(msg []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	dropped := false
@@ -87,9 +92,9 @@ func sseMessage(event string, v any) []byte {
 	return fmt.Appendf(nil, "event: %s\ndata: %s\n\n", event, data)
 }
 
-// serveEvents is GET /api/v1/events: a "fixture" event per fixture at
-// once (the snapshot), then one per change, and a comment every 15 s so
-// that proxies keep the stream open.
+// serveEvents is GET /api/v1/events: a "broker" event (the broker state)
+// and a "fixture" event per fixture at once (the snapshot), then one per
+// change, and a comment every 15 s so that proxies keep the stream open.
 func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
@@ -99,8 +104,9 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 	g.changeMu.Lock() // the snapshot, then every change after it, in order
 	c, ok := g.hub.subscribe()
 	var snapshot []Fixture
+	var broker BrokerState
 	if ok {
-		snapshot = g.fleet.List()
+		snapshot, broker = g.fleet.List(), g.broker.State()
 	}
 	g.changeMu.Unlock()
 	if !ok {
@@ -110,6 +116,7 @@ func (g *Gateway) serveEvents(w http.ResponseWriter, r *http.Request) {
 	defer g.hub.unsubscribe(c)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
+	w.Write(sseMessage("broker", broker))
 	for _, f := range snapshot {
 		w.Write(sseMessage("fixture", f))
 	}

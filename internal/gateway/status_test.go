@@ -107,8 +107,12 @@ func (g *gw) readStatus(t *testing.T, serial string) jigapi.Status {
 	return a.Result
 }
 
-// stream is an open GET /api/v1/events, its fixture messages on c.
-type stream struct{ c chan Fixture }
+// stream is an open GET /api/v1/events, its fixture messages on c, its
+// broker messages on b.
+type stream struct {
+	c chan Fixture
+	b chan BrokerState
+}
 
 func openStream(t *testing.T, base string) *stream {
 	t.Helper()
@@ -119,17 +123,26 @@ func openStream(t *testing.T, base string) *stream {
 		cancel()
 		t.Fatal(err)
 	}
-	s := &stream{c: make(chan Fixture, 1024)}
+	s := &stream{c: make(chan Fixture, 1024), b: make(chan BrokerState, 64)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer close(s.c)
+		defer close(s.b)
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(nil, 1<<20)
+		event := ""
 		for sc.Scan() {
+			if e, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+				event = e
+			}
 			data, ok := strings.CutPrefix(sc.Text(), "data: ")
 			var f Fixture
-			if ok && json.Unmarshal([]byte(data), &f) == nil {
+			var b BrokerState
+			switch {
+			case ok && event == "broker" && json.Unmarshal([]byte(data), &b) == nil:
+				s.b <- b
+			case ok && json.Unmarshal([]byte(data), &f) == nil:
 				s.c <- f
 			}
 		}
@@ -154,6 +167,26 @@ func (s *stream) awaitStatus(t *testing.T, serial string, readAt time.Time) jiga
 			}
 		case <-deadline:
 			t.Fatalf("%s: no status read at %v on the stream within 5s", serial, readAt)
+		}
+	}
+}
+
+// awaitRow reads the stream's fixture messages until serial's satisfies
+// ok; at most 5 s.
+func (s *stream) awaitRow(t *testing.T, serial string, ok func(Fixture) bool) Fixture {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case f, open := <-s.c:
+			if !open {
+				t.Fatal("stream ended")
+			}
+			if f.Serial == serial && ok(f) {
+				return f
+			}
+		case <-deadline:
+			t.Fatalf("%s: no such row on the stream within 5s", serial)
 		}
 	}
 }

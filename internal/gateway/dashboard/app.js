@@ -1,10 +1,14 @@
 // jigmq dashboard: one tile per fixture, kept live by the server-sent
-// events of /api/v1/events (a "fixture" event carries one fixture's row).
+// events of /api/v1/events (a "fixture" event carries one fixture's row, a
+// "broker" event the gateway's broker state).
 "use strict";
 
 const page = document.body.dataset.page;
 const only = page === "fixture" ? decodeURIComponent(location.pathname.split("/").pop()) : null;
 const tiles = document.getElementById("tiles");
+const rows = new Map(); // serial -> its last row, to render again when the broker state changes
+let streamOpen = false; // this page's stream from the gateway
+let broker = null;      // the gateway's broker state: {state, since, error}; null until told
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -17,6 +21,48 @@ function ago(iso) {
   if (!iso) return "never";
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
   return s < 60 ? s.toFixed(0) + " s ago" : (s / 60).toFixed(0) + " min ago";
+}
+
+function hhmmss(iso) {
+  const d = new Date(iso);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map(n => String(n).padStart(2, "0")).join(":");
+}
+
+// brokerUp: the gateway follows the events now. While it does not (lost,
+// or never reached), no row is current: each is as of its last event.
+function brokerUp() {
+  return broker !== null && broker.state === "connected";
+}
+
+// heardSinceBroker: the row was heard (an event, or a live read through
+// the gateway) since the gateway's link to the broker last came up; one
+// heard only before is an earlier moment's, events may have been missed.
+function heardSinceBroker(f) {
+  const since = Date.parse(broker.since);
+  return !f.seen || Date.parse(f.last_seen) >= since || (!!f.status_at && Date.parse(f.status_at) >= since);
+}
+
+// noFixture: the last live read through the gateway, after the last event,
+// found no manager for it on the bus.
+function noFixture(f) {
+  const e = f.status_error;
+  return !!e && e.outcome === "no_fixture" && Date.parse(e.at) >= Date.parse(f.last_seen);
+}
+
+// showLink is the header: this page's stream (live, reconnecting), and
+// while it is live, the gateway's broker state: "broker lost since ..."
+// whenever the gateway does not have it, never "live".
+function showLink() {
+  const link = document.getElementById("link");
+  let text = streamOpen ? "connecting…" : "reconnecting…";
+  if (streamOpen && broker) {
+    text = { connected: "live", lost: "broker lost since " + hhmmss(broker.since) }[broker.state] ||
+      "broker not reached yet";
+  }
+  link.textContent = text;
+  link.title = streamOpen && broker && broker.error ? broker.error : "";
+  link.className = "link" + (streamOpen && broker && !brokerUp() ? " lost" : "");
+  document.body.dataset.broker = broker ? broker.state : "";
 }
 
 function stateClass(state) {
@@ -32,8 +78,10 @@ function stateClass(state) {
 // state.
 function shownState(f, connected) {
   if (f.missing) return "not seen";
+  if (!brokerUp()) return broker && broker.state === "lost" ? "broker lost" : "no broker";
   if (f.stopped) return "stopped";
-  if (f.stale) return "stale";
+  if (f.stale) return noFixture(f) ? "no fixture" : "stale";
+  if (!heardSinceBroker(f)) return "not heard yet";
   if (!connected) return "disconnected";
   if (f.current) return f.current.state;
   return lastFailure(f) ? "read failed" : "not read";
@@ -67,7 +115,14 @@ function failedLine(f) {
   return e ? "last read failed " + ago(e.at) + (e.code ? ": " + e.code : "") : "";
 }
 
+// asOfLine says, while the gateway has no broker, when the row was last
+// heard: everything on its tile is as of then.
+function asOfLine(f) {
+  return f.missing || brokerUp() ? "" : "as of " + (f.last_seen ? hhmmss(f.last_seen) : "never");
+}
+
 function render(f) {
+  rows.set(f.serial, f);
   const id = "tile-" + f.serial;
   let t = document.getElementById(id);
   if (!t) {
@@ -80,19 +135,22 @@ function render(f) {
   const s = f.summary || {};
   const connected = f.seen && s.connected;
   const tone = !connected || f.status_error ? "s-error" : (f.current ? stateClass(f.current.state) : "s-other");
+  const asOf = !f.missing && (!brokerUp() || !heardSinceBroker(f));
   t.className = "tile " + tone + (f.seen && !s.connected ? " disconnected" : "") +
-    (f.stale ? " stale" : "") + (f.missing ? " missing" : "");
+    (f.stale ? " stale" : "") + (f.missing ? " missing" : "") + (asOf ? " asof" : "");
   t.dataset.connected = String(!!connected);
   t.dataset.stale = String(!!f.stale);
   t.dataset.stopped = String(!!f.stopped);
   t.dataset.missing = String(!!f.missing);
-  t.dataset.state = f.current ? f.current.state : "";
+  t.dataset.state = f.current && brokerUp() ? f.current.state : "";
+  t.dataset.current = String(!!f.current && brokerUp());
   const flags = el("div");
   if (f.stale) flags.append(el("span", "flag stale", f.stopped ? "STOPPED" : "STALE"));
   if (f.missing) flags.append(el("span", "flag missing", "MISSING"));
   t.replaceChildren(el("div", "serial", f.serial), flags,
     el("div", "state", shownState(f, connected)),
-    el("div", "line conn", f.missing ? "" : (f.stale ? "was " : "") + (connected ? "connected" : "DISCONNECTED")),
+    el("div", "line asof", asOfLine(f)),
+    el("div", "line conn", f.missing ? "" : (f.stale || !brokerUp() ? "was " : "") + (connected ? "connected" : "DISCONNECTED")),
     el("div", "line", earlier(f)),
     el("div", "line failed", failedLine(f)),
     el("div", "line", "last read " + ago(s.last_read_at)),
@@ -126,10 +184,14 @@ async function refreshDetail() {
 }
 
 function connect() {
-  const link = document.getElementById("link");
   const es = new EventSource("/api/v1/events");
-  es.onopen = () => { link.textContent = "live"; document.body.dataset.live = "true"; };
-  es.onerror = () => { link.textContent = "reconnecting…"; document.body.dataset.live = "false"; };
+  es.onopen = () => { streamOpen = true; broker = null; showLink(); document.body.dataset.live = "true"; };
+  es.onerror = () => { streamOpen = false; showLink(); document.body.dataset.live = "false"; };
+  es.addEventListener("broker", m => {
+    broker = JSON.parse(m.data);
+    showLink();
+    rows.forEach(render);
+  });
   es.addEventListener("fixture", m => {
     const f = JSON.parse(m.data);
     if (only && f.serial !== only) return;
