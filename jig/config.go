@@ -24,9 +24,9 @@ type Query struct {
 // step before an answer is trusted again. See the package documentation.
 type Resync struct {
 	// Quiet is the guard period: the input must be silent this long before
-	// the probe is sent, and again after its answer (a query timeout after
-	// a (re)open or an owed answer written off: see Late). Default 50ms, at
-	// most 5s.
+	// the probe is sent; after its answer, the input must be silent for a
+	// query timeout, or for Quiet with a nonce probe when no answer is owed
+	// (see Late). Default 50ms, at most 5s, below QueryTimeout.
 	Quiet time.Duration `yaml:"quiet" json:"quiet"`
 	// Probe is the command whose answer shows the board is in step. If it
 	// contains "{nonce}", that is replaced by a fresh random token which the
@@ -43,9 +43,9 @@ type Resync struct {
 	// up) is owed its answer this long from its write, and no command is
 	// written while an answer is owed: the next conversation first waits
 	// for it (the board's next line pays it) or for this to pass, so that
-	// a late answer is never taken for a later command's. An answer later
-	// still may be, unless the conversation's fence sees the shift (see
-	// fence.go). Default 5s, at most 1m; less than QueryTimeout is raised
+	// a late answer is not taken for a later command's (unless another
+	// line the board sent paid the debt first: see fence.go for what is
+	// left to the fence). An answer later still may be. Default 5s, at most 1m; less than QueryTimeout is raised
 	// to it.
 	Late time.Duration `yaml:"late" json:"late"`
 }

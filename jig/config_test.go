@@ -81,6 +81,8 @@ func TestValidateRanges(t *testing.T) {
 		{jig.Config{MaxLine: 1<<20 + 1}, "max_line: 1048577 is not between 1 and 1048576 (0: the default)"},
 		{jig.Config{Resync: jig.Resync{Quiet: 6 * time.Second}}, "resync.quiet: 6s is not between 1ns and 5s"},
 		{jig.Config{Resync: jig.Resync{Late: 2 * time.Minute}}, "resync.late: 2m0s is not between 1ns and 1m0s (0: the default)"},
+		{jig.Config{QueryTimeout: 300 * time.Millisecond, Resync: jig.Resync{Quiet: 500 * time.Millisecond}},
+			"resync.quiet: 500ms is not below query_timeout 300ms"},
 		{jig.Config{Resync: jig.Resync{Late: -time.Second}}, "resync.late: -1s is not between 1ns and 1m0s (0: the default)"},
 		{jig.Config{Commands: jig.Commands{Allow: []string{"A?", ""}}}, "commands.allow[1]: command is empty"},
 	} {

@@ -27,14 +27,15 @@
 // (Config.Resync): the input must be quiet for Resync.Quiet, then the
 // probe is answered (twice alike; or once, matching Resync.Pattern; or
 // once containing a fresh token substituted for "{nonce}", which proves
-// it), then the input must be quiet again for Resync.Quiet, or for a query
-// timeout after a (re)open or an owed answer written off (an answer taken
-// for the probe's may then have been a late one, the probe's own still to
-// come on a slow board). Only then is a command sent. A
+// it), then the input must be quiet again for a query timeout (an answer
+// taken for the probe's may have been a late one or a copy, the probe's
+// own still to come on a slow board; with a nonce probe and no answer
+// owed, Resync.Quiet). Only then is a command sent. A
 // failed resync fails the read; the next one tries again. A command left
 // unanswered is owed its answer for Resync.Late: no command is written
 // while one is owed, the next conversation waiting for it first (see
-// owed.go), so a late answer is never taken for a later command's.
+// owed.go), so a late answer is not taken for a later command's (unless
+// another line paid for it first: the fence is left for that).
 //
 // Per command: write it, then read lines within Config.QueryTimeout. With
 // Config.Echo the first line must be the command's echo; without it, a

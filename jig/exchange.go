@@ -41,7 +41,7 @@ func (d *Device) exchange(ctx context.Context, q *query) (Answer, error) {
 			fe.Query = q.name
 		}
 		d.trouble(err)
-		d.owe(ctx, err, sent)
+		d.owe(err, sent)
 		return Answer{}, err
 	}
 	return Answer{Command: q.command, Line: line, SentAt: sent.UTC(), MS: msSince(sent)}, nil

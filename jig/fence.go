@@ -19,7 +19,10 @@ import (
 // resync before the next one). The fence sees net shifts only: an extra
 // line and a swallowed answer in one conversation cancel out (a board
 // whose answers to one command are all late would do that every read,
-// but its answers are awaited before the next command: owed.go), and a line
+// but its answers are awaited before the next command: owed.go); without
+// a nonce, a shift that puts a late copy of an earlier probe's or fence's
+// answer in the fence's place passes (they all answer alike: the resync's
+// wait after its probe keeps such copies from being outstanding); and a line
 // corrupted in place (a reset mid-answer glues the banner to the cut line)
 // is no shift at all; Config.Banner and the queries' patterns are for
 // those, and Config.Echo pairs every answer with its command.

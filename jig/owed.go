@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -16,7 +17,9 @@ import (
 // the Device keeps the answers it is owed: no command is written while
 // one is, the conversation waits for it first (any line the board sends
 // pays the oldest debt) or until Resync.Late after its command, when it
-// is written off.
+// is written off. Any line pays: a board that chatters as well may pay a
+// debt with another line, and the late answer then comes after; the
+// resync's wait after its probe, and the fence, are left for that.
 
 // owed is the answers the board owes: how many, and when the last of
 // them is written off. Held with the port.
@@ -31,13 +34,17 @@ type owed struct {
 }
 
 // stillWait is how long the resync waits after its probe's answer for
-// input that would show the answer was an earlier command's: with
-// nothing owed and nothing unsure, every earlier command is answered, so
-// a line after the probe's could only be the board speaking unasked, and
-// Resync.Quiet is enough; otherwise a late answer may still come, up to
-// a query timeout after the probe's.
+// input that would show the answer was an earlier command's: a query
+// timeout (the probe's own answer may still be to come, as late as that),
+// except with a nonce probe when nothing is owed or unsure: there the
+// probe's answer is proven its own, and the fence's token proves the end
+// of each conversation in step, so Resync.Quiet is enough. Without a
+// nonce the long wait stays: a line can be outstanding that no debt
+// records (a board answering twice, a failed fence's own answer, a debt
+// paid by another line), and the fence's answer, equal to every probe's,
+// cannot tell a probe's late copy from its own.
 func (d *Device) stillWait() time.Duration {
-	if d.owes.unsure || d.owes.n > 0 {
+	if d.owes.unsure || d.owes.n > 0 || !strings.Contains(d.cfg.Resync.Probe, Nonce) {
 		return max(d.cfg.Resync.Quiet, d.cfg.QueryTimeout)
 	}
 	return d.cfg.Resync.Quiet
@@ -48,10 +55,11 @@ func (d *Device) stillWait() time.Duration {
 func (d *Device) lateLimit() time.Duration { return max(d.cfg.Resync.Late, d.cfg.QueryTimeout) }
 
 // owe records that the command written at sent went unanswered, if err
-// (its exchange's) says so: the query timeout passed, or ctx ended. An
-// answer that came and was refused is no debt.
-func (d *Device) owe(ctx context.Context, err error, sent time.Time) {
-	if !errors.Is(err, ErrTimeout) && ctx.Err() == nil {
+// (its exchange's) says so: the query timeout passed, or the caller's
+// context ended, before a line was taken. An answer that came and was
+// refused is no debt, even if the context ended meanwhile.
+func (d *Device) owe(err error, sent time.Time) {
+	if !errors.Is(err, ErrTimeout) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		return
 	}
 	d.owes.n++

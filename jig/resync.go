@@ -18,11 +18,11 @@ const maxDrainReads = 64
 // quiet for Resync.Quiet (within a query timeout), then the probe (once
 // with a nonce, which proves its answer, or with a pattern its answer must
 // match; else twice, with the same answer both times), then quiet again
-// (stillWait: Resync.Quiet, or a query timeout if an answer may still be
-// outstanding): an answer taken for the probe's may have been a late
-// answer to an earlier command, and then the probe's own is still to come,
-// as late as a query timeout on a slow board; only once it has not come is
-// the line provably in step. The caller holds the port, and has awaited
+// for a query timeout (stillWait; Resync.Quiet with a nonce probe when
+// nothing is owed): an answer taken for the probe's may have been a late
+// answer to an earlier command or a copy of one, and then the probe's own
+// is still to come, as late as a query timeout on a slow board; only once
+// it has not come is the line provably in step. The caller holds the port, and has awaited
 // any answer owed (owed.go).
 func (d *Device) resync(ctx context.Context) error {
 	err := d.resyncOnce(ctx)
@@ -132,6 +132,7 @@ func (d *Device) still(ctx context.Context, wait time.Duration) error {
 		}
 		if len(d.rest) > 0 {
 			d.unsolicited("after the probe's answer", d.rest)
+			d.rest = nil // counted once: not again before the next command
 			return &FixtureError{Command: d.cfg.Resync.Probe, Answer: d.lastExtra,
 				Reason: "resync: more input followed the probe's answer"}
 		}

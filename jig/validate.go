@@ -66,6 +66,9 @@ func (c Config) Validate() error {
 	}
 	if c.QueryTimeout < 0 {
 		bad("query_timeout", "%s is negative (0: the default)", c.QueryTimeout)
+	} else if c.Resync.Quiet <= maxQuiet && c.Resync.Quiet >= c.QueryTimeout {
+		// the resync waits for quiet within a query timeout: it never would
+		bad("resync.quiet", "%s is not below query_timeout %s", c.Resync.Quiet, c.QueryTimeout)
 	}
 	if c.MaxLine < 0 || c.MaxLine > maxLineLimit {
 		bad("max_line", "%d is not between 1 and %d (0: the default)", c.MaxLine, maxLineLimit)
