@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -160,13 +159,7 @@ func TestStatsCounts(t *testing.T) {
 // TestBinary builds jigctl and runs it as a process: its output streams
 // and exit status are the real ones.
 func TestBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "jigctl")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildJigctl(t)
 	f := startFixture(t)
 	cmd := exec.Command(bin, "status", f.serial)
 	cmd.Env = append(cmd.Environ(), "JIGCTL_URL="+testURL())

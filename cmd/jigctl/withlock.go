@@ -25,16 +25,19 @@ func newWithLockCmd(g *globals) *cobra.Command {
 		Long: `Take the fixture's lease (as lock, with --wait), run CMD with the token in
 JIG_LOCK_TOKEN and the serial in JIG_SERIAL, renew the lease every third of
 --ttl while CMD runs (after a failed renew, retry every --ttl/10, at most
-1s, until the lease's expiry), forward SIGINT and SIGTERM to CMD, and
-release the lease when CMD ends, however it ends. Exits with CMD's status
-(128+N if a signal N killed it), 125 if it never got the lease (130 if an
-interrupt ended the wait for it), 126 or 127 if CMD could not be run. If
-the lease is lost while CMD runs (no renew succeeded before its expiry, or
-the manager no longer holds it), stderr says so at once ("lease lost at
-TIME: why"); CMD runs on (its board writes are refused), or with
---stop-on-loss is sent SIGTERM. If jigctl itself is killed, the lease
-expires by itself. With -o json, a lease never got is the lock's outcome
-on stdout, as lock prints it.`,
+1s, until the lease's expiry), and release the lease when CMD ends, however
+it ends. SIGTERM is forwarded to CMD, and so is SIGINT unless the terminal
+sent it to CMD as well: Ctrl-C while jigctl is the terminal's foreground
+job reaches CMD (in jigctl's process group) once, from the kernel, and
+while it is, a kill -INT of jigctl alone is not forwarded (signal CMD's own
+pid instead). Exits with CMD's status (128+N if a signal N killed it), 125
+if it never got the lease (130 if an interrupt ended the wait for it), 126
+or 127 if CMD could not be run. If the lease is lost while CMD runs (no
+renew succeeded before its expiry, or the manager no longer holds it),
+stderr says so at once ("lease lost at TIME: why"); CMD runs on (its board
+writes are refused), or with --stop-on-loss is sent SIGTERM. If jigctl
+itself is killed, the lease expires by itself. With -o json, a lease never
+got is the lock's outcome on stdout, as lock prints it.`,
 		Example:           "  jigctl with-lock JIG-0001 --ttl 1m -- ./run-test.sh\n  jigctl with-lock JIG-0001 --wait 5m -- sh -c 'jigctl query \"$JIG_SERIAL\" \"OUTP ON\"'",
 		Args:              cobra.MinimumNArgs(2),
 		ValidArgsFunction: g.completeSerials,
@@ -114,8 +117,9 @@ func (g *globals) noLease(o outcome) error {
 }
 
 // runChild runs argv with the lease in its environment, forwarding
-// SIGINT and SIGTERM (and sending SIGTERM when r's lease is lost, if r
-// says to), and returns its exit status.
+// SIGTERM, and SIGINT unless the terminal sent it to the command too
+// (shouldForward), sending SIGTERM when r's lease is lost if r says to,
+// and returns its exit status.
 func (g *globals) runChild(serial, token string, argv []string, r *renewal) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -136,7 +140,9 @@ func (g *globals) runChild(serial, token string, argv []string, r *renewal) int 
 	for {
 		select {
 		case s := <-sigs:
-			child.Process.Signal(s)
+			if shouldForward(s, child.Process.Pid) {
+				child.Process.Signal(s)
+			}
 		case <-lost:
 			lost = nil
 			if r.stopOnLoss {
