@@ -57,6 +57,7 @@ type Device struct {
 	lastExtra string // excerpt of the last unsolicited input, for errors
 	unsolLog  unsolicitedLog
 	owes      owed // answers the board still owes (owed.go)
+	owing     atomic.Int64 // owes.n, for callers that do not hold the port
 	// opened counts successful opens (the first is not a reconnect).
 	opened uint64
 
@@ -167,7 +168,7 @@ func (d *Device) Status(ctx context.Context) (Status, error) {
 		st.Fields = maps.Clone(st.Fields)
 		return st, f.err
 	case <-ctx.Done():
-		return d.failed(), ctx.Err()
+		return d.failed(), d.waiting(ctx.Err())
 	}
 }
 

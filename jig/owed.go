@@ -64,6 +64,7 @@ func (d *Device) owe(err error, sent time.Time) {
 	}
 	d.owes.n++
 	d.owes.until = sent.Add(d.lateLimit())
+	d.owing.Store(int64(d.owes.n))
 	d.count.owed.Add(1)
 }
 
@@ -73,6 +74,18 @@ func (d *Device) paid(lines int) {
 		return
 	}
 	d.owes.n = max(d.owes.n-lines, 0)
+	d.owing.Store(int64(d.owes.n))
+}
+
+// waiting is err, the error of a caller that stopped waiting for the
+// Device, with why the Device was still busy if it was waiting for owed
+// answers.
+func (d *Device) waiting(err error) error {
+	if n := d.owing.Load(); n > 0 {
+		return fmt.Errorf("jig: the board still owes %d answer(s) to earlier commands, awaited up to %s after each (resync.late): %w",
+			n, d.lateLimit(), err)
+	}
+	return err
 }
 
 // awaitOwed waits until the board owes nothing, reading and discarding
@@ -84,10 +97,11 @@ func (d *Device) awaitOwed(ctx context.Context) error {
 		if wait <= 0 {
 			d.log.Warn("answers owed by the board written off", "owed", d.owes.n, "late", d.lateLimit())
 			d.owes = owed{unsure: true}
+			d.owing.Store(0)
 			return nil
 		}
 		if err := d.alive(ctx); err != nil {
-			return fmt.Errorf("jig: waiting for %d answer(s) the board still owes earlier commands: %w", d.owes.n, err)
+			return d.waiting(err)
 		}
 		n, err := d.readFor(readWait(ctx, wait))
 		if err != nil {

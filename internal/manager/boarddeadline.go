@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jigmq/jigmq/jigapi"
@@ -40,5 +41,9 @@ func boardLate(ctx, bctx context.Context, err error) error {
 	if ctx.Err() != nil || !errors.Is(bctx.Err(), context.DeadlineExceeded) || !errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}
-	return jigapi.Errorf(jigapi.CodeSerialTimeout, "the board did not answer before the request's deadline")
+	msg := "the board did not answer before the request's deadline"
+	if why := strings.TrimSuffix(err.Error(), ": "+context.DeadlineExceeded.Error()); why != err.Error() {
+		msg += ": " + strings.TrimPrefix(why, "jig: ") // what it was doing
+	}
+	return jigapi.Errorf(jigapi.CodeSerialTimeout, "%s", msg)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,7 +213,9 @@ func TestSilentBoard(t *testing.T) {
 // serial_timeout (an error reply), not left to the caller's own timeout,
 // which could as well be a lost manager: for a status read and a Query.
 func TestBoardLateBeforeDeadline(t *testing.T) {
-	f := startFixture(t, nil) // query_timeout 300ms
+	// query_timeout 300ms; the silent board's answers owed for all of the
+	// test's calls, written off before the last
+	f := startFixture(t, func(c *Config) { c.Fixture.Resync.Late = 3 * time.Second })
 	if _, err := f.status(t); err != nil {
 		t.Fatal(err)
 	}
@@ -221,6 +224,15 @@ func TestBoardLateBeforeDeadline(t *testing.T) {
 	wantCode(t, err, jigapi.CodeSerialTimeout)
 	_, err = f.ask(t, "Query", jigapi.QueryArgs{Command: "STAT?"}, 250*time.Millisecond)
 	wantCode(t, err, jigapi.CodeSerialTimeout)
+	// The status read's *IDN? went unanswered: the Query waited for it.
+	if !strings.Contains(err.Error(), "the board still owes 1 answer(s) to earlier commands") {
+		t.Errorf("the Query's reply does not say what the manager waited for: %v", err)
+	}
+	_, err = f.ask(t, "JigStatus", nil, 250*time.Millisecond)
+	wantCode(t, err, jigapi.CodeSerialTimeout)
+	if !strings.Contains(err.Error(), "the board still owes") {
+		t.Errorf("the status read's reply does not say what the manager waited for: %v", err)
+	}
 	f.board.SetFault(sim.FaultNone)
 	if _, err := f.status(t); err != nil {
 		t.Fatalf("after the board answers again: %v", err)
