@@ -26,7 +26,7 @@ type Resync struct {
 	// Quiet is the guard period: the input must be silent this long before
 	// the probe is sent; after its answer, the input must be silent for a
 	// query timeout, or for Quiet with a nonce probe when no answer is owed
-	// (see Late). Default 50ms, at most 5s, below QueryTimeout.
+	// or written off since the port opened (see Late). Default 50ms, at most 5s, below QueryTimeout.
 	Quiet time.Duration `yaml:"quiet" json:"quiet"`
 	// Probe is the command whose answer shows the board is in step. If it
 	// contains "{nonce}", that is replaced by a fresh random token which the
@@ -40,13 +40,13 @@ type Resync struct {
 	Pattern string `yaml:"pattern" json:"pattern"`
 	// Late is how long after its command an answer may still come. A
 	// command left unanswered by its query timeout (or by a caller giving
-	// up) is owed its answer this long from its write, and no command is
-	// written while an answer is owed: the next conversation first waits
-	// for it (the board's next line pays it) or for this to pass, so that
-	// a late answer is not taken for a later command's (unless another
-	// line the board sent paid the debt first: see fence.go for what is
-	// left to the fence). An answer later still may be. Default 5s, at most 1m; less than QueryTimeout is raised
-	// to it.
+	// up, or with another line refused in its answer's place) is owed its
+	// answer this long from its write, and no command is written while an
+	// answer is owed: the next conversation first waits for it or for this
+	// to pass, so that a late answer is not taken for a later command's
+	// (owed.go says which lines pay a debt, and what that leaves). An
+	// answer later still may be. Default 5s, at most 1m; less than
+	// QueryTimeout is raised to it.
 	Late time.Duration `yaml:"late" json:"late"`
 }
 

@@ -56,8 +56,8 @@ type Device struct {
 	inStepAns string // the probe's answer at the last resync (the fence's, without nonce or pattern)
 	lastExtra string // excerpt of the last unsolicited input, for errors
 	unsolLog  unsolicitedLog
-	owes      owed // answers the board still owes (owed.go)
-	owing     atomic.Int64 // owes.n, for callers that do not hold the port
+	owes      owed         // answers the board still owes (owed.go)
+	owing     atomic.Int64 // len(owes.debts), for callers that do not hold the port
 	// opened counts successful opens (the first is not a reconnect).
 	opened uint64
 
@@ -190,14 +190,21 @@ func (d *Device) join() (*flight, error) {
 	return f, nil
 }
 
-// fly runs one read for everyone sharing f.
+// fly runs one read for everyone sharing f. The read ends the flight
+// before it gives the port back (landed), so that a Status called after a
+// later conversation (a Do that changed the board) never shares it.
 func (d *Device) fly(f *flight) {
 	defer d.wg.Done()
-	f.st, f.err = d.read(d.ctx)
+	f.st, f.err = d.read(d.ctx, d.landed)
+	close(f.done)
+}
+
+// landed ends the flight in the air: Status calls from now on start
+// another read.
+func (d *Device) landed() {
 	d.flightMu.Lock()
 	d.flight = nil
 	d.flightMu.Unlock()
-	close(f.done)
 }
 
 // failed is the Status that goes with an error.

@@ -34,8 +34,9 @@
 // failed resync fails the read; the next one tries again. A command left
 // unanswered is owed its answer for Resync.Late: no command is written
 // while one is owed, the next conversation waiting for it first (see
-// owed.go), so a late answer is not taken for a later command's (unless
-// another line paid for it first: the fence is left for that).
+// owed.go), paid only by a line that could be its answer, so a late
+// answer is not taken for a later command's (for a command with no
+// pattern, an unasked line can pay: see owed.go).
 //
 // Per command: write it, then read lines within Config.QueryTimeout. With
 // Config.Echo the first line must be the command's echo; without it, a

@@ -41,7 +41,7 @@ func (d *Device) exchange(ctx context.Context, q *query) (Answer, error) {
 			fe.Query = q.name
 		}
 		d.trouble(err)
-		d.owe(err, sent)
+		d.owe(q, err, sent)
 		return Answer{}, err
 	}
 	return Answer{Command: q.command, Line: line, SentAt: sent.UTC(), MS: msSince(sent)}, nil
@@ -106,7 +106,7 @@ func (d *Device) check(q *query, line string) error {
 
 // bad is a *FixtureError for q with an excerpt of line.
 func (d *Device) bad(q *query, line, reason string) error {
-	return &FixtureError{Query: q.name, Command: q.command, Answer: excerpt([]byte(line)), Reason: reason}
+	return &FixtureError{Query: q.name, Command: q.command, Answer: excerpt([]byte(line)), Reason: reason, refused: true}
 }
 
 // nextLine returns the next whole line, from what is left of the last read

@@ -20,9 +20,10 @@ import (
 // line and a swallowed answer in one conversation cancel out (a board
 // whose answers to one command are all late would do that every read,
 // but its answers are awaited before the next command: owed.go); without
-// a nonce, a shift that puts a late copy of an earlier probe's or fence's
-// answer in the fence's place passes (they all answer alike: the resync's
-// wait after its probe keeps such copies from being outstanding); and a line
+// a nonce, a late copy of an earlier probe's or fence's answer, which
+// answers alike (a board answering the probe's command twice can have the
+// copy taken by the next command, if it is the probe's or its pattern
+// fits, and that command's answer pass as the fence's); and a line
 // corrupted in place (a reset mid-answer glues the banner to the cut line)
 // is no shift at all; Config.Banner and the queries' patterns are for
 // those, and Config.Echo pairs every answer with its command.

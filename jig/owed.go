@@ -1,35 +1,52 @@
 package jig
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
 
 // A command whose answer did not come by its query timeout (or whose
-// caller gave up first) may still be answered: a board that is slow, busy
-// or queueing answers sends it later. If the next command went out
-// before it came, it would be taken for that command's answer, and with
-// the board's every answer as late, each conversation would take the one
+// caller gave up first), or whose answer slot another line took (a line
+// refused: blank, a banner, one that does not match its pattern, a failed
+// fence), may still be answered: a board that is slow, busy or answering
+// in the background sends it later. If the next command went out before
+// it came, it would be taken for that command's answer, and with the
+// board's every answer as late, each conversation would take the one
 // before's, in step as far as the fence can see (the shift nets out). So
 // the Device keeps the answers it is owed: no command is written while
-// one is, the conversation waits for it first (any line the board sends
-// pays the oldest debt) or until Resync.Late after its command, when it
-// is written off. Any line pays: a board that chatters as well may pay a
-// debt with another line, and the late answer then comes after; the
-// resync's wait after its probe, and the fence, are left for that.
+// one is, the conversation waits for it first, or until Resync.Late after
+// its command, when it is written off. A debt is paid only by a line that
+// could be its command's answer (couldAnswer): for a probe or fence, its
+// token or pattern; for a query with a pattern, a match; an ERR line. A
+// line the board sends unasked that cannot be the answer pays nothing. A
+// command with no pattern (a Do, a query without one) is paid by any line
+// that is not blank, an echo or a banner: a board that answers in the
+// background and also speaks unasked can then have a late answer taken
+// for a later command's; a pattern, Config.Echo or a tagged protocol are
+// for that.
 
-// owed is the answers the board owes: how many, and when the last of
-// them is written off. Held with the port.
+// maxDebts bounds the answers kept owed; more (which the rule above never
+// lets happen) drop the oldest, as written off.
+const maxDebts = 8
+
+// debt is an answer the board owes.
+type debt struct {
+	q      query     // the command, as it was sent (its token, pattern)
+	inStep string    // Device.inStepAns when it was sent
+	until  time.Time // when it is written off
+}
+
+// owed is the answers the board owes. Held with the port.
 type owed struct {
-	n     int
-	until time.Time
+	debts []debt
+	carry []byte // an unfinished line of input discarded while owed
 	// unsure: an answer may still come that is not owed, since the port
 	// was (re)opened (a command of whoever had it before) or debts were
 	// written off. The resync then waits a query timeout after its probe
-	// (stillWait), not only Resync.Quiet.
+	// (stillWait) even with a nonce probe.
 	unsure bool
 }
 
@@ -37,14 +54,12 @@ type owed struct {
 // input that would show the answer was an earlier command's: a query
 // timeout (the probe's own answer may still be to come, as late as that),
 // except with a nonce probe when nothing is owed or unsure: there the
-// probe's answer is proven its own, and the fence's token proves the end
-// of each conversation in step, so Resync.Quiet is enough. Without a
+// probe's answer is proven its own, and Resync.Quiet is enough. Without a
 // nonce the long wait stays: a line can be outstanding that no debt
-// records (a board answering twice, a failed fence's own answer, a debt
-// paid by another line), and the fence's answer, equal to every probe's,
-// cannot tell a probe's late copy from its own.
+// records (a board answering twice), and the fence's answer, equal to
+// every probe's, cannot tell a probe's late copy from its own.
 func (d *Device) stillWait() time.Duration {
-	if d.owes.unsure || d.owes.n > 0 || !strings.Contains(d.cfg.Resync.Probe, Nonce) {
+	if d.owes.unsure || len(d.owes.debts) > 0 || !strings.Contains(d.cfg.Resync.Probe, Nonce) {
 		return max(d.cfg.Resync.Quiet, d.cfg.QueryTimeout)
 	}
 	return d.cfg.Resync.Quiet
@@ -54,64 +69,75 @@ func (d *Device) stillWait() time.Duration {
 // Resync.Late, at least the query timeout.
 func (d *Device) lateLimit() time.Duration { return max(d.cfg.Resync.Late, d.cfg.QueryTimeout) }
 
-// owe records that the command written at sent went unanswered, if err
-// (its exchange's) says so: the query timeout passed, or the caller's
-// context ended, before a line was taken. An answer that came and was
-// refused is no debt, even if the context ended meanwhile.
-func (d *Device) owe(err error, sent time.Time) {
-	if !errors.Is(err, ErrTimeout) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+// owe records that q, written at sent, is owed its answer if err (its
+// exchange's) says no line answered it: the query timeout passed, the
+// caller's context ended, or a line was refused as its answer (see
+// refusal). An ERR answer, bytes that are not a line, and a lost port are
+// no debt.
+func (d *Device) owe(q *query, err error, sent time.Time) {
+	var fe *FixtureError
+	refused := errors.As(err, &fe) && fe.refused
+	if !refused && !errors.Is(err, ErrTimeout) && !errors.Is(err, context.Canceled) &&
+		!errors.Is(err, context.DeadlineExceeded) {
 		return
 	}
-	d.owes.n++
-	d.owes.until = sent.Add(d.lateLimit())
-	d.owing.Store(int64(d.owes.n))
+	if len(d.owes.debts) == maxDebts {
+		d.owes.debts, d.owes.unsure = d.owes.debts[1:], true
+	}
+	d.owes.debts = append(d.owes.debts, debt{q: *q, inStep: d.inStepAns, until: sent.Add(d.lateLimit())})
+	d.owing.Store(int64(len(d.owes.debts)))
 	d.count.owed.Add(1)
 }
 
-// paid takes lines the board sent unasked off what it owes.
-func (d *Device) paid(lines int) {
-	if d.owes.n == 0 || lines == 0 {
+// paid takes input the board sent unasked off what it owes: each whole
+// line pays the oldest debt it could answer.
+func (d *Device) paid(p []byte) {
+	o := &d.owes
+	if len(o.debts) == 0 {
+		o.carry = nil
 		return
 	}
-	d.owes.n = max(d.owes.n-lines, 0)
-	d.owing.Store(int64(d.owes.n))
+	data := append(o.carry, p...)
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			break
+		}
+		d.payWith(string(bytes.TrimRight(data[:i], "\r")))
+		data = data[i+1:]
+	}
+	o.carry = nil
+	if len(o.debts) > 0 && len(data) <= d.cfg.MaxLine {
+		o.carry = append([]byte(nil), data...)
+	}
+	d.owing.Store(int64(len(o.debts)))
 }
 
-// waiting is err, the error of a caller that stopped waiting for the
-// Device, with why the Device was still busy if it was waiting for owed
-// answers.
-func (d *Device) waiting(err error) error {
-	if n := d.owing.Load(); n > 0 {
-		return fmt.Errorf("jig: the board still owes %d answer(s) to earlier commands, awaited up to %s after each (resync.late): %w",
-			n, d.lateLimit(), err)
+// payWith removes the oldest debt line could answer, if any.
+func (d *Device) payWith(line string) {
+	for i, b := range d.owes.debts {
+		if d.couldAnswer(b, line) {
+			d.owes.debts = append(d.owes.debts[:i:i], d.owes.debts[i+1:]...)
+			return
+		}
 	}
-	return err
 }
 
-// awaitOwed waits until the board owes nothing, reading and discarding
-// its input (as unsolicited, which pays), or until the debts are written
-// off. It fails if ctx ends first. The caller holds the port.
-func (d *Device) awaitOwed(ctx context.Context) error {
-	for d.owes.n > 0 {
-		wait := time.Until(d.owes.until)
-		if wait <= 0 {
-			d.log.Warn("answers owed by the board written off", "owed", d.owes.n, "late", d.lateLimit())
-			d.owes = owed{unsure: true}
-			d.owing.Store(0)
-			return nil
-		}
-		if err := d.alive(ctx); err != nil {
-			return d.waiting(err)
-		}
-		n, err := d.readFor(readWait(ctx, wait))
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			d.outOfStep = true
-			d.fr.reset()
-			d.unsolicited("while waiting for an owed answer", d.buf[:n])
-		}
+// couldAnswer reports whether line could be b's command's answer (see
+// above): never a blank line, its echo or a banner.
+func (d *Device) couldAnswer(b debt, line string) bool {
+	q := &b.q
+	switch {
+	case line == "" || line == q.command || d.banner != nil && d.banner.MatchString(line):
+		return false
+	case q.token != "":
+		return strings.Contains(line, q.token)
+	case strings.HasPrefix(line, "ERR"):
+		return true
+	case q.pattern != nil:
+		return q.pattern.MatchString(line)
+	case q.fence || !q.probe && d.twiceProbe() && strings.EqualFold(q.command, d.cfg.Resync.Probe):
+		return b.inStep == "" || line == b.inStep
 	}
-	return nil
+	return true
 }

@@ -57,7 +57,8 @@ func (d *Device) connect() error {
 	}
 	d.port, d.lock, d.id = p, lock, lock.id
 	d.rest, d.outOfStep = nil, true // whatever the board was doing, we do not know
-	d.owes.unsure = true
+	d.owes = owed{unsure: true}     // another board, maybe: nothing it owes is awaited
+	d.owing.Store(0)
 	d.fr.reset()
 	d.opened++
 	if d.opened > 1 {

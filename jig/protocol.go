@@ -29,6 +29,9 @@ type FixtureError struct {
 	Command string // the command that was answered
 	Answer  string // the answer line, or an escaped excerpt of the bad bytes
 	Reason  string // empty for an ERR answer; else what was wrong
+	// refused: a whole line came and was refused as the answer (not an ERR
+	// answer, not bytes that are no line): the answer may still come.
+	refused bool
 }
 
 func (e *FixtureError) Error() string {

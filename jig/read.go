@@ -6,14 +6,17 @@ import (
 )
 
 // read does one status read, holding the port for its whole conversation,
-// so its queries go out back to back and nothing else comes between them.
-// ctx is the Device's lifetime: a read in flight is shared, so no single
-// caller's context may cut it short; each query's timeout bounds it.
-func (d *Device) read(ctx context.Context) (Status, error) {
+// so its queries go out back to back and nothing else comes between them;
+// it calls landed once done, before it gives the port back. ctx is the
+// Device's lifetime: a read in flight is shared, so no single caller's
+// context may cut it short; each query's timeout bounds it.
+func (d *Device) read(ctx context.Context, landed func()) (Status, error) {
 	if err := d.acquire(ctx, len(d.qs)); err != nil {
+		landed()
 		return d.failed(), err
 	}
 	defer d.release()
+	defer landed() // before release: deferred calls run last first
 	d.count.reads.Add(1)
 	st, err := d.readLocked(ctx)
 	if err != nil {

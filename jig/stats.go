@@ -34,9 +34,9 @@ type Stats struct {
 	// FenceFailures is conversations whose fence was answered by another
 	// line: an answer of theirs was out of step, and none was trusted.
 	FenceFailures uint64 `json:"fence_failures"`
-	// OwedAnswers is commands left unanswered by their query timeout, or
-	// by a caller giving up, whose answers were then awaited before the
-	// next command (Resync.Late).
+	// OwedAnswers is commands left unanswered (by their query timeout, a
+	// caller giving up, or another line refused in their answer's place)
+	// whose answers were then awaited before the next command (Resync.Late).
 	OwedAnswers uint64 `json:"owed_answers"`
 	// LastReadAt is the end of the last successful status read.
 	LastReadAt time.Time `json:"last_read_at,omitzero"`
