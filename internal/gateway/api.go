@@ -162,7 +162,9 @@ func (g *Gateway) askStatus(ctx context.Context, serial string) (json.RawMessage
 
 // statusCame records a JigStatus call that came back in the fixture's row,
 // once for all the reads it answered, good or failed. A call whose readers
-// all went away tells nothing of the board, and is not recorded.
+// all went away tells nothing of the board, and neither does one that
+// found the gateway's own broker unreachable (the broker state says
+// that): neither is recorded.
 func (g *Gateway) statusCame(serial string, c *statusCall) {
 	g.metrics.statusCalls.Inc()
 	var a answer
@@ -173,7 +175,7 @@ func (g *Gateway) statusCame(serial string, c *statusCall) {
 		switch {
 		case c.st != nil:
 			f, ok = g.fleet.SetStatus(serial, *c.st, c.sent)
-		case a.Outcome != OutcomeCancelled:
+		case a.Outcome != OutcomeCancelled && a.Outcome != OutcomeUnreachable:
 			f, ok = g.fleet.StatusFailed(serial, a.Outcome, a.Error, c.sent)
 		}
 		if !ok {

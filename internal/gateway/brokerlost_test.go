@@ -83,7 +83,8 @@ func (s *stream) awaitBroker(t *testing.T, state string) BrokerState {
 // stream and in jig_gateway_broker_connected, and no fixture's state is
 // current meanwhile: the table is as of the loss. Once the broker is
 // back it says connected again, and a fixture is current again only once
-// heard since.
+// heard since, also after a live read during the loss (which failed for
+// the gateway, not for the board).
 func TestBrokerLostTold(t *testing.T) {
 	node, f, g := onPrivate(t)
 	s := openStream(t, g.base)
@@ -101,6 +102,16 @@ func TestBrokerLostTold(t *testing.T) {
 	g.wantLost(t, f.serial, lostAt)
 	s.awaitBroker(t, BrokerLost)
 	s.awaitRow(t, f.serial, func(x Fixture) bool { return x.Current == nil })
+	// A live read meanwhile finds the gateway's own broker unreachable:
+	// nothing about the board, so not a failed read of it once back.
+	var a answer
+	if st := g.get(t, "GET", "/api/v1/fixtures/"+f.serial+"/status", "", &a); st != 503 || a.Outcome != OutcomeUnreachable {
+		t.Fatalf("a live read while the broker is lost: %d %+v", st, a)
+	}
+	var row Fixture
+	if g.get(t, "GET", "/api/v1/fixtures/"+f.serial, "", &row); row.StatusError != nil {
+		t.Errorf("the gateway's lost broker recorded as a failed read of the board: %+v", *row.StatusError)
+	}
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
 	}
