@@ -152,3 +152,20 @@ func TestSlowBoardAfterCut(t *testing.T) {
 		t.Errorf("stats %+v, want one answer owed and a resync after it", s)
 	}
 }
+
+// TestDoCutInResync: a Do whose caller's deadline comes while the line is
+// being re-synchronised says so, and is no resync failure.
+func TestDoCutInResync(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{Delay: 200 * time.Millisecond})
+	d := openDevice(t, jig.Config{Port: link}) // out of step until the first resync
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := d.Do(ctx, "STAT?")
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "re-synchronising the line") {
+		t.Errorf("Do cut in its resync: %v", err)
+	}
+	if s := d.Stats(); s.ResyncFailures != 0 {
+		t.Errorf("a caller's deadline counted as a resync failure: %+v", s)
+	}
+}

@@ -26,6 +26,11 @@ const maxDrainReads = 64
 // any answer owed (owed.go).
 func (d *Device) resync(ctx context.Context) error {
 	err := d.resyncOnce(ctx)
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		d.outOfStep = true
+		d.log.Info("serial line out of step, resync cut short by the caller's deadline")
+		return fmt.Errorf("jig: re-synchronising the line (out of step after an earlier failure): %w", err)
+	}
 	if err != nil {
 		d.outOfStep = true
 		d.count.resyncFails.Add(1)

@@ -41,7 +41,7 @@ func boardLate(ctx, bctx context.Context, err error) error {
 	if ctx.Err() != nil || !errors.Is(bctx.Err(), context.DeadlineExceeded) || !errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}
-	msg := "the board did not answer before the request's deadline"
+	msg := "the request's deadline came before the board's answer"
 	if why := strings.TrimSuffix(err.Error(), ": "+context.DeadlineExceeded.Error()); why != err.Error() {
 		msg += ": " + strings.TrimPrefix(why, "jig: ") // what it was doing
 	}
