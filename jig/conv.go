@@ -72,7 +72,7 @@ func (d *Device) acquire(ctx context.Context, cmds int) error {
 	case <-d.ctx.Done():
 		return unavailable(d.cfg.Port, errClosed)
 	case <-ctx.Done():
-		return fmt.Errorf("jig: waiting for the port, held by another conversation: %w", ctx.Err())
+		return d.waiting(fmt.Errorf("jig: waiting for the port, held by another conversation: %w", ctx.Err()))
 	}
 	if err := d.alive(ctx); err != nil {
 		d.conv <- struct{}{}

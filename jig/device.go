@@ -56,8 +56,9 @@ type Device struct {
 	inStepAns string // the probe's answer at the last resync (the fence's, without nonce or pattern)
 	lastExtra string // excerpt of the last unsolicited input, for errors
 	unsolLog  unsolicitedLog
-	owes      owed         // answers the board still owes (owed.go)
-	owing     atomic.Int64 // len(owes.debts), for callers that do not hold the port
+	owes      owed                   // answers the board still owes (owed.go)
+	owing     atomic.Int64           // len(owes.debts), for callers that do not hold the port
+	owingWhat atomic.Pointer[string] // the latest debt, as waiting tells it
 	// opened counts successful opens (the first is not a reconnect).
 	opened uint64
 

@@ -62,7 +62,9 @@ func (d *Device) answer(ctx context.Context, q *query, deadline time.Time) (stri
 		case line == "":
 			return "", d.bad(q, line, "blank line where an answer was due")
 		case d.banner != nil && d.banner.MatchString(line):
-			return "", d.bad(q, line, "boot banner where an answer was due (did the board reset?)")
+			d.rebooted() // a board that rebooted owes nothing, this command included
+			return "", &FixtureError{Query: q.name, Command: q.command, Answer: excerpt([]byte(line)),
+				Reason: "boot banner where an answer was due (did the board reset?)"}
 		case line == q.command && !echoed:
 			echoed = true
 			if !d.cfg.Echo {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -19,14 +20,16 @@ import (
 // the Device keeps the answers it is owed: no command is written while
 // one is, the conversation waits for it first, or until Resync.Late after
 // its command, when it is written off. A debt is paid only by a line that
-// could be its command's answer (couldAnswer): for a probe or fence, its
-// token or pattern; for a query with a pattern, a match; an ERR line. A
-// line the board sends unasked that cannot be the answer pays nothing. A
-// command with no pattern (a Do, a query without one) is paid by any line
-// that is not blank, an echo or a banner: a board that answers in the
-// background and also speaks unasked can then have a late answer taken
-// for a later command's; a pattern, Config.Echo or a tagged protocol are
-// for that.
+// could be its command's answer (couldAnswer): for a probe or fence with a
+// token, the token; with a pattern, a match (an ERR line too); for a fence
+// in twice mode, the probe's answer; for anything else (a probe in twice
+// mode, a Do, a query without a pattern) any line that is not blank, an
+// echo or a banner. A line the board sends unasked that cannot be the
+// answer pays nothing; one that can (a one-word line, for the default
+// state pattern) pays, and a board that answers in the background can then
+// have a late answer taken for a later command's: narrow patterns,
+// Config.Echo or a tagged protocol are for that. A banner writes every
+// debt off (rebooted). Debts outlive a reopen.
 
 // maxDebts bounds the answers kept owed; more (which the rule above never
 // lets happen) drop the oldest, as written off.
@@ -71,8 +74,8 @@ func (d *Device) lateLimit() time.Duration { return max(d.cfg.Resync.Late, d.cfg
 
 // owe records that q, written at sent, is owed its answer if err (its
 // exchange's) says no line answered it: the query timeout passed, the
-// caller's context ended, or a line was refused as its answer (see
-// refusal). An ERR answer, bytes that are not a line, and a lost port are
+// caller's context ended, or a line was refused as its answer
+// (FixtureError.refused). An ERR answer, bytes that are not a line, and a lost port are
 // no debt.
 func (d *Device) owe(q *query, err error, sent time.Time) {
 	var fe *FixtureError
@@ -81,10 +84,18 @@ func (d *Device) owe(q *query, err error, sent time.Time) {
 		!errors.Is(err, context.DeadlineExceeded) {
 		return
 	}
+	if len(d.owes.debts) == 0 {
+		d.owes.carry = nil // a partial line from before is no part of this answer
+	}
 	if len(d.owes.debts) == maxDebts {
 		d.owes.debts, d.owes.unsure = d.owes.debts[1:], true
 	}
 	d.owes.debts = append(d.owes.debts, debt{q: *q, inStep: d.inStepAns, until: sent.Add(d.lateLimit())})
+	what := fmt.Sprintf("the answer to an earlier %q", q.command)
+	if refused {
+		what += fmt.Sprintf(` ("%s" came in its place, refused: %s)`, fe.Answer, fe.Reason)
+	}
+	d.owingWhat.Store(&what) // before owing: waiting reads it once owing says so
 	d.owing.Store(int64(len(d.owes.debts)))
 	d.count.owed.Add(1)
 }
@@ -113,8 +124,13 @@ func (d *Device) paid(p []byte) {
 	d.owing.Store(int64(len(o.debts)))
 }
 
-// payWith removes the oldest debt line could answer, if any.
+// payWith removes the oldest debt line could answer, if any; a boot
+// banner writes them all off (rebooted).
 func (d *Device) payWith(line string) {
+	if d.banner != nil && d.banner.MatchString(line) {
+		d.rebooted()
+		return
+	}
 	for i, b := range d.owes.debts {
 		if d.couldAnswer(b, line) {
 			d.owes.debts = append(d.owes.debts[:i:i], d.owes.debts[i+1:]...)
@@ -132,9 +148,7 @@ func (d *Device) couldAnswer(b debt, line string) bool {
 		return false
 	case q.token != "":
 		return strings.Contains(line, q.token)
-	case strings.HasPrefix(line, "ERR"):
-		return true
-	case q.pattern != nil:
+	case q.pattern != nil: // an ERR line too must match: boards report errors unasked
 		return q.pattern.MatchString(line)
 	case q.fence || !q.probe && d.twiceProbe() && strings.EqualFold(q.command, d.cfg.Resync.Probe):
 		return b.inStep == "" || line == b.inStep

@@ -27,18 +27,24 @@ func lateStateBoard(t *testing.T, late time.Duration) (*sim.Board, *jig.Device) 
 }
 
 // TestOwedNotPaidByChatter: the state query times out and its answer
-// (BUSY) is owed; the board then says something unasked, which cannot be
-// a state. It must not pay the debt: the next read would take the late
-// BUSY for its own state query, the board READY by then.
+// (BUSY) is owed; the board then says something unasked that cannot be a
+// state (an event, an error report). It must not pay the debt: the next
+// read would take the late BUSY for its own state query, the board READY
+// by then. (A one-word line would match the state's pattern, and pay: a
+// documented limit.)
 func TestOwedNotPaidByChatter(t *testing.T) {
-	b, d := lateStateBoard(t, 500*time.Millisecond)
-	if _, err := status(t, d); err == nil {
-		t.Fatal("a read with its state answered late was ok")
-	}
-	b.Say("EVENT: lid closed")
-	b.SetState("READY")
-	if st, err := status(t, d); err == nil && st.State != "READY" {
-		t.Errorf("ok with state %q, the answer to the read before; stats %+v", st.State, d.Stats())
+	for _, say := range []string{"EVENT: lid closed", `ERR -350,"Queue overflow"`} {
+		t.Run(say, func(t *testing.T) {
+			b, d := lateStateBoard(t, 500*time.Millisecond)
+			if _, err := status(t, d); err == nil {
+				t.Fatal("a read with its state answered late was ok")
+			}
+			b.Say(say)
+			b.SetState("READY")
+			if st, err := status(t, d); err == nil && st.State != "READY" {
+				t.Errorf("ok with state %q, the answer to the read before; stats %+v", st.State, d.Stats())
+			}
+		})
 	}
 }
 
@@ -62,26 +68,25 @@ func TestOwedAfterRefusedLine(t *testing.T) {
 	}
 }
 
-// TestOwedForgottenOnReplug: a silent board owes an answer; another board
-// plugged in at the same path owes nothing, and answers at once.
-func TestOwedForgottenOnReplug(t *testing.T) {
+// TestOwedWrittenOffByBanner: a board that resets in the middle of an
+// answer (the cut line glued to its banner) owes nothing: it answers
+// nothing asked before its boot. The next read does not wait resync.late
+// for it.
+func TestOwedWrittenOffByBanner(t *testing.T) {
 	link := newLink(t)
-	b := startBoard(t, link, sim.Config{})
+	b := startBoard(t, link, sim.Config{Late: 20 * time.Millisecond})
 	cfg := testConfig(link)
-	cfg.Resync.Late = 10 * time.Second
+	cfg.Banner, cfg.Resync.Late = "^"+sim.Banner[:len("JigSim boot")], 10*time.Second
 	d := openDevice(t, cfg)
 	mustStatus(t, d)
-	b.SetFault(sim.FaultSilent)
+	b.SetFault(sim.FaultReset)
 	if _, err := status(t, d); err == nil {
-		t.Fatal("a silent board answered")
+		t.Fatal("a read cut by a reset was ok")
 	}
-	b.Close()
-	waitFor(t, "the unplug seen", 5*time.Second, func() bool { return !d.Connected() })
-	startBoard(t, link, sim.Config{})
-	waitFor(t, "the replug seen", 5*time.Second, d.Connected)
+	b.SetFault(sim.FaultNone)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	if a, err := d.Do(ctx, "STAT?"); err != nil || a.Line != sim.DefaultState {
-		t.Errorf("the new board: %+v, %v", a, err)
+	if st, err := d.Status(ctx); err != nil || st.State != sim.DefaultState {
+		t.Errorf("the read after the reset: %+v, %v; stats %+v", st, err, d.Stats())
 	}
 }

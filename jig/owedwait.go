@@ -44,16 +44,30 @@ func (d *Device) writeOff(now time.Time) {
 		d.owes.unsure = true
 	}
 	d.owes.debts = kept
+	if len(kept) == 0 {
+		d.owes.carry = nil
+	}
 	d.owing.Store(int64(len(kept)))
+}
+
+// rebooted writes off every debt: a board that printed its boot banner
+// answers nothing it was asked before. Then an answer not owed may still
+// come (owed.unsure).
+func (d *Device) rebooted() {
+	if len(d.owes.debts) > 0 {
+		d.log.Warn("answers owed by the board written off: it rebooted", "owed", len(d.owes.debts))
+	}
+	d.owes = owed{unsure: true}
+	d.owing.Store(0)
 }
 
 // waiting is err, the error of a caller that stopped waiting for the
 // Device, with why the Device was still busy if it was waiting for owed
 // answers.
 func (d *Device) waiting(err error) error {
-	if n := d.owing.Load(); n > 0 {
-		return fmt.Errorf("jig: the board still owes %d answer(s) to earlier commands, awaited up to %s after each (resync.late): %w",
-			n, d.lateLimit(), err)
+	if d.owing.Load() > 0 {
+		return fmt.Errorf("jig: the board still owes %s, awaited up to %s after its command (resync.late): %w",
+			*d.owingWhat.Load(), d.lateLimit(), err)
 	}
 	return err
 }

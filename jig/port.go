@@ -57,8 +57,9 @@ func (d *Device) connect() error {
 	}
 	d.port, d.lock, d.id = p, lock, lock.id
 	d.rest, d.outOfStep = nil, true // whatever the board was doing, we do not know
-	d.owes = owed{unsure: true}     // another board, maybe: nothing it owes is awaited
-	d.owing.Store(0)
+	// Debts are kept: the same board behind a re-enumerated adapter may
+	// still answer; another board pays nothing and they are written off.
+	d.owes.unsure = true
 	d.fr.reset()
 	d.opened++
 	if d.opened > 1 {

@@ -225,7 +225,7 @@ func TestBoardLateBeforeDeadline(t *testing.T) {
 	_, err = f.ask(t, "Query", jigapi.QueryArgs{Command: "STAT?"}, 250*time.Millisecond)
 	wantCode(t, err, jigapi.CodeSerialTimeout)
 	// The status read's *IDN? went unanswered: the Query waited for it.
-	if !strings.Contains(err.Error(), "the board still owes 1 answer(s) to earlier commands") {
+	if !strings.Contains(err.Error(), `the board still owes the answer to an earlier "*IDN?"`) {
 		t.Errorf("the Query's reply does not say what the manager waited for: %v", err)
 	}
 	_, err = f.ask(t, "JigStatus", nil, 250*time.Millisecond)
