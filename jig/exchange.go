@@ -98,7 +98,7 @@ func (d *Device) check(q *query, line string) error {
 	case q.pattern != nil && !q.pattern.MatchString(line):
 		d.count.mismatches.Add(1)
 		return d.bad(q, line, "answer does not match the query's pattern "+q.pattern.String())
-	case !q.probe && d.twiceProbe() && strings.EqualFold(q.command, d.cfg.Resync.Probe) && line != d.inStepAns:
+	case d.asksAsProbe(q) && line != d.inStepAns:
 		d.count.mismatches.Add(1)
 		return d.bad(q, line, fmt.Sprintf("the resync probe's command, answered otherwise than at the last resync (%q)",
 			excerpt([]byte(d.inStepAns))))

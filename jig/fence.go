@@ -49,6 +49,13 @@ func (d *Device) twiceProbe() bool {
 	return d.probePattern == nil && !strings.Contains(d.cfg.Resync.Probe, Nonce)
 }
 
+// asksAsProbe reports whether q, a caller's command, is the probe's
+// command while the probe is sent twice: its answer must then be the
+// probe's at the last resync (check).
+func (d *Device) asksAsProbe(q *query) bool {
+	return !q.probe && d.twiceProbe() && strings.EqualFold(q.command, d.cfg.Resync.Probe)
+}
+
 // fence ends a conversation; see above. The caller holds the port.
 func (d *Device) fence(ctx context.Context) error {
 	q := d.probeQuery()

@@ -150,7 +150,7 @@ func (d *Device) couldAnswer(b debt, line string) bool {
 		return strings.Contains(line, q.token)
 	case q.pattern != nil: // an ERR line too must match: boards report errors unasked
 		return q.pattern.MatchString(line)
-	case q.fence || !q.probe && d.twiceProbe() && strings.EqualFold(q.command, d.cfg.Resync.Probe):
+	case q.fence || d.asksAsProbe(q):
 		return b.inStep == "" || line == b.inStep
 	}
 	return true
