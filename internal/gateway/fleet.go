@@ -182,7 +182,7 @@ func (f *Fleet) view(serial string, en *entry, link linkView, events bool) Fixtu
 		Summary: en.summary, Status: en.status, StatusAt: en.statusAt, StatusError: en.statusErr}
 	v.Missing = en.expected && !v.Seen
 	v.Stopped = en.stopped
-	v.Stale = v.Seen && (en.stopped || en.gone || f.now().Sub(en.lastSeen) > 3*en.summary.Every())
+	v.Stale = v.Seen && (en.stopped || en.gone || link.silent(en, f.now()) > 3*en.summary.Every())
 	v.Current = en.current(!v.Stale && link.heard(en))
 	if events {
 		v.Events = slices.Clone(en.recent)
@@ -203,6 +203,16 @@ func (f *Fleet) link() linkView {
 	}
 	since, up := f.broker.heardSince()
 	return linkView{since: since, up: up}
+}
+
+// silent is how long the row has gone unheard while the event link was up
+// (0 while it is down): a fixture is not stale for events the gateway
+// could not hear; its three heartbeats count again from the link's return.
+func (l linkView) silent(en *entry, now time.Time) time.Duration {
+	if !l.up {
+		return 0
+	}
+	return now.Sub(latest(en.lastSeen, l.since))
 }
 
 // heard reports whether the row was heard on the event link as it is now:

@@ -34,3 +34,31 @@ func TestStaleWhateverHeartbeatAnnounced(t *testing.T) {
 		}
 	}
 }
+
+// TestNotStaleWhileBrokerLost: a fixture heard before the broker was lost
+// does not turn stale while it is lost (the gateway cannot hear it), nor
+// at its return: three heartbeats count again from then.
+func TestNotStaleWhileBrokerLost(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	fl, link := NewFleet(nil, 10, 10), newBrokerLink(clock)
+	fl.now, fl.broker = clock, link
+	link.up()
+	fl.Apply(jigapi.Event{Serial: "S", Kind: jigapi.EvtHeartbeat, At: now,
+		Summary: jigapi.Summary{Connected: true, State: "READY", HeartbeatS: 2, StartedAt: now}})
+	now = now.Add(time.Second)
+	link.down(nil)
+	now = now.Add(time.Minute)
+	if f, _ := fl.Get("S"); f.Stale {
+		t.Errorf("stale while the broker is lost")
+	}
+	link.up()
+	now = now.Add(6*time.Second - time.Millisecond)
+	if f, _ := fl.Get("S"); f.Stale {
+		t.Errorf("stale before three heartbeats since the broker came back")
+	}
+	now = now.Add(2 * time.Millisecond)
+	if f, _ := fl.Get("S"); !f.Stale {
+		t.Errorf("not stale three heartbeats after the broker came back")
+	}
+}
