@@ -78,8 +78,9 @@ Faults:
   mix       each hit command gets one of the faults above, at random (--seed)
 
 A fault hits one command in --every (default every command), only the
-command --only if it is set. With --aside, late answers come from a queue
-while the board answers the other commands meanwhile. With --tagged
+command --only if it is set (then one in --every of those). With --aside,
+late answers come from a queue while the board answers the other commands
+meanwhile. With --tagged
 every answer starts "#N ", N the number of the command it answers (echoes
 and banners are not tagged), so a reader's pairing can be checked.
 

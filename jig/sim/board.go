@@ -56,7 +56,8 @@ type Config struct {
 	// Seed seeds FaultMix's choices, so a run can be repeated; 0 is 1.
 	Seed uint64
 	// Only, if set, confines the fault to this command (compared without
-	// case, as commands are): every other command is answered correctly.
+	// case, as commands are): every other command is answered correctly,
+	// and Every counts this command alone.
 	Only string
 	// Aside makes FaultLate answers come from a queue while the board
 	// goes on answering other commands, as a board whose slow command
@@ -72,19 +73,20 @@ type Config struct {
 // same link is plugging it back in, with a new /dev/pts/N behind the same
 // path, exactly like a real adapter gets a new device node.
 type Board struct {
-	link    string
-	pty     *pty
-	log     *slog.Logger
-	delay   time.Duration
-	ident   string
-	state   atomic.Value // string
-	fault   atomic.Int64
-	queries atomic.Uint64
-	tagged  bool
-	late    time.Duration
-	every   uint64
-	only    string
-	out     outputs
+	link     string
+	pty      *pty
+	log      *slog.Logger
+	delay    time.Duration
+	ident    string
+	state    atomic.Value // string
+	fault    atomic.Int64
+	queries  atomic.Uint64
+	tagged   bool
+	late     time.Duration
+	every    uint64
+	only     string
+	onlyHits atomic.Uint64 // commands equal to only received
+	out      outputs
 
 	writeMu sync.Mutex // one writer of an output at a time (serve, aside)
 	aside   chan delayed

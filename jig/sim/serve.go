@@ -108,10 +108,16 @@ func (b *Board) aftermath(fault Fault, ans string) bool {
 }
 
 // faultFor is the fault command n gets: the board's fault if n is a hit
-// (one in Config.Every, of Config.Only's command if set), FaultMix resolved to one of its faults.
+// (one in Config.Every, of Config.Only's commands if set), FaultMix resolved to one of its faults.
 func (b *Board) faultFor(n uint64, cmd string) Fault {
 	fault := Fault(b.fault.Load())
-	if fault == FaultNone || n%b.every != 0 || b.only != "" && !strings.EqualFold(b.only, cmd) {
+	if b.only != "" { // Every counts Only's command alone
+		if !strings.EqualFold(b.only, cmd) {
+			return FaultNone
+		}
+		n = b.onlyHits.Add(1)
+	}
+	if fault == FaultNone || n%b.every != 0 {
 		return FaultNone
 	}
 	if fault == FaultMix {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -239,5 +240,27 @@ func TestLateAside(t *testing.T) {
 	}
 	if err := b.Close(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestOnlyEvery: with Only, Every counts that command alone: every second
+// STAT? is hit (here answered with ERR), whatever comes between.
+func TestOnlyEvery(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "SIM-0001")
+	b, err := sim.Start(link, sim.Config{Fault: sim.FaultError, Only: "STAT?", Every: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f, r := client(t, link)
+	var got []string
+	for _, cmd := range []string{"STAT?", "*IDN?", "STAT?", "STAT?", "*IDN?", "*IDN?", "STAT?"} {
+		if ans := ask(t, f, r, cmd); cmd == "STAT?" {
+			got = append(got, ans)
+		}
+	}
+	e := `ERR -100,"Command error"`
+	if want := []string{sim.DefaultState, e, sim.DefaultState, e}; !slices.Equal(got, want) {
+		t.Errorf("STAT? answers %q, want %q", got, want)
 	}
 }
