@@ -103,7 +103,8 @@ func (d *Device) alive(ctx context.Context) error {
 // by the first request, not only by the next reconnect attempt), takes
 // any input that arrived unasked as unsolicited (which puts the line out
 // of step: the board spoke on its own), waits for any answer the board
-// still owes (owed.go), and re-synchronises a line that is out of step. The caller holds the port.
+// still owes (owed.go), and re-synchronises a line that is out of step.
+// The caller holds the port.
 func (d *Device) begin(ctx context.Context) error {
 	if d.port != nil {
 		d.stillBehindPath() // else closed: opened anew below

@@ -35,11 +35,12 @@ import (
 // lets happen) drop the oldest, as written off.
 const maxDebts = 8
 
-// debt is an answer the board owes.
+// debt is an answer the board owes. (Device.inStepAns, which a fence's
+// answer must equal in twice mode, cannot change while one is owed: only
+// a resync sets it, and none begins until the debts are settled.)
 type debt struct {
-	q      query     // the command, as it was sent (its token, pattern)
-	inStep string    // Device.inStepAns when it was sent
-	until  time.Time // when it is written off
+	q     query     // the command, as it was sent (its token, pattern)
+	until time.Time // when it is written off
 }
 
 // owed is the answers the board owes. Held with the port.
@@ -75,8 +76,8 @@ func (d *Device) lateLimit() time.Duration { return max(d.cfg.Resync.Late, d.cfg
 // owe records that q, written at sent, is owed its answer if err (its
 // exchange's) says no line answered it: the query timeout passed, the
 // caller's context ended, or a line was refused as its answer
-// (FixtureError.refused). An ERR answer, bytes that are not a line, and a lost port are
-// no debt.
+// (FixtureError.refused). An ERR answer, bytes that are not a line, and a
+// lost port are no debt.
 func (d *Device) owe(q *query, err error, sent time.Time) {
 	var fe *FixtureError
 	refused := errors.As(err, &fe) && fe.refused
@@ -90,7 +91,7 @@ func (d *Device) owe(q *query, err error, sent time.Time) {
 	if len(d.owes.debts) == maxDebts {
 		d.owes.debts, d.owes.unsure = d.owes.debts[1:], true
 	}
-	d.owes.debts = append(d.owes.debts, debt{q: *q, inStep: d.inStepAns, until: sent.Add(d.lateLimit())})
+	d.owes.debts = append(d.owes.debts, debt{q: *q, until: sent.Add(d.lateLimit())})
 	what := fmt.Sprintf("the answer to an earlier %q", q.command)
 	if refused {
 		what += fmt.Sprintf(` ("%s" came in its place, refused: %s)`, fe.Answer, fe.Reason)
@@ -139,19 +140,21 @@ func (d *Device) payWith(line string) {
 	}
 }
 
-// couldAnswer reports whether line could be b's command's answer (see
-// above): never a blank line, its echo or a banner.
+// couldAnswer reports whether line, not a banner (payWith), could be b's
+// command's answer (see above): never a blank line or its echo.
 func (d *Device) couldAnswer(b debt, line string) bool {
 	q := &b.q
 	switch {
-	case line == "" || line == q.command || d.banner != nil && d.banner.MatchString(line):
+	case line == "" || line == q.command:
 		return false
+	case q.fence:
+		return d.fenceAnswered(q, line)
 	case q.token != "":
 		return strings.Contains(line, q.token)
 	case q.pattern != nil: // an ERR line too must match: boards report errors unasked
 		return q.pattern.MatchString(line)
-	case q.fence || d.asksAsProbe(q):
-		return b.inStep == "" || line == b.inStep
+	case d.asksAsProbe(q):
+		return line == d.inStepAns
 	}
 	return true
 }
