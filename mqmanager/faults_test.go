@@ -3,6 +3,7 @@ package mqmanager
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -161,4 +162,35 @@ func holdQueue(t *testing.T, n *testbroker.Node, serial string) *amqp.Connection
 		return err == nil // a refused declare closes the channel
 	})
 	return conn
+}
+
+// TestQueueRecordLost: the broker drops the manager's queue record and
+// bindings while the queue and its consumer live on, as RabbitMQ 3.x's
+// node-down clean-up does to a manager that re-declared its queue on
+// another node a moment before (see server_probe.go). Requests then fail as
+// no fixture, and nothing tells the consumer. The manager's probe finds its
+// queue gone, the session ends, and the manager serves again within a
+// heartbeat of the loss plus backBound.
+func TestQueueRecordLost(t *testing.T) {
+	n := private.Get(t)
+	srv := serveOn(t, Broker{URLs: []string{n.GuestURL()}, Heartbeat: 2 * time.Second}, nil)
+	c := dialNamed(t, n.GuestURL(), ReplyShared, "mqtest-cli-record-"+srv.serial, 0)
+	wantAnswered(t, "before", c, srv.serial)
+	n.MustCtl(t, "eval", fmt.Sprintf(`Q = rabbit_misc:r(<<"/">>, queue, <<%q>>),
+		rabbit_misc:execute_mnesia_transaction(fun () ->
+			ok = mnesia:delete({rabbit_queue, Q}),
+			rabbit_binding:remove_transient_for_destination(Q) end), ok.`, QueueName(srv.serial)))
+	lost := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	_, err := c.Request(ctx, srv.serial, "Echo", echoArgs{Text: "record lost"})
+	cancel()
+	if !errors.Is(err, ErrNoFixture) && !(err == nil && len(srv.down) > 0) {
+		t.Fatalf("request just after the loss: want no fixture (the manager has not noticed yet), got %v", err)
+	}
+	awaitEvent(t, srv.down, 10*time.Second, "OnDown after the queue record was lost")
+	back := awaitEvent(t, srv.ready, 10*time.Second, "serving again")
+	if took := back.Sub(lost); took > 2*time.Second+backBound {
+		t.Fatalf("served again %v after the loss, bound %v", took, 2*time.Second+backBound)
+	}
+	wantAnswered(t, "after", c, srv.serial)
 }

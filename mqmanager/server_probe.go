@@ -2,6 +2,7 @@ package mqmanager
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -14,31 +15,47 @@ import (
 // cheap round trip every half heartbeat; the session's reader ends the
 // session when no probe has come back within a heartbeat, so a dead link is
 // noticed within 1.5 heartbeats plus the one-second close.
+//
+// The probe is a passive declare of the session's own queue, so it also
+// finds the queue gone from the broker's records while the session still
+// consumes from it. RabbitMQ 3.x does that to a manager that re-homes fast:
+// when a node dies, each survivor lists the dead node's queues by name, then
+// deletes them by name in later transactions, so a queue declared again
+// under the same name on another node in between loses its record and its
+// bindings. Its consumer is not told; requests find no queue and fail as no
+// fixture, for good. A session whose probe finds its queue gone ends, and
+// the next one declares the queue again.
 
 // closeGrace bounds the close handshake on a link that may be dead.
 const closeGrace = time.Second
 
 // prober runs the probe loop on its own channel; alive gets a value after
-// each answered probe. Its goroutine is owned by the session that started it
-// and waited for by stop, after the connection is closed.
+// each answered probe, gone the error of a probe that found the queue
+// missing. Its goroutine is owned by the session that started it and waited
+// for by stop, after the connection is closed.
 type prober struct {
 	alive  chan struct{}
+	gone   chan error
+	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-func startProber(conn *amqp.Connection, every time.Duration) *prober {
+func newProber() *prober {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &prober{alive: make(chan struct{}, 1), cancel: cancel}
+	return &prober{alive: make(chan struct{}, 1), gone: make(chan error, 1), ctx: ctx, cancel: cancel}
+}
+
+// start probes queue on conn every so often, from now until stop.
+func (p *prober) start(conn *amqp.Connection, queue string, every time.Duration) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		p.run(ctx, conn, every)
+		p.run(conn, queue, every)
 	}()
-	return p
 }
 
-func (p *prober) run(ctx context.Context, conn *amqp.Connection, every time.Duration) {
+func (p *prober) run(conn *amqp.Connection, queue string, every time.Duration) {
 	ch, err := conn.Channel()
 	if err != nil {
 		return
@@ -48,12 +65,14 @@ func (p *prober) run(ctx context.Context, conn *amqp.Connection, every time.Dura
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-p.ctx.Done():
 			return
 		case <-t.C:
 		}
-		// Any synchronous method does; amq.topic always exists.
-		if err := ch.ExchangeDeclarePassive(Exchange, "topic", true, false, false, false, nil); err != nil {
+		if _, err := ch.QueueDeclarePassive(queue, false, true, true, false, nil); err != nil {
+			if e, ok := err.(*amqp.Error); ok && e.Code == amqp.NotFound {
+				p.gone <- fmt.Errorf("queue %s is gone from the broker's records, though still consumed (%s): declaring it again", queue, e.Reason)
+			}
 			return
 		}
 		select {

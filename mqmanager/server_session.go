@@ -46,7 +46,7 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 	ss.user = s.users[url]
 	ss.plugins = s.plugins(ss)
 	ss.plugged, ss.ended = make(chan plugged), make(chan error, len(ss.plugins))
-	probe := startProber(conn.Connection, s.heartbeat()/2)
+	probe := newProber()
 	// On the way out: close the link (a blocked call returns), then wait for
 	// the plugins' readers, the handlers and the prober.
 	defer probe.stop()
@@ -66,7 +66,8 @@ func (s *Server) session(ctx context.Context, url string, log *slog.Logger) (rea
 	if s.cfg.OnReady != nil {
 		s.cfg.OnReady()
 	}
-	links.connClosed, links.alive = connClosed, probe.alive
+	probe.start(conn.Connection, QueueName(s.cfg.Serial), s.heartbeat()/2)
+	links.connClosed, links.alive, links.gone = connClosed, probe.alive, probe.gone
 	return true, ss.serve(ctx, links)
 }
 
@@ -86,6 +87,7 @@ type links struct {
 	req                  <-chan amqp.Delivery
 	connClosed, chClosed chan *amqp.Error
 	alive                <-chan struct{} // a probe came back
+	gone                 <-chan error    // a probe found the queue gone
 }
 
 // setup opens the channels, declares the topology and starts the consumers.
@@ -137,6 +139,8 @@ func (ss *session) serve(ctx context.Context, l links) error {
 		case <-l.alive:
 			ss.s.stats.alive()
 			watchdog.Reset(limit)
+		case err := <-l.gone:
+			return ss.lost(err, hcancel)
 		case <-watchdog.C:
 			return ss.lost(fmt.Errorf("broker did not answer a probe within %v: link dead", limit), hcancel)
 		case <-ctx.Done():
