@@ -21,9 +21,12 @@ type Answer struct {
 // never the answer, an answer starting with "ERR" is a *FixtureError,
 // input following the answer makes it untrusted, and so does a fence
 // (fence.go) answered out of step. It waits for a status read or another
-// Do holding the port, and honours ctx throughout: if ctx
-// ends after the command was written, the line is out of step until
-// re-synchronised. Errors are as for Status, or ctx's error.
+// Do holding the port, and honours ctx throughout: if ctx ends while the
+// line is readied, that goes on without it (handoff.go); a command that
+// ctx's deadline would cut, by the board's recent pace, is not sent
+// (pace.go); if ctx ends after the command was written, its answer is
+// owed (owed.go) and the line out of step until re-synchronised. Errors
+// are as for Status, or wrap ctx's error.
 func (d *Device) Do(ctx context.Context, command string) (Answer, error) {
 	if err := ValidateCommand(command); err != nil {
 		return Answer{}, fmt.Errorf("jig: %w", err)
@@ -31,9 +34,15 @@ func (d *Device) Do(ctx context.Context, command string) (Answer, error) {
 	if err := d.acquire(ctx, 1); err != nil {
 		return Answer{}, err
 	}
+	if err := d.beginFor(ctx); err != nil { // the port is released
+		return Answer{}, err
+	}
 	defer d.release()
+	if err := d.timeFor(ctx, 1); err != nil {
+		return Answer{}, err
+	}
 	q := &query{command: command}
-	a, err := d.converse(ctx, func() (Answer, error) { return d.exchange(ctx, q) })
+	a, err := d.exchange(ctx, q)
 	if err == nil {
 		err = d.settled(q)
 	}
@@ -44,15 +53,6 @@ func (d *Device) Do(ctx context.Context, command string) (Answer, error) {
 		return Answer{}, d.failedWith(err)
 	}
 	return a, nil
-}
-
-// converse readies the line (see begin) and runs fn. The caller holds the
-// port.
-func (d *Device) converse(ctx context.Context, fn func() (Answer, error)) (Answer, error) {
-	if err := d.begin(ctx); err != nil {
-		return Answer{}, err
-	}
-	return fn()
 }
 
 // failedWith closes the port if err shows it gone, and returns err. The

@@ -59,6 +59,8 @@ type Device struct {
 	owes      owed                   // answers the board still owes (owed.go)
 	owing     atomic.Int64           // len(owes.debts), for callers that do not hold the port
 	owingWhat atomic.Pointer[string] // the latest debt, as waiting tells it
+	resyncing atomic.Bool            // a resync is under way (handoff.go)
+	pace      pace                   // the board's latest answer times (pace.go)
 	// opened counts successful opens (the first is not a reconnect).
 	opened uint64
 

@@ -22,14 +22,16 @@ const maxDrainReads = 64
 // nothing is owed): an answer taken for the probe's may have been a late
 // answer to an earlier command or a copy of one, and then the probe's own
 // is still to come, as late as a query timeout on a slow board; only once
-// it has not come is the line provably in step. The caller holds the port, and has awaited
-// any answer owed (owed.go).
+// it has not come is the line provably in step. ctx is the Device's
+// lifetime, never a caller's (handoff.go). The caller holds the port, and
+// has awaited any answer owed (owed.go).
 func (d *Device) resync(ctx context.Context) error {
+	d.resyncing.Store(true)
 	err := d.resyncOnce(ctx)
-	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+	d.resyncing.Store(false)
+	if err != nil && ctx.Err() != nil { // the Device is closing
 		d.outOfStep = true
-		d.log.Info("serial line out of step, resync cut short by the caller's deadline")
-		return fmt.Errorf("jig: re-synchronising the line (out of step after an earlier failure): %w", err)
+		return err
 	}
 	if err != nil {
 		d.outOfStep = true

@@ -35,10 +35,11 @@ func boardDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // boardLate is the serial_timeout reply for err, a board method's error
-// under bctx (from boardDeadline of ctx), if it is bctx's deadline passing
+// under the context boardDeadline made of ctx, if it is that deadline
+// passing, or about to pass before the board's answer (jig's pace.go),
 // while the request's own has not; nil otherwise.
-func boardLate(ctx, bctx context.Context, err error) error {
-	if ctx.Err() != nil || !errors.Is(bctx.Err(), context.DeadlineExceeded) || !errors.Is(err, context.DeadlineExceeded) {
+func boardLate(ctx context.Context, err error) error {
+	if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}
 	msg := "the request's deadline came before the board's answer"

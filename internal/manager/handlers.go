@@ -56,7 +56,7 @@ func (h *handlers) jigStatus(ctx context.Context, _ jigapi.NoArgs) (jigapi.Statu
 	bctx, cancel := boardDeadline(ctx)
 	defer cancel()
 	st, err := h.dev.Status(bctx)
-	if late := boardLate(ctx, bctx, err); late != nil {
+	if late := boardLate(ctx, err); late != nil {
 		return jigapi.Status{}, late // the read goes on, for the requests after
 	}
 	if err == nil || bctx.Err() == nil || !errors.Is(err, bctx.Err()) {

@@ -32,7 +32,7 @@ func (h *handlers) query(ctx context.Context, a jigapi.QueryArgs) (jigapi.QueryR
 	bctx, cancel := boardDeadline(ctx)
 	defer cancel()
 	ans, err := h.dev.Do(bctx, a.Command)
-	if late := boardLate(ctx, bctx, err); late != nil {
+	if late := boardLate(ctx, err); late != nil {
 		return jigapi.QueryResult{}, late
 	}
 	if err != nil {
