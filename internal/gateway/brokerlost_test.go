@@ -133,9 +133,10 @@ func (g *gw) listing(t *testing.T) fleetListing {
 }
 
 // wantLost checks what the gateway says after losing the broker (at
-// lost): the listing's broker lost since then with why, no row current
-// (serial's not yet stale, or the check would prove nothing), and in
-// /metrics the broker not connected and no fixture state.
+// lost): the listing's broker lost since then with why, and serial's own
+// row the same, no row current (serial's not yet stale, or the check
+// would prove nothing), and in /metrics the broker not connected and no
+// fixture state.
 func (g *gw) wantLost(t *testing.T, serial string, lost time.Time) {
 	t.Helper()
 	l := g.listing(t)
@@ -150,9 +151,19 @@ func (g *gw) wantLost(t *testing.T, serial string, lost time.Time) {
 			t.Errorf("%s: current %+v while the broker is lost", x.Serial, *x.Current)
 		}
 	}
+	var row struct {
+		Fixture
+		Broker *BrokerState `json:"broker"`
+	}
+	if g.get(t, "GET", "/api/v1/fixtures/"+serial, "", &row); row.Broker == nil || !sameBroker(*row.Broker, l.Broker) {
+		t.Errorf("%s's row says broker %+v, the listing %+v", serial, row.Broker, l.Broker)
+	}
 	wantConnected(t, g, 0)
-	if m := testutil.FindMetric(testutil.Scrape(t, g.base+"/metrics")["jig_fixture_state"], map[string]string{"serial": serial}); m != nil {
-		t.Errorf("jig_fixture_state exported while the broker is lost: %v", m.GetLabel())
+	mf := testutil.Scrape(t, g.base+"/metrics")
+	for _, name := range []string{"jig_fixture_state"} {
+		if m := testutil.FindMetric(mf[name], map[string]string{"serial": serial}); m != nil {
+			t.Errorf("%s exported while the broker is lost: %v = %v", name, m.GetLabel(), testutil.MetricValue(m))
+		}
 	}
 }
 
