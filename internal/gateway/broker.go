@@ -27,7 +27,8 @@ type BrokerState struct {
 
 // asOf is what an answer made of fleet rows is as current as: the broker
 // state and the time it was taken at, with the rows (readAsOf). The fleet
-// listing and a single row carry it as their "broker" and "at".
+// listing and a single row carry it as their "broker" and "at"; /metrics
+// reads it the same way.
 type asOf struct {
 	Broker BrokerState `json:"broker"`
 	At     time.Time   `json:"at"`

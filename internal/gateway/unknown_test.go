@@ -46,6 +46,54 @@ func (g *idleGateway) heartbeat(serial string) {
 		Summary: jigapi.Summary{Connected: true, State: "READY", LastReadAt: now, StartedAt: now, HeartbeatS: 2}})
 }
 
+// fixtureUp is serial's jig_fixture_up and jig_fixture_connected, or -1
+// for a series absent, with jig_gateway_broker_connected.
+func (g *idleGateway) fixtureUp(t *testing.T, serial string) (up, connected, broker float64) {
+	t.Helper()
+	mf := testutil.Scrape(t, g.base+"/metrics")
+	value := func(name string, labels map[string]string) float64 {
+		if m := testutil.FindMetric(mf[name], labels); m != nil {
+			return testutil.MetricValue(m)
+		}
+		return -1
+	}
+	s := map[string]string{"serial": serial}
+	return value("jig_fixture_up", s), value("jig_fixture_connected", s), value("jig_gateway_broker_connected", nil)
+}
+
+// TestFixtureUpUnknownWithoutBroker: jig_fixture_up (and
+// jig_fixture_connected) are exported only while the gateway can know
+// them: absent while the broker is lost or was never reached (unknown is
+// neither up nor down; jig_gateway_broker_connected says why), absent
+// after its return until the fixture is heard since, then 1; 0 for a
+// fixture missing, or gone stale with the broker there.
+func TestFixtureUpUnknownWithoutBroker(t *testing.T) {
+	g := newIdleGateway(t, "ABSENT-1")
+	want := func(when, serial string, up, conn, broker float64) {
+		t.Helper()
+		if u, c, b := g.fixtureUp(t, serial); u != up || c != conn || b != broker {
+			t.Errorf("%s: %s up %v connected %v broker_connected %v; want %v %v %v (-1: absent)",
+				when, serial, u, c, b, up, conn, broker)
+		}
+	}
+	want("never connected", "ABSENT-1", -1, -1, 0)
+	g.brokerChange(g.broker.up)
+	want("connected", "ABSENT-1", 0, -1, 1)
+	g.heartbeat("S-1")
+	want("heard", "S-1", 1, 1, 1)
+	g.clock.Advance(time.Second)
+	g.brokerChange(func() bool { return g.broker.down(errors.New("connection closed")) })
+	want("broker lost", "S-1", -1, -1, 0)
+	want("broker lost", "ABSENT-1", -1, -1, 0)
+	g.clock.Advance(time.Minute)
+	g.brokerChange(g.broker.up)
+	want("broker back, not heard since", "S-1", -1, -1, 1)
+	g.heartbeat("S-1")
+	want("broker back, heard since", "S-1", 1, 1, 1)
+	g.clock.Advance(6*time.Second + time.Millisecond)
+	want("three heartbeats silent", "S-1", 0, -1, 1)
+}
+
 // TestFixtureRowTellsBroker: GET /api/v1/fixtures/{serial} carries the
 // broker state its row is as current as, as the listing does (the same
 // state, since and error): connected, then lost with why while the row
