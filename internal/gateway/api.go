@@ -76,15 +76,21 @@ func allowedMethods(path string) string {
 // fleetListing is GET /api/v1/fixtures: the rows, and the broker state
 // they are as current as.
 type fleetListing struct {
-	Fixtures []Fixture   `json:"fixtures"`
-	Broker   BrokerState `json:"broker"`
-	At       time.Time   `json:"at"`
+	Fixtures []Fixture `json:"fixtures"`
+	asOf
+}
+
+// fixtureAnswer is GET /api/v1/fixtures/{serial}: the row (its fields at
+// the top level, as in the listing), and the broker state it is as
+// current as, as the listing says it.
+type fixtureAnswer struct {
+	Fixture
+	asOf
 }
 
 func (g *Gateway) listFixtures(w http.ResponseWriter, r *http.Request) {
-	g.changeMu.Lock() // the rows and the broker state of one moment
-	l := fleetListing{Fixtures: g.fleet.List(), Broker: g.broker.State(), At: time.Now()}
-	g.changeMu.Unlock()
+	var l fleetListing
+	l.asOf = g.readAsOf(func() { l.Fixtures = g.fleet.List() })
 	writeJSON(w, http.StatusOK, l)
 }
 
@@ -94,13 +100,15 @@ func (g *Gateway) getFixture(w http.ResponseWriter, r *http.Request) {
 		g.refuse(w, r, refuse(RefusedBadSerial, err.Error()))
 		return
 	}
-	f, ok := g.fleet.Get(serial)
+	var a fixtureAnswer
+	var ok bool
+	a.asOf = g.readAsOf(func() { a.Fixture, ok = g.fleet.Get(serial) })
 	if !ok {
 		g.refuse(w, r, refuse(RefusedUnknownFixture,
 			serial+" has sent no event and is not in the inventory (GET .../"+serial+"/ping asks it)"))
 		return
 	}
-	writeJSON(w, http.StatusOK, f)
+	writeJSON(w, http.StatusOK, a)
 }
 
 // contract is the contract's methods, copied once: jigapi.Methods makes a

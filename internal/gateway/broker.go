@@ -25,6 +25,26 @@ type BrokerState struct {
 	Error string    `json:"error,omitempty"` // why it is not connected: the last failure (omitted when connected)
 }
 
+// asOf is what an answer made of fleet rows is as current as: the broker
+// state and the time it was taken at, with the rows (readAsOf). The fleet
+// listing and a single row carry it as their "broker" and "at"; /metrics
+// reads it the same way.
+type asOf struct {
+	Broker BrokerState `json:"broker"`
+	At     time.Time   `json:"at"`
+}
+
+// readAsOf runs read, which reads the fleet table, and takes the broker
+// state of that same moment: both under changeMu, under which the broker
+// state changes (brokerChange), so the rows were viewed against that
+// state and no other.
+func (g *Gateway) readAsOf(read func()) asOf {
+	g.changeMu.Lock()
+	defer g.changeMu.Unlock()
+	read()
+	return asOf{Broker: g.broker.State(), At: time.Now()}
+}
+
 // brokerLink is the one home of the gateway's broker state: the event
 // follower's link feeds it (up, down); the API, the event stream, the
 // fleet table's current states and the metrics read it. The follower is

@@ -84,7 +84,7 @@ func (s *stream) awaitBroker(t *testing.T, state string) BrokerState {
 // current meanwhile: the table is as of the loss. Once the broker is
 // back it says connected again, and a fixture is current again only once
 // heard since, also after a live read during the loss (which failed for
-// the gateway, not for the board).
+// the gateway, not for the board), and jig_fixture_up is 1 again.
 func TestBrokerLostTold(t *testing.T) {
 	node, f, g := onPrivate(t)
 	s := openStream(t, g.base)
@@ -122,6 +122,8 @@ func TestBrokerLostTold(t *testing.T) {
 	if x.LastSeen.Before(back.Since) && x.StatusAt.Before(back.Since) {
 		t.Errorf("current again (%+v) though not heard since the broker came back at %v", *x.Current, back.Since)
 	}
+	testutil.CheckMetrics(t, testutil.Scrape(t, g.base+"/metrics"),
+		[]testutil.Want{{Name: "jig_fixture_up", Labels: map[string]string{"serial": f.serial}, Value: 1}})
 }
 
 // listing is GET /api/v1/fixtures.
@@ -133,9 +135,10 @@ func (g *gw) listing(t *testing.T) fleetListing {
 }
 
 // wantLost checks what the gateway says after losing the broker (at
-// lost): the listing's broker lost since then with why, no row current
-// (serial's not yet stale, or the check would prove nothing), and in
-// /metrics the broker not connected and no fixture state.
+// lost): the listing's broker lost since then with why, and serial's own
+// row the same, no row current (serial's not yet stale, or the check
+// would prove nothing), and in /metrics the broker not connected and no
+// fixture state, up or connected: unknown.
 func (g *gw) wantLost(t *testing.T, serial string, lost time.Time) {
 	t.Helper()
 	l := g.listing(t)
@@ -150,9 +153,19 @@ func (g *gw) wantLost(t *testing.T, serial string, lost time.Time) {
 			t.Errorf("%s: current %+v while the broker is lost", x.Serial, *x.Current)
 		}
 	}
+	var row struct {
+		Fixture
+		Broker *BrokerState `json:"broker"`
+	}
+	if g.get(t, "GET", "/api/v1/fixtures/"+serial, "", &row); row.Broker == nil || !sameBroker(*row.Broker, l.Broker) {
+		t.Errorf("%s's row says broker %+v, the listing %+v", serial, row.Broker, l.Broker)
+	}
 	wantConnected(t, g, 0)
-	if m := testutil.FindMetric(testutil.Scrape(t, g.base+"/metrics")["jig_fixture_state"], map[string]string{"serial": serial}); m != nil {
-		t.Errorf("jig_fixture_state exported while the broker is lost: %v", m.GetLabel())
+	mf := testutil.Scrape(t, g.base+"/metrics")
+	for _, name := range []string{"jig_fixture_state", "jig_fixture_up", "jig_fixture_connected"} {
+		if m := testutil.FindMetric(mf[name], map[string]string{"serial": serial}); m != nil {
+			t.Errorf("%s exported while the broker is lost: %v = %v", name, m.GetLabel(), testutil.MetricValue(m))
+		}
 	}
 }
 

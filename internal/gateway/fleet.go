@@ -26,6 +26,10 @@ type Fixture struct {
 	StatusAt    time.Time      `json:"status_at,omitzero"`     // when that read was answered
 	StatusError *StatusError   `json:"status_error,omitempty"` // the last live read failed; omitted once one is good
 	Events      []jigapi.Event `json:"events,omitempty"`       // recent events, oldest first (single fixture only)
+	// heard: heard on the event link as it is now (linkView.heard): the
+	// link is up and the row was heard since it came up. Not in the JSON:
+	// the broker state the row comes with tells it (asOf).
+	heard bool
 }
 
 type entry struct {
@@ -183,7 +187,8 @@ func (f *Fleet) view(serial string, en *entry, link linkView, events bool) Fixtu
 	v.Missing = en.expected && !v.Seen
 	v.Stopped = en.stopped
 	v.Stale = v.Seen && (en.stopped || en.gone || link.silent(en, f.now()) > 3*en.summary.Every())
-	v.Current = en.current(!v.Stale && link.heard(en))
+	v.heard = link.heard(en)
+	v.Current = en.current(!v.Stale && v.heard)
 	if events {
 		v.Events = slices.Clone(en.recent)
 	}

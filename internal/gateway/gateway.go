@@ -58,10 +58,17 @@ func New(cfg Config, version string, log *slog.Logger) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: log, mq: mq, done: make(chan struct{}), dialed: make(chan struct{}),
 		fleet: NewFleet(inv, cfg.Fleet.MaxFixtures, cfg.Fleet.RecentEvents), broker: newBrokerLink(time.Now)}
 	g.fleet.broker = g.broker
-	g.metrics = newMetrics(version, g.fleet, g.broker)
+	g.metrics = newMetrics(version, g.fleetNow)
 	g.hub = newHub(cfg.Fleet.MaxStreams, func(n int) { g.metrics.streams.Set(float64(n)) })
 	g.status = newStatusReader(g.askStatus, g.statusCame)
 	return g, nil
+}
+
+// fleetNow is every row with the broker state it was viewed against.
+func (g *Gateway) fleetNow() ([]Fixture, BrokerState) {
+	var rows []Fixture
+	a := g.readAsOf(func() { rows = g.fleet.List() })
+	return rows, a.Broker
 }
 
 // Handler is the gateway's HTTP surface: the API, /metrics, the dashboard.

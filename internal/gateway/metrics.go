@@ -38,7 +38,11 @@ type requestSeries struct {
 	latency prometheus.Observer
 }
 
-func newMetrics(version string, fleet *Fleet, broker *brokerLink) *metrics {
+// fleetSnapshot is the fleet's rows with the broker state they were
+// viewed against (Gateway.fleetNow).
+type fleetSnapshot func() ([]Fixture, BrokerState)
+
+func newMetrics(version string, fleet fleetSnapshot) *metrics {
 	m := &metrics{reg: prom.NewRegistry("jig_gateway", version, nil), series: map[requestKey]requestSeries{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jig_gateway_requests_total",
 			Help: "Requests through the gateway, by method and outcome (for a refused request, its code)."}, []string{"method", "outcome"}),
@@ -54,10 +58,7 @@ func newMetrics(version string, fleet *Fleet, broker *brokerLink) *metrics {
 		statusCalls: prometheus.NewCounter(prometheus.CounterOpts{Name: "jig_gateway_status_calls_total",
 			Help: "JigStatus calls made to managers for status reads, counted as each comes back: fewer than JigStatus requests when concurrent reads of one fixture share a call."}),
 	}
-	connected := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "jig_gateway_broker_connected",
-		Help: "1 while the gateway follows the events on the broker, 0 while it has lost the broker or never reached it: the fixture series are then as of then."},
-		func() float64 { return boolGauge(broker.State().State == BrokerConnected) })
-	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, m.statusCalls, connected, fleetCollector{fleet})
+	m.reg.MustRegister(m.requests, m.latency, m.events, m.refused, m.streams, m.statusCalls, fleetCollector{fleet})
 	return m
 }
 
@@ -96,10 +97,14 @@ func (m *metrics) handler() http.Handler {
 }
 
 var (
+	brokerDesc = prometheus.NewDesc("jig_gateway_broker_connected",
+		"1 while the gateway follows the events on the broker, 0 while it has lost the broker or never reached it: no jig_fixture_up, _connected or _state is exported then (unknown), the other fixture series are as of the loss.",
+		nil, nil)
 	upDesc = prometheus.NewDesc("jig_fixture_up",
-		"1 if the fixture's manager is heard (seen, not stale), else 0 (stale or missing).", []string{"serial"}, nil)
+		"1 if the fixture's manager is heard (seen since the broker link last came up, not stale), 0 if stale or missing; absent when unknown: the broker lost or never reached, or not heard since its return.",
+		[]string{"serial"}, nil)
 	connDesc = prometheus.NewDesc("jig_fixture_connected",
-		"1 if the fixture's board port is open, 0 if closed, as its heard manager says; absent when unknown (missing, stale or stopped).",
+		"1 if the fixture's board port is open, 0 if closed, as its heard manager says; absent unless jig_fixture_up is 1.",
 		[]string{"serial"}, nil)
 	stateDesc = prometheus.NewDesc("jig_fixture_state",
 		"1 for the fixture's current state (the state label); absent when none is current (the row's current).",
@@ -110,31 +115,57 @@ var (
 		"When the fixture's last event arrived (Unix time); absent if never.", []string{"serial"}, nil)
 )
 
-// fleetCollector reports the fleet table at each scrape.
-type fleetCollector struct{ fleet *Fleet }
+// fleetCollector reports the fleet table and the broker state at each
+// scrape, both of one moment: a scrape never has the broker lost and a
+// fixture up.
+type fleetCollector struct{ fleet fleetSnapshot }
 
 func (c fleetCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{upDesc, connDesc, stateDesc, expectedDesc, lastSeenDesc} {
+	for _, d := range []*prometheus.Desc{brokerDesc, upDesc, connDesc, stateDesc, expectedDesc, lastSeenDesc} {
 		ch <- d
 	}
 }
 
 func (c fleetCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, f := range c.fleet.List() {
-		heard := f.Seen && !f.Stale
-		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolGauge(heard), f.Serial)
-		ch <- prometheus.MustNewConstMetric(expectedDesc, prometheus.GaugeValue, boolGauge(f.Expected), f.Serial)
-		if heard {
-			ch <- prometheus.MustNewConstMetric(connDesc, prometheus.GaugeValue, boolGauge(f.Summary.Connected), f.Serial)
+	rows, broker := c.fleet()
+	linked := broker.State == BrokerConnected
+	ch <- prometheus.MustNewConstMetric(brokerDesc, prometheus.GaugeValue, boolGauge(linked))
+	for _, f := range rows {
+		gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{f.Serial}, labels...)...)
+		}
+		gauge(expectedDesc, boolGauge(f.Expected))
+		up, known := upOf(f, linked)
+		if known {
+			gauge(upDesc, up)
+		}
+		if up == 1 {
+			gauge(connDesc, boolGauge(f.Summary.Connected))
 		}
 		if f.Current != nil {
-			ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, 1, f.Serial, f.Current.State)
+			gauge(stateDesc, 1, f.Current.State)
 		}
 		if f.Seen {
-			ch <- prometheus.MustNewConstMetric(lastSeenDesc, prometheus.GaugeValue,
-				float64(f.LastSeen.UnixMilli())/1000, f.Serial)
+			gauge(lastSeenDesc, float64(f.LastSeen.UnixMilli())/1000)
 		}
 	}
+}
+
+// upOf is a row's jig_fixture_up, and whether the gateway knows it: not
+// while it has no broker (linked false: it hears nothing, so the fixture
+// is neither up nor down to it), nor, once back, for a fixture not heard
+// since and not yet stale again. Missing or stale with the broker there
+// is 0, heard since the link came up and not stale is 1.
+func upOf(f Fixture, linked bool) (float64, bool) {
+	switch {
+	case !linked:
+		return 0, false
+	case f.Missing || f.Stale:
+		return 0, true
+	case f.heard:
+		return 1, true
+	}
+	return 0, false
 }
 
 // boolGauge is a boolean as a gauge's value.

@@ -87,32 +87,50 @@ function shownState(f, connected) {
   return lastFailure(f) ? "read failed" : "not read";
 }
 
+// A tile tells of two kinds of read, and names whose each is: the
+// manager's (its events' summary: last_read_at, last_error_at), and the
+// gateway's own live read (status, status_error: a status read through the
+// gateway's API).
+const byManager = "manager's", byGateway = "gateway's live";
+
 // lastFailure is the newest failed read, through the gateway (status_error)
 // or by the manager (its summary's last_error_at, when after its last good
-// read), as {at, code}; null if there is none.
+// read), as {at, code, by}; null if there is none.
 function lastFailure(f) {
   const s = f.summary || {};
-  let e = f.status_error ? { at: f.status_error.at, code: f.status_error.code } : null;
+  let e = f.status_error ? { at: f.status_error.at, code: f.status_error.code, by: byGateway } : null;
   const mine = Date.parse(s.last_error_at) || 0;
   if (mine > (Date.parse(s.last_read_at) || 0) && mine > (e ? Date.parse(e.at) : 0)) {
-    e = { at: s.last_error_at, code: "" };
+    e = { at: s.last_error_at, code: "", by: byManager };
   }
   return e;
 }
 
 // earlier is the line naming the newest state read when it is not current,
-// with its time; "" when it is, or there is none.
+// with whose read it was and its time; "" when it is, or there is none.
 function earlier(f) {
   const s = f.summary || {};
   if (f.missing || f.current) return "";
-  let r = s.state ? { state: s.state, at: s.last_read_at } : null;
-  if (f.status && (!r || Date.parse(f.status.read_at) > Date.parse(r.at))) r = { state: f.status.state, at: f.status.read_at };
-  return r ? "earlier state " + r.state + ", read " + ago(r.at) : "";
+  let r = s.state ? { state: s.state, at: s.last_read_at, by: "manager's" } : null;
+  if (f.status && (!r || Date.parse(f.status.read_at) > Date.parse(r.at))) {
+    r = { state: f.status.state, at: f.status.read_at, by: "gateway's" };
+  }
+  return r ? "earlier state " + r.state + ", " + r.by + " read " + ago(r.at) : "";
 }
 
 function failedLine(f) {
   const e = lastFailure(f);
-  return e ? "last read failed " + ago(e.at) + (e.code ? ": " + e.code : "") : "";
+  return e ? e.by + " read failed " + ago(e.at) + (e.code ? ": " + e.code : "") : "";
+}
+
+// managerRead is the manager's last good read, as its events tell it.
+function managerRead(f) {
+  return f.missing ? "" : byManager + " last read " + ago((f.summary || {}).last_read_at);
+}
+
+// gatewayRead is the gateway's own last good live read; "" if none.
+function gatewayRead(f) {
+  return f.status ? byGateway + " read " + ago(f.status.read_at) : "";
 }
 
 // asOfLine says, while the gateway has no broker, when the row was last
@@ -151,9 +169,10 @@ function render(f) {
     el("div", "state", shownState(f, connected)),
     el("div", "line asof", asOfLine(f)),
     el("div", "line conn", f.missing ? "" : (f.stale || !brokerUp() ? "was " : "") + (connected ? "connected" : "DISCONNECTED")),
-    el("div", "line", earlier(f)),
+    el("div", "line earlier", earlier(f)),
     el("div", "line failed", failedLine(f)),
-    el("div", "line", "last read " + ago(s.last_read_at)),
+    el("div", "line read-manager", managerRead(f)),
+    el("div", "line read-gateway", gatewayRead(f)),
     el("div", "line", "holder " + (s.holder || "none")),
     el("div", "line", "heard " + ago(f.last_seen)));
   if (only) detail(f);
@@ -161,8 +180,8 @@ function render(f) {
 
 function detail(f) {
   if (f.status || f.status_error) document.getElementById("status").textContent =
-    (f.status_error ? "last read FAILED " + ago(f.status_error.at) + ": " + f.status_error.code + ": " + f.status_error.message + "\n" : "") +
-    (f.status ? "last good read, answered " + ago(f.status_at) + ":\n" + JSON.stringify(f.status, null, 2) : "");
+    (f.status_error ? "gateway's last live read FAILED " + ago(f.status_error.at) + ": " + f.status_error.code + ": " + f.status_error.message + "\n" : "") +
+    (f.status ? "gateway's last good live read, answered " + ago(f.status_at) + ":\n" + JSON.stringify(f.status, null, 2) : "");
   if (f.events) {
     const list = document.getElementById("events");
     list.replaceChildren(...f.events.slice().reverse().map(e =>

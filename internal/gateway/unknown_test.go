@@ -1,0 +1,132 @@
+package gateway
+
+import (
+	"errors"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/testutil"
+	"github.com/jigmq/jigmq/jigapi"
+)
+
+// idleGateway is a gateway that is not run: its broker link is moved by
+// the test (up, down) and its clock set by it, and its HTTP surface is
+// served as is. It reaches no broker.
+type idleGateway struct {
+	*Gateway
+	clock *testutil.Clock
+	base  string
+}
+
+func newIdleGateway(t *testing.T, inventory ...string) *idleGateway {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Broker.URLs = []string{testURL()}
+	if len(inventory) > 0 {
+		cfg.Fleet.Inventory = t.TempDir() + "/inventory"
+		writeFile(t, cfg.Fleet.Inventory, inventory[0]+"\n")
+	}
+	g, err := New(cfg, "test", testutil.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := testutil.NewClock(time.Now())
+	g.fleet.now, g.broker.now = clock.Now, clock.Now
+	srv := httptest.NewServer(g.Handler())
+	t.Cleanup(srv.Close)
+	return &idleGateway{Gateway: g, clock: clock, base: srv.URL}
+}
+
+// heartbeat applies a heartbeat of serial (every 2 s, a READY board read
+// now), as the follower would.
+func (g *idleGateway) heartbeat(serial string) {
+	now := g.clock.Now()
+	g.apply(jigapi.Event{Serial: serial, Kind: jigapi.EvtHeartbeat, At: now,
+		Summary: jigapi.Summary{Connected: true, State: "READY", LastReadAt: now, StartedAt: now, HeartbeatS: 2}})
+}
+
+// fixtureUp is serial's jig_fixture_up and jig_fixture_connected, or -1
+// for a series absent, with jig_gateway_broker_connected.
+func (g *idleGateway) fixtureUp(t *testing.T, serial string) (up, connected, broker float64) {
+	t.Helper()
+	mf := testutil.Scrape(t, g.base+"/metrics")
+	value := func(name string, labels map[string]string) float64 {
+		if m := testutil.FindMetric(mf[name], labels); m != nil {
+			return testutil.MetricValue(m)
+		}
+		return -1
+	}
+	s := map[string]string{"serial": serial}
+	return value("jig_fixture_up", s), value("jig_fixture_connected", s), value("jig_gateway_broker_connected", nil)
+}
+
+// TestFixtureUpUnknownWithoutBroker: jig_fixture_up (and
+// jig_fixture_connected) are exported only while the gateway can know
+// them: absent while the broker is lost or was never reached (unknown is
+// neither up nor down; jig_gateway_broker_connected says why), absent
+// after its return until the fixture is heard since, then 1; 0 for a
+// fixture missing, or gone stale with the broker there.
+func TestFixtureUpUnknownWithoutBroker(t *testing.T) {
+	g := newIdleGateway(t, "ABSENT-1")
+	want := func(when, serial string, up, conn, broker float64) {
+		t.Helper()
+		if u, c, b := g.fixtureUp(t, serial); u != up || c != conn || b != broker {
+			t.Errorf("%s: %s up %v connected %v broker_connected %v; want %v %v %v (-1: absent)",
+				when, serial, u, c, b, up, conn, broker)
+		}
+	}
+	want("never connected", "ABSENT-1", -1, -1, 0)
+	g.brokerChange(g.broker.up)
+	want("connected", "ABSENT-1", 0, -1, 1)
+	g.heartbeat("S-1")
+	want("heard", "S-1", 1, 1, 1)
+	g.clock.Advance(time.Second)
+	g.brokerChange(func() bool { return g.broker.down(errors.New("connection closed")) })
+	want("broker lost", "S-1", -1, -1, 0)
+	want("broker lost", "ABSENT-1", -1, -1, 0)
+	g.clock.Advance(time.Minute)
+	g.brokerChange(g.broker.up)
+	want("broker back, not heard since", "S-1", -1, -1, 1)
+	g.heartbeat("S-1")
+	want("broker back, heard since", "S-1", 1, 1, 1)
+	g.clock.Advance(6*time.Second + time.Millisecond)
+	want("three heartbeats silent", "S-1", 0, -1, 1)
+}
+
+// TestFixtureRowTellsBroker: GET /api/v1/fixtures/{serial} carries the
+// broker state its row is as current as, as the listing does (the same
+// state, since and error): connected, then lost with why while the row
+// has no current state.
+func TestFixtureRowTellsBroker(t *testing.T) {
+	g := newIdleGateway(t)
+	g.brokerChange(g.broker.up)
+	g.heartbeat("S-1")
+	type row struct {
+		Fixture
+		Broker *BrokerState `json:"broker"`
+	}
+	get := func() (row, BrokerState) {
+		t.Helper()
+		var r row
+		var l fleetListing
+		(&gw{base: g.base}).get(t, "GET", "/api/v1/fixtures/S-1", "", &r)
+		(&gw{base: g.base}).get(t, "GET", "/api/v1/fixtures", "", &l)
+		return r, l.Broker
+	}
+	r, listed := get()
+	if r.Broker == nil || !sameBroker(*r.Broker, listed) || r.Broker.State != BrokerConnected || r.Current == nil {
+		t.Fatalf("connected: the row says broker %+v (listing %+v), current %+v", r.Broker, listed, r.Current)
+	}
+	g.clock.Advance(time.Second)
+	g.brokerChange(func() bool { return g.broker.down(errors.New("connection closed")) })
+	r, listed = get()
+	if r.Broker == nil || !sameBroker(*r.Broker, listed) || r.Broker.State != BrokerLost ||
+		r.Broker.Error != "connection closed" || r.Current != nil {
+		t.Fatalf("lost: the row says broker %+v (listing %+v), current %+v", r.Broker, listed, r.Current)
+	}
+}
+
+func sameBroker(a, b BrokerState) bool {
+	return a.State == b.State && a.Since.Equal(b.Since) && a.Error == b.Error
+}
