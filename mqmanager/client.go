@@ -109,7 +109,9 @@ type Client struct {
 	users map[string]string
 
 	dialing chan struct{} // a token held by the one caller dialling
-	nodes   *ring         // the URLs, walked from the one after the node last used
+	// underWay is the latest dial's (see waitedOut).
+	underWay atomic.Pointer[dialUnderWay]
+	nodes    *ring // the URLs, walked from the one after the node last used
 
 	mu     sync.Mutex
 	closed bool
@@ -206,7 +208,9 @@ func (c *Client) link(ctx context.Context) (*link, error) {
 	}
 	var errs []error
 	for _, url := range c.nodes.order() {
-		conn, err := dial(ctx, url, c.cfg.Broker)
+		hs := newHandshake(ctx)
+		c.underWay.Store(&dialUnderWay{hs: hs, url: url})
+		conn, err := dialWatched(hs, url, c.cfg.Broker)
 		if err == nil {
 			c.nodes.used(url)
 			return c.adopt(conn, url)
@@ -223,18 +227,19 @@ func (c *Client) link(ctx context.Context) (*link, error) {
 // ctx has ended, so that the dial itself says what its time allowed (a
 // select on both would pick at random, and an ended ctx would come back as
 // a bare context error, no outcome). Waiting for another caller's dial, a
-// ctx that ends is ctx's error: a request's outcome maps it (a timeout).
+// ctx that ends is the outcome waitedOut gives.
 func (c *Client) takeDial(ctx context.Context) error {
 	select {
 	case c.dialing <- struct{}{}:
 		return nil
 	default:
 	}
+	had := newHandshake(ctx).timeLeft()
 	select {
 	case c.dialing <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return c.waitedOut(ctx, had)
 	}
 }
 

@@ -155,10 +155,16 @@ func (c *Client) wait(ctx context.Context, t target, cl *call, want func(*amqp.D
 	}
 }
 
-// outcome maps a context error to the request's outcome.
+// outcome maps a context error to the request's outcome. An error that is
+// an outcome already stays one: a ConnectTimeoutError, and an unreachable
+// broker even when a deadline is its cause. A dial whose TCP connect hangs
+// (a paused broker whose accept queue is full, a route that drops SYNs)
+// fails as the context's deadline passes, with a net error that matches
+// context.DeadlineExceeded or not depending on which of Go's two timers
+// fired first; the request never reached the bus, so it is not a timeout.
 func (c *Client) outcome(ctx context.Context, t target, err error) error {
 	var connecting *ConnectTimeoutError
-	if errors.As(err, &connecting) {
+	if errors.As(err, &connecting) || errors.Is(err, ErrBrokerUnreachable) {
 		return err
 	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {

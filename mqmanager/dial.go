@@ -85,6 +85,13 @@ func (w *wire) closeWithin(grace time.Duration) error {
 // passing after the broker accepted the login: *ConnectTimeoutError), never
 // show a password, and say what failed in TLS (dialerr.go).
 func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
+	return dialWatched(newHandshake(ctx), rawURL, b)
+}
+
+// dialWatched is dial within hs's context, hs watching its socket (a
+// Client shows it to the requests that wait for this dial).
+func dialWatched(hs *handshake, rawURL string, b Broker) (*wire, error) {
+	ctx := hs.ctx
 	hb := b.Heartbeat
 	if hb <= 0 {
 		hb = DefaultHeartbeat
@@ -97,8 +104,7 @@ func dial(ctx context.Context, rawURL string, b Broker) (*wire, error) {
 	if err := opaqueURL(rawURL); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBrokerUnreachable, err)
 	}
-	hs := newHandshake(ctx) // see handshake.go
-	hs.dialer = b.Dialer
+	hs.dialer = b.Dialer // see handshake.go
 	cfg := amqp.Config{Heartbeat: hb, Properties: props, Dial: dialer(hs)}
 	if b.External {
 		cfg.SASL = []amqp.Authentication{&amqp.ExternalAuth{}}

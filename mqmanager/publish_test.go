@@ -127,7 +127,9 @@ func TestShortLivedCloseFrozenLink(t *testing.T) {
 
 // TestDialWaitHonoursDeadline: while one caller dials through a route that
 // swallows every byte (its handshake ends only at its deadline), another
-// caller with a shorter deadline waits for it only until then.
+// caller with a shorter deadline waits for it only until then, and its
+// outcome is the dialling caller's: broker unreachable (nothing of its
+// request reached the bus, and the broker has said nothing to the dial).
 func TestDialWaitHonoursDeadline(t *testing.T) {
 	srv := startServer(t, nil)
 	p, url := newProxy(t)
@@ -138,7 +140,8 @@ func TestDialWaitHonoursDeadline(t *testing.T) {
 	before := p.accepted.Load()
 	slow := requestAsync(c, srv.serial, nil, 3*time.Second)
 	testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.accepted.Load() > before })
-	wantOutcome(t, "second caller", requestAsync(c, srv.serial, nil, 300*time.Millisecond), ErrTimeout, time.Second)
+	wantOutcome(t, "second caller", requestAsync(c, srv.serial, nil, 300*time.Millisecond), ErrBrokerUnreachable,
+		time.Second)
 	wantOutcome(t, "dialling caller", slow, ErrBrokerUnreachable, 4*time.Second)
 	p.stalled.Store(false)
 	wantAnswered(t, "after", c, srv.serial)

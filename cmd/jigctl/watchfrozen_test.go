@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jigmq/jigmq/internal/testutil"
+)
+
+// TestWatchFrozenLink: the broker link freezes (a paused broker: open,
+// carrying nothing, no new connection accepted). The fixture turns stale,
+// then reads time out while jigctl cannot know the link is dead; once its
+// heartbeats tell it (in about 7.5 s), both fixtures (the other one's
+// requests go unanswered, so it was timeout all along) are
+// broker_unreachable, and stay so round after round, although each round
+// dials anew, its TCP connect hanging until the deadline, and the other
+// fixture's read waits for that dial: neither flaps back to timeout.
+func TestWatchFrozenLink(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), fastEvents)
+	silent := silentQueue(t)
+	p, url := testutil.NewPausableProxy(t, testURL())
+	var out tty
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--url", url, "watch", "--interval", "50ms", "--timeout", "300ms", f.serial, silent},
+			&out, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() {
+			t.Logf("watch stderr: %s", stderr.String())
+		}
+	})
+	waitOutput(t, &out.syncBuffer, f.serial+"  READY\n", done)
+	p.Pause()
+	waitOutput(t, &out.syncBuffer, f.serial+"  timeout -> broker_unreachable", done)
+	waitOutput(t, &out.syncBuffer, silent+"  timeout -> broker_unreachable", done)
+	lost := lastRound(out.String())
+	waitFor(t, &out.syncBuffer, done, "ten more rounds", func(s string) bool { return lastRound(s) >= lost+10 })
+	s := out.String()
+	if strings.Contains(s, "broker_unreachable -> ") {
+		t.Errorf("after broker_unreachable, watch did not stay so:\n%s", s[strings.LastIndex(s, clearScreen):])
+	}
+}
+
+var roundRE = regexp.MustCompile(`round (\d+) at`)
+
+// lastRound is the round of the terminal display's latest redraw.
+func lastRound(s string) int {
+	m := roundRE.FindAllStringSubmatch(s, -1)
+	if len(m) == 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[len(m)-1][1])
+	return n
+}

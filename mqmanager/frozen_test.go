@@ -1,0 +1,84 @@
+package mqmanager
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/testutil"
+)
+
+// TestOutcomeKeepsHungDial: a dial whose TCP connect hung until the
+// request's deadline is broker unreachable, also when the net error under
+// it matches context.DeadlineExceeded (whether it does depends on which
+// of Go's two connect timers fired first): the request never reached the
+// bus, so it is not a timeout.
+func TestOutcomeKeepsHungDial(t *testing.T) {
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now())
+	defer cancel()
+	<-ctx.Done()
+	hung := &net.OpError{Op: "dial", Net: "tcp", Err: context.DeadlineExceeded}
+	dialErr := dialFailed("amqp://guest:guest@127.0.0.1:5672/", Broker{}, hung, nil, newHandshake(ctx))
+	if !errors.Is(dialErr, ErrBrokerUnreachable) || !errors.Is(dialErr, context.DeadlineExceeded) {
+		t.Fatalf("the dial's error %v: want broker unreachable, with a deadline under it", dialErr)
+	}
+	err := (&Client{}).outcome(ctx, target{serial: "T-1", method: "Echo"}, dialErr)
+	if !errors.Is(err, ErrBrokerUnreachable) || errors.Is(err, ErrTimeout) {
+		t.Fatalf("outcome %v: want broker unreachable, not a timeout", err)
+	}
+}
+
+// TestRequestsOnPausedBroker: the broker pauses (its link open and
+// silent, no new connection accepted). Requests time out until the
+// heartbeats show the link dead; then every one is broker unreachable,
+// by its deadline, both of two made at once: one dials anew (its TCP
+// connect hangs once the broker's accept queue is full), the other waits
+// for that dial.
+func TestRequestsOnPausedBroker(t *testing.T) {
+	p, url := testutil.NewPausableProxy(t, testURL())
+	c := dialNamed(t, url, ReplyPerRequest, "", time.Second)
+	serial, unreachable := uniqueSerial(t), 0
+	// A frame read after the handshake arms amqp091-go's heartbeat
+	// deadline: a request does.
+	if _, err := c.Request(ctxTimeout(t, 5*time.Second), serial, "Echo", nil); !errors.Is(err, ErrNoFixture) {
+		t.Fatalf("before the pause: want no fixture, got %v", err)
+	}
+	p.Pause()
+	for i := 0; unreachable < 16; i++ {
+		if i == 50 {
+			t.Fatal("the paused link not seen dead after 50 rounds of requests")
+		}
+		for j, err := range requestPair(t, c, serial) {
+			switch {
+			case errors.Is(err, ErrBrokerUnreachable):
+				unreachable++
+			case !errors.Is(err, ErrTimeout) || unreachable > 0:
+				t.Fatalf("round %d, request %d, after %d unreachable: %v", i, j, unreachable, err)
+			}
+			t.Logf("round %d, request %d: %v", i, j, err)
+		}
+	}
+}
+
+// requestPair makes two requests to serial at once, each with a 300 ms
+// deadline, and returns their outcomes; it fails the test if one ends
+// more than a second after its deadline.
+func requestPair(t *testing.T, c *Client, serial string) [2]error {
+	const deadline = 300 * time.Millisecond
+	var errs [2]error
+	var wg sync.WaitGroup
+	for j := range errs {
+		wg.Go(func() {
+			start := time.Now()
+			_, errs[j] = c.Request(ctxTimeout(t, deadline), serial, "Echo", nil)
+			if took := time.Since(start); took > deadline+time.Second {
+				t.Errorf("request ended %v after it began, its deadline %v: %v", took, deadline, errs[j])
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
