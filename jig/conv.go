@@ -31,6 +31,10 @@ func (d *Device) Do(ctx context.Context, command string) (Answer, error) {
 	if err := ValidateCommand(command); err != nil {
 		return Answer{}, fmt.Errorf("jig: %w", err)
 	}
+	if !d.track() { // Close waits for a Do, which holds the port
+		return Answer{}, unavailable(d.cfg.Port, errClosed)
+	}
+	defer d.wg.Done()
 	if err := d.acquire(ctx, 1); err != nil {
 		return Answer{}, err
 	}
@@ -38,6 +42,9 @@ func (d *Device) Do(ctx context.Context, command string) (Answer, error) {
 		return Answer{}, err
 	}
 	defer d.release()
+	if err := d.alive(ctx); err != nil { // ctx ended as begin did
+		return Answer{}, err
+	}
 	if err := d.timeFor(ctx, 1); err != nil {
 		return Answer{}, err
 	}

@@ -38,7 +38,7 @@ type Device struct {
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the supervisor and reads in flight
+	wg     sync.WaitGroup // the supervisor, reads in flight, Dos (track)
 
 	qs           []query        // the status read's queries
 	banner       *regexp.Regexp // Config.Banner, if set, unanchored
@@ -191,6 +191,19 @@ func (d *Device) join() (*flight, error) {
 	d.wg.Add(1)
 	go d.fly(f)
 	return f, nil
+}
+
+// track counts work on the Device (a Do, a line readied for one) in wg,
+// so that Close waits for it before it closes the port, unless Close has
+// begun. Under flightMu, as Close cancels under it.
+func (d *Device) track() bool {
+	d.flightMu.Lock()
+	defer d.flightMu.Unlock()
+	if d.ctx.Err() != nil {
+		return false
+	}
+	d.wg.Add(1)
+	return true
 }
 
 // fly runs one read for everyone sharing f. The read ends the flight

@@ -44,7 +44,7 @@ func (d *Device) exchange(ctx context.Context, q *query) (Answer, error) {
 		d.owe(q, err, sent)
 		return Answer{}, err
 	}
-	d.pace.add(time.Since(sent))
+	d.pace.add(time.Since(sent), time.Now())
 	return Answer{Command: q.command, Line: line, SentAt: sent.UTC(), MS: msSince(sent)}, nil
 }
 

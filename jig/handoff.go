@@ -21,14 +21,10 @@ import (
 // On error it does not: the port is released, at once or, when the caller
 // stopped waiting, once begin has finished in the background.
 func (d *Device) beginFor(ctx context.Context) error {
-	d.flightMu.Lock() // as join: no goroutine starts once Close has begun
-	if d.ctx.Err() != nil {
-		d.flightMu.Unlock()
+	if !d.track() { // no goroutine starts once Close has begun
 		d.release()
 		return unavailable(d.cfg.Port, errClosed)
 	}
-	d.wg.Add(1)
-	d.flightMu.Unlock()
 	done, gaveUp := make(chan error), make(chan struct{})
 	go func() {
 		defer d.wg.Done()

@@ -135,3 +135,57 @@ func TestDoNotSentWhenTooLate(t *testing.T) {
 		t.Errorf("stats before %+v, after %+v: want only the next Do's command, nothing owed, no resync", before, after)
 	}
 }
+
+// TestPaceOneSlowCommand: one command the board answers slowly (960 ms,
+// in time) keeps no other command from being sent, nor itself: the pace
+// is the fastest recent answer, not the slowest. (With the slowest, every
+// Do with the 1.9 s a 2 s request leaves was refused from then on, and a
+// refusal adds no answer to end it.)
+func TestPaceOneSlowCommand(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{Fault: sim.FaultLate, Only: "MEAS:TEMP?", Late: 960 * time.Millisecond})
+	d := openDevice(t, jig.Config{Port: link})
+	if _, err := d.Do(context.Background(), "STAT?"); err != nil { // opened and in step
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"MEAS:TEMP?", "STAT?", "STAT?", "MEAS:TEMP?", "STAT?"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 1900*time.Millisecond)
+		_, err := d.Do(ctx, cmd)
+		cancel()
+		if err != nil {
+			t.Errorf("%s: %v (stats %+v)", cmd, err, d.Stats())
+		}
+	}
+}
+
+// TestCloseDuringDo: Close while a Do waits for its answer waits for the
+// Do, which ends as unavailable, before it closes the port (the race
+// detector saw the two close it at once).
+func TestCloseDuringDo(t *testing.T) {
+	link := newLink(t)
+	startBoard(t, link, sim.Config{Delay: 300 * time.Millisecond})
+	d, err := jig.Open(jig.Config{Port: link}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Do(context.Background(), "STAT?"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := d.Do(context.Background(), "STAT?")
+		done <- err
+	}()
+	waitFor(t, "the second command written", 5*time.Second, func() bool { return d.Stats().Commands == 2 })
+	if err := d.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, jig.ErrUnavailable) {
+			t.Errorf("the Do cut by Close: %v, want unavailable", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the Do cut by Close has not returned")
+	}
+}

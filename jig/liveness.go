@@ -53,7 +53,9 @@ func (d *Device) Liveness(now time.Time) error {
 	f := d.flight
 	d.flightMu.Unlock()
 	if f != nil {
-		limit := d.convLimit(len(d.qs))
+		// It may first wait for a Do, whose line is readied without its
+		// caller (handoff.go), then have its own conversation.
+		limit := d.convLimit(1) + d.convLimit(len(d.qs))
 		if waited := now.Sub(f.started); waited > limit {
 			errs = append(errs, fmt.Errorf("status read of %s stuck for %v (limit %v)",
 				d.cfg.Port, waited.Round(time.Millisecond), limit))

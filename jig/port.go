@@ -60,6 +60,7 @@ func (d *Device) connect() error {
 	// Debts are kept: the same board behind a re-enumerated adapter may
 	// still answer; another board pays nothing and they are written off.
 	d.owes.unsure = true
+	d.pace = pace{} // maybe another board's
 	d.fr.reset()
 	d.opened++
 	if d.opened > 1 {

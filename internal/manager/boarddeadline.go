@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jigmq/jigmq/jig"
 	"github.com/jigmq/jigmq/jigapi"
 )
 
@@ -43,6 +44,9 @@ func boardLate(ctx context.Context, err error) error {
 		return nil
 	}
 	msg := "the request's deadline came before the board's answer"
+	if errors.Is(err, jig.ErrNotSent) {
+		msg = "the request's deadline would come before the board's answer"
+	}
 	if why := strings.TrimSuffix(err.Error(), ": "+context.DeadlineExceeded.Error()); why != err.Error() {
 		msg += ": " + strings.TrimPrefix(why, "jig: ") // what it was doing
 	}
