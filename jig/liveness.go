@@ -27,6 +27,11 @@ func (d *Device) convLimit(cmds int) time.Duration {
 	return d.lateLimit() + time.Duration(cmds+1+4)*step + 2*d.cfg.Resync.Quiet + stallSlack
 }
 
+// flightLimit is the longest a status read may take from its start: it may
+// first wait for a Do holding the port, whose line is readied without its
+// caller (handoff.go), then have its own conversation.
+func (d *Device) flightLimit() time.Duration { return d.convLimit(1) + d.convLimit(len(d.qs)) }
+
 // Liveness reports an error when the Device's own work is stuck: the
 // background goroutine has not come round its loop within its longest wait
 // plus slack (e.g. blocked in a driver's open or close), a conversation (a
@@ -53,9 +58,7 @@ func (d *Device) Liveness(now time.Time) error {
 	f := d.flight
 	d.flightMu.Unlock()
 	if f != nil {
-		// It may first wait for a Do, whose line is readied without its
-		// caller (handoff.go), then have its own conversation.
-		limit := d.convLimit(1) + d.convLimit(len(d.qs))
+		limit := d.flightLimit()
 		if waited := now.Sub(f.started); waited > limit {
 			errs = append(errs, fmt.Errorf("status read of %s stuck for %v (limit %v)",
 				d.cfg.Port, waited.Round(time.Millisecond), limit))

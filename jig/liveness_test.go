@@ -54,7 +54,7 @@ func TestLivenessStuckRead(t *testing.T) {
 	held := time.Now()
 	testutil.WaitFor(t, "supervisor rounds while the port is held", 5*time.Second,
 		func() bool { return d.Progress().After(held) })
-	limit := d.convLimit(2) // two queries
+	limit := d.flightLimit()
 	err := d.Liveness(f.started.Add(limit + time.Millisecond))
 	if err == nil || !strings.Contains(err.Error(), "status read") {
 		t.Fatalf("read held past its limit: %v, want it reported stuck", err)
