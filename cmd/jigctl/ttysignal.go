@@ -20,11 +20,30 @@ import (
 // is the terminal's foreground job looks the same as Ctrl-C, and is not
 // forwarded (the command's own pid is the one to signal then).
 
+// SIGQUIT (Ctrl-\) is the terminal's like SIGINT, and is forwarded on
+// the same rule. A SIGHUP reaches jigctl's whole process group, the
+// command with it, when it comes from a hangup: the shell that loses its
+// terminal sends it to each of its jobs, and the kernel to the foreground
+// group when the terminal's session leader goes. So it is forwarded only
+// to a command in another process group (which with-lock never makes);
+// signal the command's own pid to hang it up alone. Either way jigctl
+// does not die of it: it waits for the command and then releases the
+// lease, so that no command runs on without one, nor a lease outlives its
+// command until it expires.
+
 // shouldForward says whether with-lock sends s, which jigctl received, on
-// to its command (pid): every signal but a SIGINT the terminal already
-// sent to the command (terminalSentToo).
+// to its command (pid): SIGTERM always, SIGINT and SIGQUIT unless the
+// terminal already sent them to the command (terminalSentToo), SIGHUP
+// unless it reached the command's process group (jigctl's).
 func shouldForward(s os.Signal, pid int) bool {
-	return s != os.Interrupt || !terminalSentToo(pid)
+	switch s {
+	case syscall.SIGTERM:
+		return true
+	case syscall.SIGHUP:
+		pg, err := syscall.Getpgid(pid)
+		return err != nil || pg != syscall.Getpgrp()
+	}
+	return !terminalSentToo(pid)
 }
 
 // terminalSentToo says whether a SIGINT jigctl just got can have come from

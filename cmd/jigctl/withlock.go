@@ -26,11 +26,14 @@ func newWithLockCmd(g *globals) *cobra.Command {
 JIG_LOCK_TOKEN and the serial in JIG_SERIAL, renew the lease every third of
 --ttl while CMD runs (after a failed renew, retry every --ttl/10, at most
 1s, until the lease's expiry), and release the lease when CMD ends, however
-it ends. SIGTERM is forwarded to CMD, and so is SIGINT unless the terminal
-sent it to CMD as well: Ctrl-C while jigctl is the terminal's foreground
-job reaches CMD (in jigctl's process group) once, from the kernel, and
-while it is, a kill -INT of jigctl alone is not forwarded (signal CMD's own
-pid instead). Exits with CMD's status (128+N if a signal N killed it), 125
+it ends. SIGTERM is forwarded to CMD, and so are SIGINT and SIGQUIT
+unless the terminal sent them to CMD as well: Ctrl-C (or Ctrl-\) while
+jigctl is the terminal's foreground job reaches CMD (in jigctl's process
+group) once, from the kernel, and while it is, a kill -INT of jigctl alone
+is not forwarded (signal CMD's own pid instead). A hangup (SIGHUP: the
+terminal or the SSH session gone) reaches CMD from the shell or the kernel
+and is not forwarded. None of them ends jigctl before CMD: it releases the
+lease once CMD has ended. Exits with CMD's status (128+N if a signal N killed it), 125
 if it never got the lease (130 if an interrupt ended the wait for it), 126
 or 127 if CMD could not be run. If the lease is lost while CMD runs (no
 renew succeeded before its expiry, or the manager no longer holds it),
@@ -117,12 +120,13 @@ func (g *globals) noLease(o outcome) error {
 }
 
 // runChild runs argv with the lease in its environment, forwarding
-// SIGTERM, and SIGINT unless the terminal sent it to the command too
-// (shouldForward), sending SIGTERM when r's lease is lost if r says to,
-// and returns its exit status.
+// SIGTERM, SIGINT and SIGQUIT unless the terminal sent them to the command
+// too, SIGHUP unless it reached the command too (shouldForward), sending
+// SIGTERM when r's lease is lost if r says to, and returns its exit
+// status. None of these signals ends jigctl while the command runs.
 func (g *globals) runChild(serial, token string, argv []string, r *renewal) int {
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, append(endSignals(), syscall.SIGQUIT)...)
 	defer signal.Stop(sigs)
 	child := exec.Command(argv[0], argv[1:]...)
 	child.Stdin, child.Stdout, child.Stderr = os.Stdin, g.stdout, g.stderr

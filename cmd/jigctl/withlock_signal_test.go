@@ -17,15 +17,16 @@ import (
 )
 
 // sigScript is with-lock's command in the signal tests. It counts the
-// SIGINTs it gets, printing "INT N" for each, until a SIGTERM, after
+// SIGINTs it gets, printing "INT N" for each (and "QUIT N" for SIGQUITs), until a SIGTERM, after
 // which it prints "TERM after N." and exits 7. It waits in the wait
 // builtin, for a sleep in the background, which ignores SIGINT as every
 // background command of a script does; that sleep's shell says "ready"
 // once it ignores it. dash may run a trap and go on waiting, so the
 // SIGTERM's trap ends the wait by killing the sleep; a SIGINT that came
 // while a trap ran is counted before N is printed.
-const sigScript = `n=0 stop=
+const sigScript = `n=0 q=0 stop=
 trap 'n=$((n+1)); echo "INT $n"' INT
+trap 'q=$((q+1)); echo "QUIT $q"' QUIT
 trap 'stop=1; kill $!' TERM
 { echo ready; exec sleep 600 >/dev/null 2>&1; } </dev/null &
 while [ -z "$stop" ] && kill -0 $! 2>/dev/null; do wait $! 2>/dev/null; done
