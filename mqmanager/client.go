@@ -202,7 +202,7 @@ func (c *Client) link(ctx context.Context) (*link, error) {
 	if err := c.takeDial(ctx); err != nil {
 		return nil, err
 	}
-	defer func() { <-c.dialing }()
+	defer func() { c.underWay.Store(nil); <-c.dialing }() // no dial under way
 	if l, err := c.live(); l != nil || err != nil {
 		return l, err // dialled by the caller we waited for
 	}
@@ -237,10 +237,15 @@ func (c *Client) takeDial(ctx context.Context) error {
 	had := newHandshake(ctx).timeLeft()
 	select {
 	case c.dialing <- struct{}{}:
-		return nil
+		if ctx.Err() == nil {
+			return nil
+		}
+		<-c.dialing // freed as ctx ended: a dial with no time left would say nothing true
 	case <-ctx.Done():
-		return c.waitedOut(ctx, had)
+	case <-c.done:
+		return ErrClosed
 	}
+	return c.waitedOut(ctx, had)
 }
 
 // live returns the current link if it is alive, ErrClosed after Close.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,6 +48,7 @@ func TestRequestsOnPausedBroker(t *testing.T) {
 		t.Fatalf("before the pause: want no fixture, got %v", err)
 	}
 	p.Pause()
+	seen := -1 // the round the link was first seen dead in: its pair may end either way
 	for i := 0; unreachable < 16; i++ {
 		if i == 50 {
 			t.Fatal("the paused link not seen dead after 50 rounds of requests")
@@ -55,7 +57,10 @@ func TestRequestsOnPausedBroker(t *testing.T) {
 			switch {
 			case errors.Is(err, ErrBrokerUnreachable):
 				unreachable++
-			case !errors.Is(err, ErrTimeout) || unreachable > 0:
+				if seen < 0 {
+					seen = i
+				}
+			case !errors.Is(err, ErrTimeout) || (unreachable > 0 && i != seen):
 				t.Fatalf("round %d, request %d, after %d unreachable: %v", i, j, unreachable, err)
 			}
 			t.Logf("round %d, request %d: %v", i, j, err)
@@ -81,4 +86,44 @@ func requestPair(t *testing.T, c *Client, serial string) [2]error {
 	}
 	wg.Wait()
 	return errs
+}
+
+// TestDialWaitLoginStalled: the broker greets a dial (connection.start)
+// but never gets its login. The caller dialling and the one waiting for
+// it are both broker unreachable by their deadlines, the login not
+// accepted: not a connect timeout, which says the broker had accepted it.
+func TestDialWaitLoginStalled(t *testing.T) {
+	p, url := newProxy(t)
+	c := dialNamed(t, url, ReplyDirect, "", 0)
+	p.mute.Store(true)
+	p.cut()
+	testutil.WaitFor(t, "link lost", 5*time.Second, func() bool { l, _ := c.live(); return l == nil })
+	serial, before := uniqueSerial(t), p.accepted.Load()
+	slow := requestAsync(c, serial, nil, 2*time.Second)
+	testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.accepted.Load() > before })
+	waiter := <-requestAsync(c, serial, nil, 300*time.Millisecond)
+	if !errors.Is(waiter.err, ErrBrokerUnreachable) || !strings.Contains(waiter.err.Error(), "not accepted the login") {
+		t.Errorf("waiting caller: %v, want broker unreachable, the login not accepted", waiter.err)
+	}
+	if o := <-slow; !errors.Is(o.err, ErrBrokerUnreachable) || !strings.Contains(o.err.Error(), "login was not accepted") {
+		t.Errorf("dialling caller: %v, want broker unreachable, the login not accepted", o.err)
+	}
+}
+
+// TestCloseEndsDialWait: Close fails a request waiting for another's dial
+// at once, with ErrClosed, as it fails every request pending.
+func TestCloseEndsDialWait(t *testing.T) {
+	p, url := newProxy(t)
+	c := dialNamed(t, url, ReplyDirect, "", 0)
+	p.stalled.Store(true)
+	p.cut()
+	testutil.WaitFor(t, "link lost", 5*time.Second, func() bool { l, _ := c.live(); return l == nil })
+	serial, before := uniqueSerial(t), p.accepted.Load()
+	slow := requestAsync(c, serial, nil, 3*time.Second)
+	testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.accepted.Load() > before })
+	waiter := requestAsync(c, serial, nil, 2*time.Second)
+	testutil.WaitFor(t, "second caller waiting", 5*time.Second, func() bool { return len(c.dialing) == 1 })
+	c.Close()
+	wantOutcome(t, "waiting caller", waiter, ErrClosed, time.Second)
+	<-slow
 }

@@ -23,6 +23,7 @@ type handshake struct {
 	had      time.Duration // the time left when the dial began
 	stop     func() bool
 	heard    atomic.Bool
+	tuned    atomic.Bool // the client answered connection.tune: the login was accepted
 	dialer   *net.Dialer // Broker.Dialer, or nil
 }
 
@@ -41,7 +42,7 @@ func newHandshake(ctx context.Context) *handshake {
 // reads recorded.
 func (h *handshake) watch(conn net.Conn) net.Conn {
 	h.stop = context.AfterFunc(h.ctx, func() { conn.Close() })
-	return &heardConn{Conn: conn, heard: &h.heard}
+	return &heardConn{Conn: conn, heard: &h.heard, tuned: &h.tuned}
 }
 
 // done stops the watch; it reports false when ctx ended first, and the
@@ -114,10 +115,20 @@ func (h *handshake) loginStalled(err error) bool {
 	return h != nil && err == amqp.ErrCredentials && h.heard.Load() && h.expired()
 }
 
-// heardConn records that the peer sent something.
+// heardConn records that the peer sent something, and that the client
+// wrote connection.tune-ok (tuneWatch).
 type heardConn struct {
 	net.Conn
 	heard *atomic.Bool
+	tuned *atomic.Bool
+	out   tuneWatch
+}
+
+func (c *heardConn) Write(p []byte) (int, error) {
+	if !c.tuned.Load() && c.out.sees(p) {
+		c.tuned.Store(true)
+	}
+	return c.Conn.Write(p)
 }
 
 func (c *heardConn) Read(p []byte) (int, error) {

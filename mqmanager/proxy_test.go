@@ -17,6 +17,7 @@ type proxy struct {
 	ln       net.Listener
 	target   string
 	stalled  atomic.Bool // black hole: read and drop
+	mute     atomic.Bool // pass a client's protocol header, drop the rest it sends: a login that never arrives
 	refuse   atomic.Bool // close new connections at once
 	accepted atomic.Int64
 	closing  chan struct{}
@@ -74,21 +75,27 @@ func (p *proxy) accept() {
 		p.conns = append(p.conns, c, up)
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(c, up)
-		go p.pipe(up, c)
+		go p.pipe(c, up, false)
+		go p.pipe(up, c, true)
 	}
 }
 
 // pipe copies src to dst, dropping what it reads while the proxy is
-// stalled, and holding it (reading no more) while the proxy is frozen.
-func (p *proxy) pipe(dst, src net.Conn) {
+// stalled (and, muted, what a client sends after its protocol header), and
+// holding it (reading no more) while the proxy is frozen.
+func (p *proxy) pipe(dst, src net.Conn, fromClient bool) {
 	defer p.wg.Done()
 	buf := make([]byte, 32<<10)
+	passed := 0 // bytes from the client
 	for {
 		n, err := src.Read(buf)
 		if !p.gate() {
 			return
 		}
+		if fromClient && p.mute.Load() {
+			n = max(min(n, 8-passed), 0)
+		}
+		passed += n
 		if n > 0 && !p.stalled.Load() {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				err = werr

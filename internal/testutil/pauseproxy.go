@@ -70,10 +70,18 @@ func (p *PausableProxy) accept() {
 			continue
 		}
 		p.mu.Lock()
+		select {
+		case <-p.closing: // close has begun: it closes only the conns it saw
+			p.mu.Unlock()
+			c.Close()
+			up.Close()
+			return
+		default:
+		}
 		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		p.wg.Go(func() { p.pipe(c, up) })
+		p.wg.Go(func() { p.pipe(c, up) }) // under mu: close's Wait comes after
 		p.wg.Go(func() { p.pipe(up, c) })
+		p.mu.Unlock()
 	}
 }
 
