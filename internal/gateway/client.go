@@ -59,6 +59,20 @@ func (g *Gateway) client() (*mqmanager.Client, error) {
 	return nil, fmt.Errorf("%w: the gateway has not reached the broker yet", mqmanager.ErrBrokerUnreachable)
 }
 
+// unlinked is why the gateway's client cannot reach the broker now (not
+// dialled yet, or its link lost and not yet dialled again), or nil when it
+// has a link (which may be dead and not yet known to be).
+func (g *Gateway) unlinked() error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	if c.Node() == "" {
+		return fmt.Errorf("%w: the gateway's link to the broker is lost", mqmanager.ErrBrokerUnreachable)
+	}
+	return nil
+}
+
 func (g *Gateway) closeClient() {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -60,7 +60,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Gateway, error) {
 	g.fleet.broker = g.broker
 	g.metrics = newMetrics(version, g.fleetNow)
 	g.hub = newHub(cfg.Fleet.MaxStreams, func(n int) { g.metrics.streams.Set(float64(n)) })
-	g.status = newStatusReader(g.askStatus, g.statusCame)
+	g.status = newStatusReader(g.askStatus, g.statusCame, g.unlinked)
 	return g, nil
 }
 

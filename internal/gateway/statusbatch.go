@@ -38,6 +38,10 @@ const statusHold = 200 * time.Millisecond
 type statusReader struct {
 	ask  func(ctx context.Context, serial string) (json.RawMessage, *jigapi.Status, error)
 	done func(serial string, c *statusCall) // once per call, when it came back
+	// unlinked is why a reader that stops waiting could not have had an
+	// answer whatever the call does (the gateway's client has no link to
+	// the broker), or nil: then its outcome is a timeout (waitedOut).
+	unlinked func() error
 	hold time.Duration
 
 	base context.Context // cancelled by close: every call ends
@@ -70,9 +74,9 @@ type statusCall struct {
 }
 
 func newStatusReader(ask func(context.Context, string) (json.RawMessage, *jigapi.Status, error),
-	done func(string, *statusCall)) *statusReader {
+	done func(string, *statusCall), unlinked func() error) *statusReader {
 	base, stop := context.WithCancel(context.Background())
-	return &statusReader{ask: ask, done: done, hold: statusHold, base: base, stop: stop,
+	return &statusReader{ask: ask, done: done, unlinked: unlinked, hold: statusHold, base: base, stop: stop,
 		lanes: map[string]*statusLane{}}
 }
 
@@ -93,13 +97,26 @@ func (s *statusReader) wait(ctx context.Context, serial string, c *statusCall) (
 	case <-c.done:
 		return c.res, c.st, c.err
 	case <-ctx.Done():
-		err := ctx.Err()
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = &mqmanager.TimeoutError{Serial: serial, Method: jigapi.JigStatus.Name()}
-		}
+		err := s.waitedOut(ctx, serial)
 		s.leave(c, err)
 		return nil, nil, err
 	}
+}
+
+// waitedOut is the outcome of a reader whose ctx ended before the call it
+// joined came back: a timeout, as the Client's, unless the gateway's
+// client has no link to the broker (lost, and known lost), when the call
+// cannot be answering either: broker unreachable, as the call itself
+// will be, so that the reads of one fixture at once are told alike.
+func (s *statusReader) waitedOut(ctx context.Context, serial string) error {
+	err := ctx.Err()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if why := s.unlinked(); why != nil {
+		return why
+	}
+	return &mqmanager.TimeoutError{Serial: serial, Method: jigapi.JigStatus.Name()}
 }
 
 // join adds a reader to the fixture's pending call, or, when no call is

@@ -19,8 +19,9 @@ import (
 // number when the test closes its release channel, or ends as the
 // Client's call does when its context ends.
 type heldCalls struct {
-	n    atomic.Int64
-	sent chan heldCall
+	n      atomic.Int64
+	sent   chan heldCall
+	linked atomic.Bool // the gateway's client has a link (unlinked)
 }
 
 type heldCall struct {
@@ -31,7 +32,8 @@ type heldCall struct {
 
 func newHeldReader(t *testing.T, hold time.Duration) (*statusReader, *heldCalls) {
 	h := &heldCalls{sent: make(chan heldCall, 16)}
-	s := newStatusReader(h.ask, func(string, *statusCall) {})
+	h.linked.Store(true)
+	s := newStatusReader(h.ask, func(string, *statusCall) {}, h.unlinked)
 	s.hold = hold
 	t.Cleanup(s.close)
 	return s, h
@@ -49,6 +51,13 @@ func (h *heldCalls) ask(ctx context.Context, serial string) (json.RawMessage, *j
 		}
 		return nil, nil, ctx.Err()
 	}
+}
+
+func (h *heldCalls) unlinked() error {
+	if h.linked.Load() {
+		return nil
+	}
+	return errors.Join(mqmanager.ErrBrokerUnreachable, errors.New("test: no link"))
 }
 
 func (h *heldCalls) next(t *testing.T) heldCall {
@@ -182,6 +191,26 @@ func TestStatusSharedReadOwnDeadline(t *testing.T) {
 	}
 }
 
+// TestStatusSharedReadUnlinked: a read waiting for the next call, whose
+// deadline ends while the gateway's client has no link to the broker, is
+// broker unreachable, as the call out is (it was a timeout, while the
+// call that the first read made said broker unreachable).
+func TestStatusSharedReadUnlinked(t *testing.T) {
+	s, h := newHeldReader(t, time.Hour)
+	long, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start(t, s, long, "F")
+	first := h.next(t)
+	defer close(first.release)
+	h.linked.Store(false)
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelShort()
+	next := start(t, s, short, "F")
+	if err := result(t, waitFor(s, short, next)); !errors.Is(err, mqmanager.ErrBrokerUnreachable) {
+		t.Fatalf("shared read past its deadline, no link: %v, want broker unreachable", err)
+	}
+}
+
 // TestStatusCallEndsWithItsReaders: a call out whose last reader went away
 // is cancelled, and not recorded as an outcome; one whose last reader's
 // deadline ended ends as a timeout, which is recorded.
@@ -251,7 +280,7 @@ func TestStatusReadsAnsweredByLaterCalls(t *testing.T) {
 		n := sent.Add(1)
 		time.Sleep(time.Millisecond) // a call takes a while: the work being measured, not synchronisation
 		return json.RawMessage(strconv.FormatInt(n, 10)), &jigapi.Status{}, nil
-	}, func(string, *statusCall) {})
+	}, func(string, *statusCall) {}, func() error { return nil })
 	defer s.close()
 	const readers, each = 32, 20
 	var wg sync.WaitGroup
