@@ -42,7 +42,7 @@ type statusReader struct {
 	// answer whatever the call does (the gateway's client has no link to
 	// the broker), or nil: then its outcome is a timeout (waitedOut).
 	unlinked func() error
-	hold time.Duration
+	hold     time.Duration
 
 	base context.Context // cancelled by close: every call ends
 	stop context.CancelFunc
