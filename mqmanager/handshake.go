@@ -91,14 +91,16 @@ func (e *silentError) Error() string {
 func (e *silentError) Unwrap() error { return e.err }
 
 // ranOut reports a dial that failed because ctx's deadline passed after
-// the peer had sent something: not a refusal of the broker's, which is the
-// outcome whenever it came, and not a stall at the login (loginStalled).
+// the broker had accepted the login (tuned: tunewatch.go), not a refusal
+// of the broker's, which is the outcome whenever it came. Before the
+// login was accepted (a TLS handshake, the login itself: loginStalled)
+// the broker is unreachable.
 func (h *handshake) ranOut(err error) bool {
 	var ae *amqp.Error
-	if h == nil || (errors.As(err, &ae) && ae.Server) || err == amqp.ErrCredentials {
+	if h == nil || (errors.As(err, &ae) && ae.Server) {
 		return false
 	}
-	return h.heard.Load() && h.expired()
+	return h.tuned.Load() && h.expired()
 }
 
 // expired reports that the dial's deadline has passed: ctx's, or the
