@@ -93,14 +93,9 @@ func requestPair(t *testing.T, c *Client, serial string) [2]error {
 // it are both broker unreachable by their deadlines, the login not
 // accepted: not a connect timeout, which says the broker had accepted it.
 func TestDialWaitLoginStalled(t *testing.T) {
-	p, url := newProxy(t)
-	c := dialNamed(t, url, ReplyDirect, "", 0)
-	p.mute.Store(true)
-	p.cut()
-	testutil.WaitFor(t, "link lost", 5*time.Second, func() bool { l, _ := c.live(); return l == nil })
-	serial, before := uniqueSerial(t), p.accepted.Load()
-	slow := requestAsync(c, serial, nil, 2*time.Second)
-	testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.accepted.Load() > before })
+	c, dialling := cutLink(t, func(p *proxy) { p.mute.Store(true) })
+	serial := uniqueSerial(t)
+	slow := dialling(func() <-chan outcome { return requestAsync(c, serial, nil, 2*time.Second) })
 	waiter := <-requestAsync(c, serial, nil, 300*time.Millisecond)
 	if !errors.Is(waiter.err, ErrBrokerUnreachable) || !strings.Contains(waiter.err.Error(), "not accepted the login") {
 		t.Errorf("waiting caller: %v, want broker unreachable, the login not accepted", waiter.err)
@@ -113,17 +108,31 @@ func TestDialWaitLoginStalled(t *testing.T) {
 // TestCloseEndsDialWait: Close fails a request waiting for another's dial
 // at once, with ErrClosed, as it fails every request pending.
 func TestCloseEndsDialWait(t *testing.T) {
-	p, url := newProxy(t)
-	c := dialNamed(t, url, ReplyDirect, "", 0)
-	p.stalled.Store(true)
-	p.cut()
-	testutil.WaitFor(t, "link lost", 5*time.Second, func() bool { l, _ := c.live(); return l == nil })
-	serial, before := uniqueSerial(t), p.accepted.Load()
-	slow := requestAsync(c, serial, nil, 3*time.Second)
-	testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.accepted.Load() > before })
+	c, dialling := cutLink(t, func(p *proxy) { p.stalled.Store(true) })
+	serial := uniqueSerial(t)
+	slow := dialling(func() <-chan outcome { return requestAsync(c, serial, nil, 3*time.Second) })
 	waiter := requestAsync(c, serial, nil, 2*time.Second)
 	testutil.WaitFor(t, "second caller waiting", 5*time.Second, func() bool { return len(c.dialing) == 1 })
 	c.Close()
 	wantOutcome(t, "waiting caller", waiter, ErrClosed, time.Second)
 	<-slow
+}
+
+// cutLink dials a direct-mode client through a proxy, has arrange set the
+// proxy up for the next dial, cuts the link and waits until the client
+// knows it lost it. dialling starts a request with start and returns once
+// that request is dialling anew (the proxy accepted its connection).
+func cutLink(t *testing.T, arrange func(*proxy)) (c *Client, dialling func(start func() <-chan outcome) <-chan outcome) {
+	t.Helper()
+	p, url := newProxy(t)
+	c = dialNamed(t, url, ReplyDirect, "", 0)
+	arrange(p)
+	p.cut()
+	testutil.WaitFor(t, "link lost", 5*time.Second, func() bool { l, _ := c.live(); return l == nil })
+	return c, func(start func() <-chan outcome) <-chan outcome {
+		before := p.accepted.Load()
+		o := start()
+		testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.accepted.Load() > before })
+		return o
+	}
 }
