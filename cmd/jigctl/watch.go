@@ -47,6 +47,9 @@ first event arrives, older managers, managers with events.off. A manager
 that stops cleanly says so (its Stopped event) and is shown as "stopped"
 at once; one silent for three of its heartbeats (lost, crashed) is shown
 as "stale", and read at once. Either is polled from then on, until its
+events come back. When watch loses its own event link to the broker, no
+row shown from events is trusted any longer: each is shown as
+broker_unreachable (via "lost") and read at once, and polled until its
 events come back.
 
 On a terminal, a table is redrawn in place: each fixture's state (the
@@ -57,8 +60,8 @@ Piped, one line is appended per change only, with a timestamp:
   2025-01-02T15:04:05.000+01:00  JIG-0001  READY -> serial_unavailable  <message>
 (a change of lease holder adds "held by OWNER" or "not held").
 With -o json, one JSON object per line per change: the outcome of status
-and ping plus "time", "state", "previous", "holder" and "via" (poll, event
-or stale); a change seen in an event has method "Evt.<Kind>" and the event
+and ping plus "time", "state", "previous", "holder" and "via" (poll, event,
+stale or lost); a change seen in an event has method "Evt.<Kind>" and the event
 as its result.
 
 Exit status: 0 when stopped by Ctrl-C or after --count rounds, whatever the
@@ -159,7 +162,7 @@ type watchRow struct {
 	holder string
 	since  time.Time // when the state became what it is
 	at     time.Time // when the latest change was seen
-	via    string    // what showed the latest outcome: poll, event or stale
+	via    string    // what showed the latest outcome: poll, event, stale or lost
 	moved  bool      // the latest change is of the state
 	held   bool      // the latest change is of the holder
 	change bool      // a change not printed yet
@@ -179,7 +182,7 @@ type watchEvent struct {
 	State    string    `json:"state"`
 	Previous string    `json:"previous"` // empty on the first change
 	Holder   string    `json:"holder"`   // the lease holder, "" if none (or not known yet)
-	Via      string    `json:"via"`      // poll, event or stale
+	Via      string    `json:"via"`      // poll, event, stale or lost
 	outcome
 }
 

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jigmq/jigmq/internal/manager"
 	"github.com/jigmq/jigmq/internal/testutil"
 )
 
@@ -59,4 +61,39 @@ func lastRound(s string) int {
 	}
 	n, _ := strconv.Atoi(m[len(m)-1][1])
 	return n
+}
+
+// TestWatchEventLinkLost: a fixture followed by events (its heartbeat
+// 10 s: stale only after 30 s) shows READY; watch's link to the broker
+// freezes. Once watch knows its event link is lost (1.5 of its 5 s
+// heartbeats), the row no longer claims READY: it is broker_unreachable
+// at once (via "lost"), not READY until the fixture would turn stale.
+func TestWatchEventLinkLost(t *testing.T) {
+	f := startFixtureWith(t, uniqueSerial(), func(c *manager.Config) {
+		fastEvents(c)
+		c.Events.Heartbeat = 10 * time.Second
+	})
+	p, url := testutil.NewPausableProxy(t, testURL())
+	var out tty
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--url", url, "watch", "--interval", "100ms", "--timeout", "300ms", f.serial}, &out, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() {
+			t.Logf("watch stderr: %s", stderr.String())
+		}
+	})
+	waitFor(t, &out.syncBuffer, done, "READY, followed by events", func(s string) bool {
+		return regexp.MustCompile(regexp.QuoteMeta(f.serial) + ` +READY .* events `).MatchString(s[max(strings.LastIndex(s, clearScreen), 0):])
+	})
+	p.Pause()
+	waitOutput(t, &out.syncBuffer, f.serial+"  READY -> broker_unreachable", done)
+	if s := out.String(); strings.Contains(s, "READY -> stale") {
+		t.Errorf("the row went stale before the lost link was told:\n%s", s[max(strings.LastIndex(s, clearScreen), 0):])
+	}
 }

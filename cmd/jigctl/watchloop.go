@@ -48,7 +48,7 @@ func (w *watcher) run(ctx context.Context, c *mqmanager.Client, count int) error
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	evs := w.follow(ctx, &wg)
+	evs, downs := w.follow(ctx, &wg)
 	a := &asker{ctx: ctx, g: w.g, c: c, wg: &wg, out: make(chan pollResult)}
 	a.ask(w.serials, true)
 	var next <-chan time.Time // the next round's start; nil while one runs
@@ -58,6 +58,8 @@ func (w *watcher) run(ctx context.Context, c *mqmanager.Client, count int) error
 			return nil
 		case e := <-evs:
 			w.readNow(a, w.onEvent(e, time.Now()))
+		case err := <-downs:
+			w.readNow(a, w.linkLost(err, time.Now()))
 		case p := <-a.out:
 			if ctx.Err() != nil {
 				return nil // Ctrl-C: the poll's outcomes are the cancellation's
@@ -93,8 +95,8 @@ func (w *watcher) readNow(a *asker, serials []string) {
 // wg, until ctx ends, and waits (at most --timeout) until it listens. If
 // it cannot (the broker user may not bind), it warns on stderr, retries
 // meanwhile, and every fixture is polled.
-func (w *watcher) follow(ctx context.Context, wg *sync.WaitGroup) <-chan jigapi.Event {
-	evs := make(chan jigapi.Event, 64)
+func (w *watcher) follow(ctx context.Context, wg *sync.WaitGroup) (<-chan jigapi.Event, <-chan error) {
+	evs, downs := make(chan jigapi.Event, 64), make(chan error, 1)
 	ready := make(chan struct{}, 1)
 	broker, _ := w.g.tls.broker(w.g.url) // checked by check
 	log := warnLogger(w.g.stderr)
@@ -103,6 +105,12 @@ func (w *watcher) follow(ctx context.Context, wg *sync.WaitGroup) <-chan jigapi.
 		OnReady: func() {
 			select {
 			case ready <- struct{}{}:
+			default:
+			}
+		},
+		OnDown: func(err error) {
+			select {
+			case downs <- err: // one pending is enough: the rows are marked once
 			default:
 			}
 		}}
@@ -122,7 +130,7 @@ func (w *watcher) follow(ctx context.Context, wg *sync.WaitGroup) <-chan jigapi.
 	case <-ctx.Done():
 	case <-time.After(w.g.timeout):
 	}
-	return evs
+	return evs, downs
 }
 
 // polled are the fixtures whose events do not arrive.
@@ -206,6 +214,26 @@ func eventOutcome(e jigapi.Event) (outcome, string) {
 		return o, jigapi.CodeSerialUnavailable
 	}
 	return o, e.Summary.State
+}
+
+// linkLost marks the fixtures followed by events as broker unreachable,
+// as of now, when watch's event link is lost (err): their events are no
+// longer seen, so the states they showed are no longer known. It returns
+// them: read at once, and polled until their events come back.
+func (w *watcher) linkLost(err error, now time.Time) []string {
+	var lost []string
+	for _, s := range w.serials {
+		r := w.rows[s]
+		if !r.push.on {
+			continue
+		}
+		r.push.on = false
+		o := outcome{Serial: s, Method: jigapi.EventSegment, Outcome: "broker_unreachable",
+			Error: &outcomeError{Message: fmt.Sprintf("the event link to the broker is lost (%v): polling", err)}}
+		w.set(s, o, "broker_unreachable", r.holder, "lost", now)
+		lost = append(lost, s)
+	}
+	return lost
 }
 
 // sweep marks the followed fixtures whose events stopped as stale, and
