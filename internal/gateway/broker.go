@@ -116,14 +116,16 @@ func (b *brokerLink) set(state string, err error) bool {
 
 // brokerChange applies do, a change of the broker link, under changeMu (as
 // Gateway.change): if it changed the state, it is logged and streamed, and
-// so are the rows whose current state it changed (a lost broker ends
-// every row's current state; a row is current again once heard since).
+// so are the rows whose current state or staleness it changed (a lost
+// broker ends every row's current state, and a staleness that its silence
+// caused before the loss was seen; a row is current again once heard
+// since).
 func (g *Gateway) brokerChange(do func() bool) {
 	g.changeMu.Lock()
 	defer g.changeMu.Unlock()
-	before := map[string]bool{}
+	before := map[string]rowShown{}
 	for _, f := range g.fleet.List() {
-		before[f.Serial] = f.Current != nil
+		before[f.Serial] = shownOf(f)
 	}
 	if !do() {
 		return
@@ -136,8 +138,16 @@ func (g *Gateway) brokerChange(do func() bool) {
 	}
 	g.hub.broadcast(sseMessage("broker", st))
 	for _, f := range g.fleet.List() {
-		if (f.Current != nil) != before[f.Serial] {
+		if shownOf(f) != before[f.Serial] {
 			g.hub.publish(f)
 		}
 	}
 }
+
+// rowShown is what of a row the broker state changes: whether it has a
+// current state, and whether it is stale (silence is not counted while the
+// broker is lost: a row stale from a freeze not yet seen as a loss is
+// fresh again once it is).
+type rowShown struct{ current, stale bool }
+
+func shownOf(f Fixture) rowShown { return rowShown{current: f.Current != nil, stale: f.Stale} }

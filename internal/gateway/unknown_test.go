@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,4 +131,47 @@ func TestFixtureRowTellsBroker(t *testing.T) {
 
 func sameBroker(a, b BrokerState) bool {
 	return a.State == b.State && a.Since.Equal(b.Since) && a.Error == b.Error
+}
+
+// TestStaleRowResentWhenLossSeen: a freeze of the gateway's link (nothing
+// arrives, not yet seen as a loss) turns a row stale; once the loss is
+// seen, silence is not counted, and the stream is sent the row again, no
+// longer stale (it was not: the dashboard kept it STALE for the whole
+// loss and after).
+func TestStaleRowResentWhenLossSeen(t *testing.T) {
+	g := newIdleGateway(t)
+	g.brokerChange(g.broker.up)
+	g.heartbeat("S-1")
+	sub, _ := g.hub.subscribe()
+	g.clock.Advance(6*time.Second + time.Millisecond) // three heartbeats: the freeze
+	g.change(g.fleet.Sweep)
+	if f := nextRow(t, sub); f.Serial != "S-1" || !f.Stale {
+		t.Fatalf("after three silent heartbeats: %+v, want S-1 stale", f)
+	}
+	g.brokerChange(func() bool { return g.broker.down(errors.New("missed heartbeats")) })
+	if f := nextRow(t, sub); f.Serial != "S-1" || f.Stale {
+		t.Fatalf("once the loss is seen: %+v, want S-1 sent again, not stale", f)
+	}
+}
+
+// nextRow is the next fixture message on a stream, skipping the others.
+func nextRow(t *testing.T, sub chan []byte) Fixture {
+	t.Helper()
+	for {
+		select {
+		case msg := <-sub:
+			const head = "event: fixture\ndata: "
+			if !strings.HasPrefix(string(msg), head) {
+				continue
+			}
+			var f Fixture
+			if err := json.Unmarshal([]byte(strings.TrimSpace(strings.TrimPrefix(string(msg), head))), &f); err != nil {
+				t.Fatal(err)
+			}
+			return f
+		default:
+			t.Fatal("no fixture message on the stream")
+			return Fixture{}
+		}
+	}
 }
