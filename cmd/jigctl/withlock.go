@@ -30,9 +30,10 @@ it ends. SIGTERM is forwarded to CMD, and so are SIGINT and SIGQUIT
 unless the terminal sent them to CMD as well: Ctrl-C (or Ctrl-\) while
 jigctl is the terminal's foreground job reaches CMD (in jigctl's process
 group) once, from the kernel, and while it is, a kill -INT of jigctl alone
-is not forwarded (signal CMD's own pid instead). A hangup (SIGHUP: the
-terminal or the SSH session gone) reaches CMD from the shell or the kernel
-and is not forwarded. None of them ends jigctl before CMD: it releases the
+is not forwarded (signal CMD's own pid instead). SIGHUP is not forwarded
+either: a hangup (the terminal or the SSH session gone) reaches CMD, in
+jigctl's process group, from the shell or the kernel; a kill -HUP of jigctl
+alone (a supervisor's) reaches only jigctl, and is ignored while CMD runs. None of them ends jigctl before CMD: it releases the
 lease once CMD has ended. Exits with CMD's status (128+N if a signal N killed it), 125
 if it never got the lease (130 if an interrupt ended the wait for it), 126
 or 127 if CMD could not be run. If the lease is lost while CMD runs (no
