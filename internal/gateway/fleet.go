@@ -64,6 +64,11 @@ type Fleet struct {
 	// broker is the gateway's broker link: a row is current only if heard
 	// since the event link last came up (linkView). Nil: always up.
 	broker *brokerLink
+	// minSilence is the least silence that makes a row stale, whatever its
+	// heartbeat: the time the gateway takes to see its own event link dead
+	// (linkDeadWithin). A link that froze carries no event from anyone, and
+	// until it is seen lost, a shorter silence says nothing of the fixture.
+	minSilence time.Duration
 }
 
 // NewFleet makes a table expecting the inventory's serials.
@@ -186,7 +191,7 @@ func (f *Fleet) view(serial string, en *entry, link linkView, events bool) Fixtu
 		Summary: en.summary, Status: en.status, StatusAt: en.statusAt, StatusError: en.statusErr}
 	v.Missing = en.expected && !v.Seen
 	v.Stopped = en.stopped
-	v.Stale = v.Seen && (en.stopped || en.gone || link.silent(en, f.now()) > 3*en.summary.Every())
+	v.Stale = v.Seen && (en.stopped || en.gone || link.silent(en, f.now()) > max(3*en.summary.Every(), f.minSilence))
 	v.heard = link.heard(en)
 	v.Current = en.current(!v.Stale && v.heard)
 	if events {

@@ -62,3 +62,27 @@ func TestNotStaleWhileBrokerLost(t *testing.T) {
 		t.Errorf("not stale three heartbeats after the broker came back")
 	}
 }
+
+// TestStaleNotBeforeLinkSeenDead: a fixture with a 2 s heartbeat goes
+// silent, as every fixture does when the gateway's link freezes. It is not
+// stale after three of its heartbeats, while the gateway could not yet
+// have seen its own link dead (1.5 of its 5 s heartbeats and a second),
+// only after that (it was: the whole fleet reported down before the
+// gateway reported its own link lost).
+func TestStaleNotBeforeLinkSeenDead(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	fl, link := NewFleet(nil, 10, 10), newBrokerLink(clock)
+	fl.now, fl.broker, fl.minSilence = clock, link, linkDeadWithin(0)
+	link.up()
+	fl.Apply(jigapi.Event{Serial: "S", Kind: jigapi.EvtHeartbeat, At: now,
+		Summary: jigapi.Summary{Connected: true, State: "READY", HeartbeatS: 2, StartedAt: now}})
+	now = now.Add(6*time.Second + time.Millisecond)
+	if f, _ := fl.Get("S"); f.Stale {
+		t.Errorf("stale after three heartbeats (6 s), before the gateway could see its link dead (%v)", linkDeadWithin(0))
+	}
+	now = now.Add(linkDeadWithin(0))
+	if f, _ := fl.Get("S"); !f.Stale {
+		t.Errorf("not stale %v after its last event", 6*time.Second+linkDeadWithin(0))
+	}
+}

@@ -92,7 +92,7 @@ func TestFixtureUpUnknownWithoutBroker(t *testing.T) {
 	want("broker back, not heard since", "S-1", -1, -1, 1)
 	g.heartbeat("S-1")
 	want("broker back, heard since", "S-1", 1, 1, 1)
-	g.clock.Advance(6*time.Second + time.Millisecond)
+	g.clock.Advance(max(6*time.Second, g.fleet.minSilence) + time.Millisecond)
 	want("three heartbeats silent", "S-1", 0, -1, 1)
 }
 
@@ -143,7 +143,7 @@ func TestStaleRowResentWhenLossSeen(t *testing.T) {
 	g.brokerChange(g.broker.up)
 	g.heartbeat("S-1")
 	sub, _ := g.hub.subscribe()
-	g.clock.Advance(6*time.Second + time.Millisecond) // three heartbeats: the freeze
+	g.clock.Advance(max(6*time.Second, g.fleet.minSilence) + time.Millisecond) // the freeze
 	g.change(g.fleet.Sweep)
 	if f := nextRow(t, sub); f.Serial != "S-1" || !f.Stale {
 		t.Fatalf("after three silent heartbeats: %+v, want S-1 stale", f)
