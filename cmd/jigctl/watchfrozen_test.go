@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,20 +24,7 @@ func TestWatchFrozenLink(t *testing.T) {
 	silent := silentQueue(t)
 	p, url := testutil.NewPausableProxy(t, testURL())
 	var out tty
-	var stderr syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--url", url, "watch", "--interval", "50ms", "--timeout", "300ms", f.serial, silent},
-			&out, &stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if t.Failed() {
-			t.Logf("watch stderr: %s", stderr.String())
-		}
-	})
+	_, done := startWatch(t, &out, "--url", url, "--interval", "50ms", "--timeout", "300ms", f.serial, silent) // its --url: the proxy
 	waitOutput(t, &out.syncBuffer, f.serial+"  READY\n", done)
 	p.Pause()
 	waitOutput(t, &out.syncBuffer, f.serial+"  timeout -> broker_unreachable", done)
@@ -75,19 +61,7 @@ func TestWatchEventLinkLost(t *testing.T) {
 	})
 	p, url := testutil.NewPausableProxy(t, testURL())
 	var out tty
-	var stderr syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--url", url, "watch", "--interval", "100ms", "--timeout", "300ms", f.serial}, &out, &stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if t.Failed() {
-			t.Logf("watch stderr: %s", stderr.String())
-		}
-	})
+	_, done := startWatch(t, &out, "--url", url, "--interval", "100ms", "--timeout", "300ms", f.serial) // its --url: the proxy
 	waitFor(t, &out.syncBuffer, done, "READY, followed by events", func(s string) bool {
 		return regexp.MustCompile(regexp.QuoteMeta(f.serial) + ` +READY .* events `).MatchString(s[max(strings.LastIndex(s, clearScreen), 0):])
 	})
