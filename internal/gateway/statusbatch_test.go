@@ -164,15 +164,22 @@ func result(t *testing.T, ch <-chan error) error {
 	}
 }
 
+// oneCallOut is a held reader whose one read (a minute's deadline) has its
+// call out, held until the test releases it: reads from now wait for the
+// next call.
+func oneCallOut(t *testing.T) (*statusReader, *heldCalls, heldCall) {
+	s, h := newHeldReader(t, time.Hour)
+	long, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	start(t, s, long, "F")
+	return s, h, h.next(t)
+}
+
 // TestStatusSharedReadOwnDeadline: a read waiting for the next call stops
 // at its own deadline with a timeout; a call all of whose readers left
 // before it was sent is never sent.
 func TestStatusSharedReadOwnDeadline(t *testing.T) {
-	s, h := newHeldReader(t, time.Hour)
-	long, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	start(t, s, long, "F")
-	first := h.next(t)
+	s, h, first := oneCallOut(t)
 	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancelShort()
 	next := start(t, s, short, "F")
@@ -196,11 +203,7 @@ func TestStatusSharedReadOwnDeadline(t *testing.T) {
 // broker unreachable, as the call out is (it was a timeout, while the
 // call that the first read made said broker unreachable).
 func TestStatusSharedReadUnlinked(t *testing.T) {
-	s, h := newHeldReader(t, time.Hour)
-	long, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	start(t, s, long, "F")
-	first := h.next(t)
+	s, h, first := oneCallOut(t)
 	defer close(first.release)
 	h.linked.Store(false)
 	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
