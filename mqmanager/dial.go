@@ -13,9 +13,20 @@ import (
 // DefaultURL is the broker of a development machine.
 const DefaultURL = "amqp://guest:guest@127.0.0.1:5672/"
 
-// DefaultHeartbeat bounds how long a dead link goes unnoticed (1.5 times
-// it: amqp091-go's read deadline is three half-heartbeat intervals).
+// DefaultHeartbeat bounds how long a dead link goes unnoticed (see
+// DeadWithin).
 const DefaultHeartbeat = 5 * time.Second
+
+// DeadWithin is how long a client's or a follower's link with heartbeat
+// hb (0: DefaultHeartbeat) may be dead before it is seen so: amqp091-go's
+// read deadline, three half-heartbeat intervals, and a second for the
+// close.
+func DeadWithin(hb time.Duration) time.Duration {
+	if hb <= 0 {
+		hb = DefaultHeartbeat
+	}
+	return hb*3/2 + time.Second
+}
 
 // Broker says how to reach the broker.
 type Broker struct {

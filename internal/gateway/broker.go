@@ -3,8 +3,6 @@ package gateway
 import (
 	"sync"
 	"time"
-
-	"github.com/jigmq/jigmq/mqmanager"
 )
 
 // The gateway's broker states, as BrokerState.State.
@@ -114,16 +112,6 @@ func (b *brokerLink) set(state string, err error) bool {
 	}
 	b.st = BrokerState{State: state, Since: b.now(), Error: msg}
 	return true
-}
-
-// linkDeadWithin is how long the gateway may take to see its event link
-// dead after it froze: amqp091-go's read deadline, 1.5 heartbeats (hb, 0
-// for the default), and a second for the close.
-func linkDeadWithin(hb time.Duration) time.Duration {
-	if hb <= 0 {
-		hb = mqmanager.DefaultHeartbeat
-	}
-	return hb*3/2 + time.Second
 }
 
 // brokerChange applies do, a change of the broker link, under changeMu (as

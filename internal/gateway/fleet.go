@@ -66,7 +66,7 @@ type Fleet struct {
 	broker *brokerLink
 	// minSilence is the least silence that makes a row stale, whatever its
 	// heartbeat: the time the gateway takes to see its own event link dead
-	// (linkDeadWithin). A link that froze carries no event from anyone, and
+	// (mqmanager.DeadWithin). A link that froze carries no event from anyone, and
 	// until it is seen lost, a shorter silence says nothing of the fixture.
 	minSilence time.Duration
 }

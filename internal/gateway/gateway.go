@@ -57,7 +57,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: cfg, log: log, mq: mq, done: make(chan struct{}), dialed: make(chan struct{}),
 		fleet: NewFleet(inv, cfg.Fleet.MaxFixtures, cfg.Fleet.RecentEvents), broker: newBrokerLink(time.Now)}
-	g.fleet.broker, g.fleet.minSilence = g.broker, linkDeadWithin(mq.Heartbeat)
+	g.fleet.broker, g.fleet.minSilence = g.broker, mqmanager.DeadWithin(mq.Heartbeat)
 	g.metrics = newMetrics(version, g.fleetNow)
 	g.hub = newHub(cfg.Fleet.MaxStreams, func(n int) { g.metrics.streams.Set(float64(n)) })
 	g.status = newStatusReader(g.askStatus, g.statusCame, g.unlinked)

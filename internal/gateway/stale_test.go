@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jigmq/jigmq/jigapi"
+	"github.com/jigmq/jigmq/mqmanager"
 )
 
 // TestStaleWhateverHeartbeatAnnounced: an event announcing no heartbeat
@@ -73,16 +74,16 @@ func TestStaleNotBeforeLinkSeenDead(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
 	fl, link := NewFleet(nil, 10, 10), newBrokerLink(clock)
-	fl.now, fl.broker, fl.minSilence = clock, link, linkDeadWithin(0)
+	fl.now, fl.broker, fl.minSilence = clock, link, mqmanager.DeadWithin(0)
 	link.up()
 	fl.Apply(jigapi.Event{Serial: "S", Kind: jigapi.EvtHeartbeat, At: now,
 		Summary: jigapi.Summary{Connected: true, State: "READY", HeartbeatS: 2, StartedAt: now}})
 	now = now.Add(6*time.Second + time.Millisecond)
 	if f, _ := fl.Get("S"); f.Stale {
-		t.Errorf("stale after three heartbeats (6 s), before the gateway could see its link dead (%v)", linkDeadWithin(0))
+		t.Errorf("stale after three heartbeats (6 s), before the gateway could see its link dead (%v)", mqmanager.DeadWithin(0))
 	}
-	now = now.Add(linkDeadWithin(0))
+	now = now.Add(mqmanager.DeadWithin(0))
 	if f, _ := fl.Get("S"); !f.Stale {
-		t.Errorf("not stale %v after its last event", 6*time.Second+linkDeadWithin(0))
+		t.Errorf("not stale %v after its last event", 6*time.Second+mqmanager.DeadWithin(0))
 	}
 }
