@@ -104,11 +104,24 @@ func (g *Gateway) getFixture(w http.ResponseWriter, r *http.Request) {
 	var ok bool
 	a.asOf = g.readAsOf(func() { a.Fixture, ok = g.fleet.Get(serial) })
 	if !ok {
-		g.refuse(w, r, refuse(RefusedUnknownFixture,
-			serial+" has sent no event and is not in the inventory (GET .../"+serial+"/ping asks it)"))
+		g.refuse(w, r, unknownFixture(serial, a.asOf))
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
+}
+
+// unknownFixture refuses a fixture the table has no row for, with the
+// broker state it was read against: a gateway that lost its link, or never
+// had it, may not have heard a fixture that is there.
+func unknownFixture(serial string, as asOf) *refusal {
+	msg := serial + " has sent no event and is not in the inventory"
+	if as.Broker.State != BrokerConnected {
+		msg += "; the gateway's link to the broker is " + strings.ReplaceAll(as.Broker.State, "_", " ") +
+			", so it may not have heard it"
+	}
+	rf := refuse(RefusedUnknownFixture, msg+" (GET .../"+serial+"/ping asks it)")
+	rf.asOf = &as
+	return rf
 }
 
 // contract is the contract's methods, copied once: jigapi.Methods makes a

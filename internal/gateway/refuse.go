@@ -46,10 +46,14 @@ func statusOfRefusal(code string) int {
 }
 
 // refusal is a request the gateway refuses itself: its code (one of the
-// Refused constants) and why.
-type refusal struct{ code, msg string }
+// Refused constants) and why; a refusal made from the fleet table carries
+// what the table was as current as (its broker and at).
+type refusal struct {
+	code, msg string
+	asOf      *asOf
+}
 
-func refuse(code, msg string) *refusal { return &refusal{code, msg} }
+func refuse(code, msg string) *refusal { return &refusal{code: code, msg: msg} }
 
 // refuse answers a refusal and counts it by the method the path names
 // (methodLabel) and its code.
@@ -58,8 +62,11 @@ func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, rf *refusal) {
 	if rf.code == RefusedMethodNotAllowed {
 		w.Header().Set("Allow", allowedMethods(r.URL.Path)) // what a 405 must name
 	}
-	writeJSON(w, statusOfRefusal(rf.code), map[string]any{"ok": false, "outcome": "refused",
-		"error": apiError{Code: rf.code, Message: rf.msg}})
+	body := map[string]any{"ok": false, "outcome": "refused", "error": apiError{Code: rf.code, Message: rf.msg}}
+	if rf.asOf != nil {
+		body["broker"], body["at"] = rf.asOf.Broker, rf.asOf.At
+	}
+	writeJSON(w, statusOfRefusal(rf.code), body)
 }
 
 // noMethod is the method label of a refused request whose path names no

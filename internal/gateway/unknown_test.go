@@ -129,6 +129,35 @@ func TestFixtureRowTellsBroker(t *testing.T) {
 	}
 }
 
+// TestUnknownFixtureTellsBroker: a 404 unknown_fixture carries the broker
+// state the table was read against, and while the gateway's link is not
+// up it says that the gateway may not have heard the fixture: "unknown"
+// from a gateway that hears nothing is not "absent from the floor".
+func TestUnknownFixtureTellsBroker(t *testing.T) {
+	g := newIdleGateway(t)
+	type answer struct {
+		Outcome string       `json:"outcome"`
+		Error   apiError     `json:"error"`
+		Broker  *BrokerState `json:"broker"`
+	}
+	get := func(when, state string, mayNotHave bool) {
+		t.Helper()
+		var a answer
+		code := (&gw{base: g.base}).get(t, "GET", "/api/v1/fixtures/NOT-HEARD-1", "", &a)
+		said := strings.Contains(a.Error.Message, "may not have heard it")
+		if code != 404 || a.Error.Code != RefusedUnknownFixture || a.Broker == nil || a.Broker.State != state ||
+			said != mayNotHave {
+			t.Errorf("%s: %d %+v broker %+v; want 404 unknown_fixture, broker %s, 'may not have heard it' %t",
+				when, code, a.Error, a.Broker, state, mayNotHave)
+		}
+	}
+	get("never connected", BrokerNeverConnected, true)
+	g.brokerChange(g.broker.up)
+	get("connected", BrokerConnected, false)
+	g.brokerChange(func() bool { return g.broker.down(errors.New("connection closed")) })
+	get("lost", BrokerLost, true)
+}
+
 func sameBroker(a, b BrokerState) bool {
 	return a.State == b.State && a.Since.Equal(b.Since) && a.Error == b.Error
 }
