@@ -18,15 +18,19 @@ const DefaultURL = "amqp://guest:guest@127.0.0.1:5672/"
 const DefaultHeartbeat = 5 * time.Second
 
 // DeadWithin is how long a client's or a follower's link with heartbeat
-// hb (0: DefaultHeartbeat) may be dead before it is seen so: amqp091-go's
-// read deadline, three half-heartbeat intervals, and a second for the
-// close.
+// hb (0: DefaultHeartbeat) may be dead before it is seen so: the read
+// deadline (silenceLimit), and a second for the close.
 func DeadWithin(hb time.Duration) time.Duration {
 	if hb <= 0 {
 		hb = DefaultHeartbeat
 	}
-	return hb*3/2 + time.Second
+	return silenceLimit(hb) + time.Second
 }
+
+// silenceLimit is how long a link with heartbeat hb may read nothing
+// before its read fails: amqp091-go's read deadline, three half-heartbeat
+// intervals, which armSilence also sets for a link's first silence.
+func silenceLimit(hb time.Duration) time.Duration { return hb * 3 / 2 }
 
 // Broker says how to reach the broker.
 type Broker struct {
@@ -135,7 +139,23 @@ func dialWatched(hs *handshake, rawURL string, b Broker) (*wire, error) {
 		return nil, dialFailed(rawURL, b, err, td, hs)
 	}
 	w.Connection = conn
+	w.armSilence()
 	return w, nil
+}
+
+// armSilence gives the open link the read deadline that its first frame
+// would. amqp091-go clears the handshake's deadline once the connection
+// is open, and arms its heartbeat deadline only for a frame it read, in
+// a race with that clear for open-ok: a link that froze right after the
+// open would otherwise never fail its read, its requests all timeouts,
+// never broker unreachable. amqp091-go moves this deadline on with each
+// frame, as before. It reaches the TCP socket through every wrapper
+// (tls.Conn passes it on); it fails only on a closed socket, whose read
+// fails anyway.
+func (w *wire) armSilence() {
+	if hb := w.Config.Heartbeat; hb > 0 { // the negotiated one; 0: no heartbeats
+		_ = w.sock.SetReadDeadline(time.Now().Add(silenceLimit(hb)))
+	}
 }
 
 // dialer returns a Dial func bound to hs: the handshake deadline is hs's;
