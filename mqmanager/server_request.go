@@ -19,8 +19,32 @@ type Request struct {
 	AppID         string    // the caller's app_id, for logs
 	UserID        string    // the broker-validated user_id, if the caller set it
 	Deadline      time.Time // when the caller gives up; zero if it said nothing
-	Received      time.Time
-	size          int // of the body as received
+	// Budget is the time the caller gave the request as it published it:
+	// its expiration; zero if it said none.
+	Budget   time.Duration
+	Received time.Time
+	size     int // of the body as received
+}
+
+// ErrNoReply, wrapped in a handler's error, has the server send no reply:
+// for a request that reached the manager too late to be answered honestly
+// (internal/manager: a board's answer it had no time left to wait for).
+// Its caller's outcome is then its timeout: routed, no reply by its
+// deadline. The server logs the error and counts the request as expired.
+var ErrNoReply = errors.New("not answered")
+
+// Lost is how much of its time the request had spent when the manager
+// received it: its Budget less what it had left then (Deadline less
+// Received); zero if it carried neither, or arrived with more left than
+// its budget. The budget is a duration, so the only two-clock quantity
+// is the time left, which the manager's deadline for the request already
+// stands on: a caller's clock behind the manager's adds the difference
+// to Lost, as it takes it off the deadline.
+func (r *Request) Lost() time.Duration {
+	if r.Budget <= 0 || r.Deadline.IsZero() {
+		return 0
+	}
+	return max(r.Budget-r.Deadline.Sub(r.Received), 0)
 }
 
 // deadlineOf reads the caller's deadline from the DeadlineHeader, or else from
@@ -32,14 +56,21 @@ func deadlineOf(d *amqp.Delivery) time.Time {
 			return time.UnixMilli(ms)
 		}
 	}
-	if d.Expiration == "" || d.Timestamp.IsZero() {
+	budget, ok := budgetOf(d)
+	if !ok || d.Timestamp.IsZero() {
 		return time.Time{}
 	}
+	return d.Timestamp.Add(time.Second + budget)
+}
+
+// budgetOf is the delivery's expiration as a duration; false if it has
+// none, or not a number of milliseconds.
+func budgetOf(d *amqp.Delivery) (time.Duration, bool) {
 	ms, err := strconv.ParseInt(d.Expiration, 10, 64)
 	if err != nil || ms < 0 {
-		return time.Time{}
+		return 0, false
 	}
-	return d.Timestamp.Add(time.Second + time.Duration(ms)*time.Millisecond)
+	return time.Duration(ms) * time.Millisecond, true
 }
 
 func headerInt(v any) (int64, bool) {

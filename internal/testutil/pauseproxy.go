@@ -10,12 +10,12 @@ import (
 )
 
 // PausableProxy is a TCP proxy to a broker that a test can pause as a
-// SIGSTOPped broker is paused: every link stays open but carries nothing
-// (nothing is read any more, either way), and no new connection is
-// accepted. Its accept queue holds one connection, so that once it is
-// full the kernel drops new connections' SYNs and a dial's TCP connect
-// hangs until its deadline, as a paused broker's does once its backlog is
-// full.
+// SIGSTOPped broker is paused, and resume: while paused every link stays
+// open but carries nothing (nothing is read any more, either way), and no
+// new connection is accepted. Its accept queue holds one connection, so
+// that once it is full the kernel drops new connections' SYNs and a
+// dial's TCP connect hangs until its deadline, as a paused broker's does
+// once its backlog is full.
 type PausableProxy struct {
 	ln      net.Listener
 	target  string
@@ -55,6 +55,18 @@ func (p *PausableProxy) Pause() {
 	case <-p.running:
 		p.running = make(chan struct{})
 	default:
+	}
+}
+
+// Resume lets every link carry again, as a broker continued (SIGCONT)
+// does: what was sent meanwhile goes on, late.
+func (p *PausableProxy) Resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.running:
+	default:
+		close(p.running)
 	}
 }
 
