@@ -185,7 +185,11 @@ func (g *Gateway) askStatus(ctx context.Context, serial string) (json.RawMessage
 // once for all the reads it answered, good or failed. A call whose readers
 // all went away tells nothing of the board, and neither does one that
 // found the gateway's own broker unreachable (the broker state says
-// that): neither is recorded.
+// that), nor one that timed out: a manager whose board is late says so
+// itself (serial_timeout) before the deadline, and does not answer a
+// request that reached it too late for its board, so no reply by the
+// deadline is the bus's or the manager's, never the board's. None of
+// them is recorded.
 func (g *Gateway) statusCame(serial string, c *statusCall) {
 	g.metrics.statusCalls.Inc()
 	var a answer
@@ -196,7 +200,7 @@ func (g *Gateway) statusCame(serial string, c *statusCall) {
 		switch {
 		case c.st != nil:
 			f, ok = g.fleet.SetStatus(serial, *c.st, c.sent)
-		case a.Outcome != OutcomeCancelled && a.Outcome != OutcomeUnreachable:
+		case a.Outcome != OutcomeCancelled && a.Outcome != OutcomeUnreachable && a.Outcome != OutcomeTimeout:
 			f, ok = g.fleet.StatusFailed(serial, a.Outcome, a.Error, c.sent)
 		}
 		if !ok {

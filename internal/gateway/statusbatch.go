@@ -25,9 +25,10 @@ import (
 // shared call's deadline is the latest of its readers'; each reader stops
 // waiting at its own (a timeout, as the Client's). A call out ends when its
 // last reader stops waiting, with that reader's outcome (a timeout is then
-// the call's, and recorded), and a call whose readers all left before its
-// turn is never sent. The fleet row takes each call's outcome once, and
-// never a call sent before the one it shows (Fleet.update).
+// the call's, which the row does not record: statusCame), and a call
+// whose readers all left before its turn is never sent. The fleet row
+// takes each call's outcome once, and never a call sent before the one
+// it shows (Fleet.update).
 
 // statusHold is how long a status call out holds back the next call to
 // the same fixture.
@@ -156,7 +157,7 @@ func (s *statusReader) join(ctx context.Context, serial string) (c *statusCall, 
 
 // leave takes a reader that stopped waiting (with err, its outcome) off
 // its call, and ends a call out that nobody waits for any more with the
-// last reader's outcome: a timeout is then the call's, and recorded.
+// last reader's outcome: a timeout is then the call's.
 func (s *statusReader) leave(c *statusCall, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

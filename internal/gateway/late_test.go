@@ -1,0 +1,47 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+
+	"github.com/jigmq/jigmq/internal/manager"
+	"github.com/jigmq/jigmq/internal/testutil"
+	"github.com/jigmq/jigmq/jig/sim"
+)
+
+// TestLateReadNotBlamedOnBoard: the gateway's link to the broker freezes
+// as a live status read (2 s) is sent, and carries again with 200 ms of
+// the read's time left, so the read reaches the manager with too little
+// time for its board (100 ms an answer: 300 ms a read). The bus took the
+// time: the answer is a timeout (504), not the board's serial_timeout,
+// and the fixture's row records nothing against the board: no
+// status_error, and the state read before the freeze is still current.
+func TestLateReadNotBlamedOnBoard(t *testing.T) {
+	f := startFixtureOn(t, sim.Config{Delay: 100 * time.Millisecond},
+		func(c *manager.Config) { c.Events.ReadEvery = 0 }) // the board is read only through the gateway
+	p, url := testutil.NewPausableProxy(t, testURL())
+	g := startGateway(t, func(c *Config) { c.Broker.URLs = []string{url} })
+	select {
+	case <-g.dialed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the gateway did not reach the broker within 10s")
+	}
+	g.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Seen })
+	before := g.readStatus(t, f.serial)
+	g.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Current != nil })
+
+	p.Pause()
+	thaw := time.AfterFunc(1800*time.Millisecond, p.Resume) // the freeze's length is the scenario
+	defer thaw.Stop()
+	var a answer
+	if st := g.get(t, "GET", "/api/v1/fixtures/"+f.serial+"/status?timeout=2s", "", &a); st != 504 || a.Outcome != OutcomeTimeout {
+		t.Errorf("a read that reached the manager with 200 ms of its 2 s: %d %+v; want 504 %s", st, a, OutcomeTimeout)
+	}
+	row, _ := g.fleet.Get(f.serial)
+	if row.StatusError != nil {
+		t.Errorf("the row records the late read against the board: %+v", *row.StatusError)
+	}
+	if row.Current == nil || !row.Current.ReadAt.Equal(before.ReadAt) {
+		t.Errorf("the row's current %+v, want the read before the freeze (%v)", row.Current, before.ReadAt)
+	}
+}
