@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jigmq/jigmq/internal/testbroker"
+	"github.com/jigmq/jigmq/internal/testutil"
 )
 
 // cluster is the package's private three-node RabbitMQ cluster, booted by
@@ -18,7 +19,7 @@ var cluster = &testbroker.LazyCluster{Size: 3}
 // node. Its URLs are the proxies'; a node's Node (host:port) is its proxy's.
 type clusterRig struct {
 	nodes   []*testbroker.Node
-	proxies []*proxy
+	proxies []*testutil.Proxy
 	urls    []string
 }
 
@@ -29,7 +30,7 @@ func newClusterRig(t *testing.T) *clusterRig {
 	c := cluster.Get(t)
 	r := &clusterRig{nodes: c.Nodes}
 	for _, n := range c.Nodes {
-		p, u := newProxyTo(t, n.GuestURL())
+		p, u := testutil.NewProxy(t, n.GuestURL())
 		r.proxies, r.urls = append(r.proxies, p), append(r.urls, u)
 	}
 	return r
@@ -71,7 +72,7 @@ func (r *clusterRig) down(kind faultKind, k int) error {
 	case nodeKill:
 		return r.nodes[k].Kill()
 	default:
-		r.proxies[k].freeze()
+		r.proxies[k].Freeze()
 		return nil
 	}
 }
@@ -79,7 +80,7 @@ func (r *clusterRig) down(kind faultKind, k int) error {
 // up brings node k back from down.
 func (r *clusterRig) up(kind faultKind, k int) error {
 	if kind == nodePause {
-		r.proxies[k].thaw()
+		r.proxies[k].Thaw()
 		return nil
 	}
 	return r.nodes[k].Start()
@@ -89,7 +90,7 @@ func (r *clusterRig) up(kind faultKind, k int) error {
 // next test finds the cluster whole.
 func (r *clusterRig) restore(t *testing.T) {
 	for k, n := range r.nodes {
-		r.proxies[k].thaw()
+		r.proxies[k].Thaw()
 		if !n.Running() {
 			if err := n.Start(); err != nil {
 				t.Errorf("cluster node %d: %v", k, err)

@@ -117,14 +117,14 @@ func (h logEvents) Handle(_ context.Context, r slog.Record) error {
 // manager that never served still gives up: TestSecondServerRefused.
 func TestResourceLockedRetry(t *testing.T) {
 	n := private.Get(t)
-	p, url := newProxyTo(t, n.GuestURL())
+	p, url := testutil.NewProxy(t, n.GuestURL())
 	logs := make(logEvents, 256)
 	srv := serveOn(t, Broker{URLs: []string{url}}, func(c *ServerConfig) { c.Logger = slog.New(logs) })
-	p.refuse.Store(true)
-	p.cut()
+	p.Refuse(true)
+	p.Cut()
 	awaitEvent(t, srv.down, 10*time.Second, "OnDown")
 	holder := holdQueue(t, n, srv.serial)
-	p.refuse.Store(false)
+	p.Refuse(false)
 	for refused := 0; refused < 3; {
 		select {
 		case msg := <-logs:

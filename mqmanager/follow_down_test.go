@@ -14,7 +14,7 @@ import (
 // once (OnDown, with why), and tells its return (OnReady) once it follows
 // again; a follower that cannot reach the broker tells each failed attempt.
 func TestFollowTellsDownAndReady(t *testing.T) {
-	p, url := newProxy(t)
+	p, url := testutil.NewProxy(t, testURL())
 	ready := make(chan struct{}, 4)
 	down := make(chan error, 4)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -35,12 +35,12 @@ func TestFollowTellsDownAndReady(t *testing.T) {
 	})
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	awaitSignal(t, ready, "ready")
-	p.cut()
+	p.Cut()
 	if err := awaitErr(t, down, "down after the cut"); err == nil {
 		t.Error("OnDown with a nil error: want why the link went down")
 	}
 	awaitSignal(t, ready, "ready again after the cut")
-	p.close() // nothing listens any more: every attempt fails
+	p.Close() // nothing listens any more: every attempt fails
 	if err := awaitErr(t, down, "down after the proxy closed"); err == nil {
 		t.Error("OnDown with a nil error")
 	}

@@ -40,7 +40,7 @@ func TestOutcomeKeepsHungDial(t *testing.T) {
 // connect hangs once the broker's accept queue is full), the other waits
 // for that dial.
 func TestRequestsOnPausedBroker(t *testing.T) {
-	p, url := testutil.NewPausableProxy(t, testURL())
+	p, url := testutil.NewProxy(t, testURL(), testutil.AcceptQueueOfOne)
 	c := dialNamed(t, url, ReplyPerRequest, "", time.Second)
 	serial, unreachable := uniqueSerial(t), 0
 	// The link works before the pause.
@@ -78,7 +78,7 @@ func TestRequestsOnPausedBroker(t *testing.T) {
 // deadline, broker unreachable by it, not a timeout.
 func TestFrozenRightAfterDial(t *testing.T) {
 	const hb, links = time.Second, 8
-	p, url := testutil.NewPausableProxy(t, testURL())
+	p, url := testutil.NewProxy(t, testURL(), testutil.AcceptQueueOfOne)
 	clients := make([]*Client, links)
 	for i := range clients {
 		clients[i] = dialNamed(t, url, ReplyPerRequest, "", hb)
@@ -119,7 +119,7 @@ func requestPair(t *testing.T, c *Client, serial string) [2]error {
 // it are both broker unreachable by their deadlines, the login not
 // accepted: not a connect timeout, which says the broker had accepted it.
 func TestDialWaitLoginStalled(t *testing.T) {
-	c, dialling := cutLink(t, func(p *proxy) { p.mute.Store(true) })
+	c, dialling := cutLink(t, func(p *testutil.Proxy) { p.Mute(true) })
 	serial := uniqueSerial(t)
 	slow := dialling(func() <-chan outcome { return requestAsync(c, serial, nil, 2*time.Second) })
 	waiter := <-requestAsync(c, serial, nil, 300*time.Millisecond)
@@ -134,7 +134,7 @@ func TestDialWaitLoginStalled(t *testing.T) {
 // TestCloseEndsDialWait: Close fails a request waiting for another's dial
 // at once, with ErrClosed, as it fails every request pending.
 func TestCloseEndsDialWait(t *testing.T) {
-	c, dialling := cutLink(t, func(p *proxy) { p.stalled.Store(true) })
+	c, dialling := cutLink(t, func(p *testutil.Proxy) { p.Stall(true) })
 	serial := uniqueSerial(t)
 	slow := dialling(func() <-chan outcome { return requestAsync(c, serial, nil, 3*time.Second) })
 	waiter := requestAsync(c, serial, nil, 2*time.Second)
@@ -148,17 +148,17 @@ func TestCloseEndsDialWait(t *testing.T) {
 // proxy up for the next dial, cuts the link and waits until the client
 // knows it lost it. dialling starts a request with start and returns once
 // that request is dialling anew (the proxy accepted its connection).
-func cutLink(t *testing.T, arrange func(*proxy)) (c *Client, dialling func(start func() <-chan outcome) <-chan outcome) {
+func cutLink(t *testing.T, arrange func(*testutil.Proxy)) (c *Client, dialling func(start func() <-chan outcome) <-chan outcome) {
 	t.Helper()
-	p, url := newProxy(t)
+	p, url := testutil.NewProxy(t, testURL())
 	c = dialNamed(t, url, ReplyDirect, "", 0)
 	arrange(p)
-	p.cut()
+	p.Cut()
 	testutil.WaitFor(t, "link lost", 5*time.Second, func() bool { l, _ := c.live(); return l == nil })
 	return c, func(start func() <-chan outcome) <-chan outcome {
-		before := p.accepted.Load()
+		before := p.Accepted()
 		o := start()
-		testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.accepted.Load() > before })
+		testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.Accepted() > before })
 		return o
 	}
 }

@@ -68,19 +68,19 @@ func TestPublishHonoursDeadline(t *testing.T) {
 		// A server per mode: the previous mode's long handler runs on to
 		// its deadline, and its end must not be taken for this one's start.
 		srv := startServer(t, func(c *ServerConfig) { c.ShutdownGrace = 50 * time.Millisecond })
-		p, url := newProxy(t)
+		p, url := testutil.NewProxy(t, testURL())
 		c := dialNamed(t, url, mode, "", hb)
 		wantAnswered(t, mode.String()+" before", c, srv.serial)
 		long := requestAsync(c, srv.serial, echoArgs{Sleep: "30s"}, 20*time.Second)
 		waitFor(t, func() bool { return srv.Stats().InFlight == 1 })
-		p.freeze()
+		p.Freeze()
 		big := requestAsync(c, srv.serial, wedge(), deadline)
 		small := requestAsync(c, srv.serial, nil, deadline)
 		wantOutcome(t, mode.String()+" big", big, ErrTimeout, deadline+slack)
 		wantOutcome(t, mode.String()+" small", small, ErrTimeout, deadline+slack)
 		// amqp091-go gives up on a silent link after 1.5 heartbeats.
 		wantOutcome(t, mode.String()+" pending", long, ErrBrokerUnreachable, hb*3/2+3*time.Second)
-		p.thaw()
+		p.Thaw()
 		wantAnswered(t, mode.String()+" after", c, srv.serial)
 		closeWithin(t, c, 2*closeGrace)
 	}
@@ -92,14 +92,14 @@ func TestPublishHonoursDeadline(t *testing.T) {
 func TestCloseWedgedLink(t *testing.T) {
 	srv := startServer(t, nil)
 	for _, mode := range []ReplyMode{ReplyShared, ReplyDirect} {
-		p, url := newProxy(t)
+		p, url := testutil.NewProxy(t, testURL())
 		c := dialNamed(t, url, mode, "", 0) // 5 s heartbeat: the link stays up
 		wantAnswered(t, mode.String()+" before", c, srv.serial)
-		p.freeze()
+		p.Freeze()
 		wantOutcome(t, mode.String()+" big", requestAsync(c, srv.serial, wedge(), 300*time.Millisecond),
 			ErrTimeout, time.Second)
 		closeWithin(t, c, closeGrace+time.Second)
-		p.close()
+		p.Close()
 	}
 }
 
@@ -110,18 +110,18 @@ func TestCloseWedgedLink(t *testing.T) {
 func TestShortLivedCloseFrozenLink(t *testing.T) {
 	srv := startServer(t, nil)
 	for _, mode := range []ReplyMode{ReplyPerRequest, ReplyDirect} {
-		p, url := newProxy(t)
+		p, url := testutil.NewProxy(t, testURL())
 		c, err := Dial(ctxTimeout(t, 5*time.Second), ClientConfig{Broker: Broker{URLs: []string{url}},
 			ReplyMode: mode, AppID: "mqmanager-test", ShortLived: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantAnswered(t, mode.String()+" before", c, srv.serial)
-		p.freeze()
+		p.Freeze()
 		wantOutcome(t, mode.String()+" frozen", requestAsync(c, srv.serial, nil, 300*time.Millisecond),
 			ErrTimeout, time.Second)
 		closeWithin(t, c, closeGrace*3/4)
-		p.close()
+		p.Close()
 	}
 }
 
@@ -132,18 +132,18 @@ func TestShortLivedCloseFrozenLink(t *testing.T) {
 // request reached the bus, and the broker has said nothing to the dial).
 func TestDialWaitHonoursDeadline(t *testing.T) {
 	srv := startServer(t, nil)
-	p, url := newProxy(t)
+	p, url := testutil.NewProxy(t, testURL())
 	c := dialNamed(t, url, ReplyDirect, "", 0)
-	p.stalled.Store(true)
-	p.cut()
+	p.Stall(true)
+	p.Cut()
 	testutil.WaitFor(t, "link lost", 5*time.Second, func() bool { l, _ := c.live(); return l == nil })
-	before := p.accepted.Load()
+	before := p.Accepted()
 	slow := requestAsync(c, srv.serial, nil, 3*time.Second)
-	testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.accepted.Load() > before })
+	testutil.WaitFor(t, "first caller dialling", 5*time.Second, func() bool { return p.Accepted() > before })
 	wantOutcome(t, "second caller", requestAsync(c, srv.serial, nil, 300*time.Millisecond), ErrBrokerUnreachable,
 		time.Second)
 	wantOutcome(t, "dialling caller", slow, ErrBrokerUnreachable, 4*time.Second)
-	p.stalled.Store(false)
+	p.Stall(false)
 	wantAnswered(t, "after", c, srv.serial)
 }
 

@@ -3,6 +3,8 @@ package mqmanager
 import (
 	"testing"
 	"time"
+
+	"github.com/jigmq/jigmq/internal/testutil"
 )
 
 // serverVia starts a server whose link goes through a proxy, with a short
@@ -20,12 +22,12 @@ func serverVia(t *testing.T, proxyURL string, hb time.Duration) (srv *runningSer
 func TestBlackHoleDetected(t *testing.T) {
 	const hb = 2 * time.Second
 	limit := hb*3/2 + closeGrace
-	p, proxyURL := newProxy(t)
+	p, proxyURL := testutil.NewProxy(t, testURL())
 	srv, downs, readies := serverVia(t, proxyURL, hb)
 	c := dialClient(t, ReplyDirect)
 	for round := 0; round < 2; round++ {
 		stalled := time.Now()
-		p.stalled.Store(true)
+		p.Stall(true)
 		var down time.Time
 		select {
 		case down = <-downs:
@@ -35,8 +37,8 @@ func TestBlackHoleDetected(t *testing.T) {
 		if took := down.Sub(stalled); took > limit {
 			t.Fatalf("round %d: black hole detected after %v, bound %v", round, took, limit)
 		}
-		p.cut()
-		p.stalled.Store(false)
+		p.Cut()
+		p.Stall(false)
 		select {
 		case <-readies: // right after this, the next round stalls a fresh link
 		case <-time.After(30 * time.Second):
@@ -54,11 +56,11 @@ func TestBlackHoleDetected(t *testing.T) {
 // TestCutReconnects: connections closed under the server (a broker
 // restart, a forced close) are rebuilt, and requests are answered again.
 func TestCutReconnects(t *testing.T) {
-	p, proxyURL := newProxy(t)
+	p, proxyURL := testutil.NewProxy(t, testURL())
 	srv, _, readies := serverVia(t, proxyURL, 5*time.Second)
 	c := dialClient(t, ReplyShared)
 	for i := 0; i < 3; i++ {
-		p.cut()
+		p.Cut()
 		select {
 		case <-readies:
 		case <-time.After(30 * time.Second):

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jigmq/jigmq/internal/testbroker"
+	"github.com/jigmq/jigmq/internal/testutil"
 )
 
 // gate releases the soak's requests in tranches, so that every fault falls
@@ -59,7 +60,7 @@ const (
 // tranche of requests released before it is done.
 type chaos struct {
 	node     *testbroker.Node
-	proxy    *proxy
+	proxy    *testutil.Proxy
 	managers []*watched
 	done     *atomic.Int64 // requests ended
 	gate     *gate
@@ -70,7 +71,7 @@ type chaos struct {
 	errs     []error
 }
 
-func newChaos(n *testbroker.Node, p *proxy, managers []*watched, done *atomic.Int64) *chaos {
+func newChaos(n *testbroker.Node, p *testutil.Proxy, managers []*watched, done *atomic.Int64) *chaos {
 	return &chaos{node: n, proxy: p, managers: managers, done: done,
 		gate: &gate{released: make(chan struct{})}, closed: map[string]int{}}
 }
@@ -143,7 +144,7 @@ func awaitDone(ctx context.Context, done *atomic.Int64, n int64) bool {
 func (ch *chaos) inject(f fault) (err error) {
 	switch f {
 	case faultCut:
-		ch.proxy.cut()
+		ch.proxy.Cut()
 	case faultClose:
 		err = ch.forceClose(ch.injected[faultClose])
 	case faultRestart:

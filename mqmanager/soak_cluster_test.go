@@ -67,7 +67,7 @@ func TestClusterSoak(t *testing.T) {
 	}
 	closeFixtures(t, fixtures, l.ok.Load())
 	for _, p := range r.proxies {
-		p.close()
+		p.Close()
 	}
 	waitGoroutines(t, base)
 }

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jigmq/jigmq/internal/testutil"
 )
 
 // soakSize is a soak's load and the faults injected during it.
@@ -64,7 +66,7 @@ func TestSoak(t *testing.T) {
 	size := soakConfig()
 	node := private.Get(t) // booted before the baseline: it keeps a goroutine
 	base := runtime.NumGoroutine()
-	p, proxyURL := newProxyTo(t, node.GuestURL())
+	p, proxyURL := testutil.NewProxy(t, node.GuestURL())
 	fixtures := startFixtures(t, size.managers)
 	managers := make([]*watched, len(fixtures))
 	for i, fx := range fixtures {
@@ -88,7 +90,7 @@ func TestSoak(t *testing.T) {
 		m.stop(t)
 	}
 	closeFixtures(t, fixtures, l.ok.Load())
-	p.close()
+	p.Close()
 	waitGoroutines(t, base)
 }
 

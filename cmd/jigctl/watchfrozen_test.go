@@ -22,7 +22,7 @@ import (
 func TestWatchFrozenLink(t *testing.T) {
 	f := startFixtureWith(t, uniqueSerial(), fastEvents)
 	silent := silentQueue(t)
-	p, url := testutil.NewPausableProxy(t, testURL())
+	p, url := testutil.NewProxy(t, testURL(), testutil.AcceptQueueOfOne)
 	var out tty
 	_, done := startWatch(t, &out, "--url", url, "--interval", "50ms", "--timeout", "300ms", f.serial, silent) // its --url: the proxy
 	waitOutput(t, &out.syncBuffer, f.serial+"  READY\n", done)
@@ -59,7 +59,7 @@ func TestWatchEventLinkLost(t *testing.T) {
 		fastEvents(c)
 		c.Events.Heartbeat = 10 * time.Second
 	})
-	p, url := testutil.NewPausableProxy(t, testURL())
+	p, url := testutil.NewProxy(t, testURL(), testutil.AcceptQueueOfOne)
 	var out tty
 	_, done := startWatch(t, &out, "--url", url, "--interval", "100ms", "--timeout", "300ms", f.serial) // its --url: the proxy
 	waitFor(t, &out.syncBuffer, done, "READY, followed by events", func(s string) bool {

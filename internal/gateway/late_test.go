@@ -19,7 +19,7 @@ import (
 func TestLateReadNotBlamedOnBoard(t *testing.T) {
 	f := startFixtureOn(t, sim.Config{Delay: 100 * time.Millisecond},
 		func(c *manager.Config) { c.Events.ReadEvery = 0 }) // the board is read only through the gateway
-	p, url := testutil.NewPausableProxy(t, testURL())
+	p, url := testutil.NewProxy(t, testURL(), testutil.AcceptQueueOfOne)
 	g := startGateway(t, func(c *Config) { c.Broker.URLs = []string{url} })
 	select {
 	case <-g.dialed:
@@ -31,7 +31,7 @@ func TestLateReadNotBlamedOnBoard(t *testing.T) {
 	g.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Current != nil })
 
 	p.Pause()
-	thaw := time.AfterFunc(1800*time.Millisecond, p.Resume) // the freeze's length is the scenario
+	thaw := time.AfterFunc(1800*time.Millisecond, p.Thaw) // the freeze's length is the scenario
 	defer thaw.Stop()
 	var a answer
 	if st := g.get(t, "GET", "/api/v1/fixtures/"+f.serial+"/status?timeout=2s", "", &a); st != 504 || a.Outcome != OutcomeTimeout {

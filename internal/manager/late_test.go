@@ -31,7 +31,7 @@ const lateBoardDelay = 100 * time.Millisecond
 // they still get serial_timeout, the Query "not sent".
 func TestLateArrivalNotBlamedOnBoard(t *testing.T) {
 	f := startSlowFixture(t)
-	p, url := testutil.NewPausableProxy(t, testURL())
+	p, url := testutil.NewProxy(t, testURL(), testutil.AcceptQueueOfOne)
 	c := dialURL(t, url)
 	asks := []struct {
 		method string
@@ -88,11 +88,11 @@ func askWithin(c *mqmanager.Client, serial, method string, args any, timeout tim
 }
 
 // frozenAsk makes a 2 s request on c while p, c's link, is paused, and
-// resumes p when 200 ms of the request's time is left: the request is
+// thaws p when 200 ms of the request's time is left: the request is
 // published with its whole 2 s and reaches the manager with 200 ms. The
 // freeze's length is the scenario, so a timer ends it; no event to wait
 // for.
-func frozenAsk(p *testutil.PausableProxy, c *mqmanager.Client, serial, method string, args any) error {
+func frozenAsk(p *testutil.Proxy, c *mqmanager.Client, serial, method string, args any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
@@ -107,10 +107,10 @@ func frozenAsk(p *testutil.PausableProxy, c *mqmanager.Client, serial, method st
 	select {
 	case <-thaw.C:
 	case err := <-done:
-		p.Resume()
+		p.Thaw()
 		return fmt.Errorf("ended while its link was frozen: %w", err)
 	}
-	p.Resume()
+	p.Thaw()
 	return <-done
 }
 
