@@ -167,11 +167,13 @@ func TestProxyFreezeThaw(t *testing.T) {
 }
 
 // TestProxyPauseHangsConnect: paused, with an accept queue of one, the
-// proxy takes the connection under way and queues one more; the next
-// connect hangs. Thawed, the queued one is linked.
+// proxy takes the connection under way, if any, and queues one more; the
+// next connect hangs. Thawed, the queued one is linked.
 func TestProxyPauseHangsConnect(t *testing.T) {
 	p, u := NewProxy(t, echoBroker(t), AcceptQueueOfOne)
-	host := dialProxy(t, u).RemoteAddr().String() // the accept loop has run
+	c := dialProxy(t, u)
+	roundTrip(t, c, "before") // the accept loop is past this link's Accept
+	host := c.RemoteAddr().String()
 	p.Pause()
 	var conns []net.Conn
 	for len(conns) < 3 {
