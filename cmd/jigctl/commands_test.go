@@ -120,7 +120,9 @@ func TestCompletion(t *testing.T) {
 }
 
 // TestStatsCounts sends a known set of requests to a fresh manager and
-// finds them counted.
+// finds them counted. Fib is counted exactly; JigStatus and Ping at least:
+// the manager is on the shared test broker, where another test's broadcast
+// ("_all.Req.Ping", as jigctl list sends) reaches it too (seen: 2 Pings).
 func TestStatsCounts(t *testing.T) {
 	f := startFixture(t)
 	wantCode(t, exitOK, "status", f.serial)
@@ -140,15 +142,15 @@ func TestStatsCounts(t *testing.T) {
 	}
 	st := outs[0].Result
 	m := st.Server.Methods
-	if m["JigStatus"].Requests != 2 || m["JigStatus"].Errors != 0 || m["Fib"].Requests != 3 ||
-		m["Fib"].Errors != 1 || m["Ping"].Requests != 1 || !strings.Contains(m["Fib"].LastError, "bad_request") {
+	if m["JigStatus"].Requests < 2 || m["JigStatus"].Errors != 0 || m["Fib"].Requests != 3 ||
+		m["Fib"].Errors != 1 || m["Ping"].Requests < 1 || !strings.Contains(m["Fib"].LastError, "bad_request") {
 		t.Errorf("method counters: %+v", m)
 	}
-	if st.Fixture.Reads != 2 || st.Fixture.LastReadAt.IsZero() || !st.Fixture.Connected {
+	if st.Fixture.Reads < 2 || st.Fixture.LastReadAt.IsZero() || !st.Fixture.Connected {
 		t.Errorf("fixture counters: %+v", st.Fixture)
 	}
 	text, _ := wantCode(t, exitOK, "stats", f.serial)
-	for _, want := range []string{"METHOD", "JigStatus", "Fib", "bad_request", "fixture: connected=true reads=2",
+	for _, want := range []string{"METHOD", "JigStatus", "Fib", "bad_request", "fixture: connected=true reads=",
 		"coalesced_reads=0", "serial_reconnects=0", "broker_reconnects=0", "dropped=0", "expired=0", "rejected=0", "in_flight="} {
 		if !strings.Contains(text, want) {
 			t.Errorf("stats text lacks %q:\n%s", want, text)
