@@ -21,14 +21,20 @@ type NoArgs struct{}
 
 // Status is JigStatus's result: one status read of the board.
 type Status struct {
-	Port      string            `json:"port"`            // the serial port's path
-	Connected bool              `json:"connected"`       // the port is open
-	Identity  string            `json:"identity"`        // the answer of the "identity" query
-	State     string            `json:"state"`           // the answer of the "state" query
-	Fields    map[string]string `json:"fields"`          // every query's answer, by query name
-	ReadMS    float64           `json:"read_ms"`         // how long the read that produced the fields took
-	ReadAt    time.Time         `json:"read_at"`         // when that read started (RFC 3339)
-	Lease     *Holder           `json:"lease,omitempty"` // who holds the fixture's lease; omitted if nobody
+	Port      string            `json:"port"`      // the serial port's path
+	Connected bool              `json:"connected"` // the port is open
+	Identity  string            `json:"identity"`  // the answer of the "identity" query
+	State     string            `json:"state"`     // the answer of the "state" query
+	Fields    map[string]string `json:"fields"`    // every query's answer, by query name
+	ReadMS    float64           `json:"read_ms"`   // how long the read that produced the fields took
+	ReadAt    time.Time         `json:"read_at"`   // when that read started (RFC 3339)
+	// BeganBeforeMS is how long before this request reached the manager the
+	// read began: concurrent status requests share a read in flight, whose
+	// answers may predate the request. Omitted when the read is the
+	// request's own (begun after it arrived). Both ends are on the
+	// manager's clock.
+	BeganBeforeMS float64 `json:"began_before_ms,omitempty"`
+	Lease         *Holder `json:"lease,omitempty"` // who holds the fixture's lease; omitted if nobody
 }
 
 // FibArgs is Fib's argument. N is required: a pointer, so that a missing

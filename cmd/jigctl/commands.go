@@ -31,8 +31,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 A line is the serial, the state, then identity, port and read: how long the
 board took to answer the read. Requests that arrive while a read is in
 flight share it; when the read began before this request was sent, the line
-says so: "(shared: began at least 412ms before this request)". With -o json,
-result.read_at says when the read began, on the manager's clock.`
+says so: "(shared: began 412.0ms before this request arrived)", as the
+manager measured it. With -o json, result.read_at says when the read began
+and result.began_before_ms how long before the request arrived.`
 	return cmd
 }
 
@@ -178,20 +179,19 @@ func statusLine(o outcome, r jigapi.Status) string {
 		extra = append(extra, fmt.Sprintf("%s=%q", k, r.Fields[k]))
 	}
 	return strings.TrimRight(fmt.Sprintf("%s\t%s\tidentity=%q port=%s read=%.1fms%s%s %s", o.Serial, r.State,
-		r.Identity, r.Port, r.ReadMS, sharedRead(o, r), heldBy(r.Lease), strings.Join(extra, " ")), " ")
+		r.Identity, r.Port, r.ReadMS, sharedRead(r), heldBy(r.Lease), strings.Join(extra, " ")), " ")
 }
 
-// sharedRead tells, " (shared: began 412ms before this request)", when
-// the answer is a read that was already in flight when the request was
-// sent: a read longer than the whole round trip began before it. Both are
-// durations, each on one host's clock, so no clock skew enters. The answer
-// is still this read's (read_at in JSON says when it began); the note says
-// that it may predate the request, which read= alone does not.
-func sharedRead(o outcome, r jigapi.Status) string {
-	if early := r.ReadMS - o.ElapsedMS; early >= 1 {
-		return fmt.Sprintf(" (shared: began at least %.0fms before this request)", early)
+// sharedRead tells, " (shared: began 412.0ms before this request
+// arrived)", when the answer is a read that was already in flight when the
+// request reached the manager, as the manager measured it
+// (began_before_ms): its answers may predate the request, which read=
+// alone does not say.
+func sharedRead(r jigapi.Status) string {
+	if r.BeganBeforeMS <= 0 {
+		return ""
 	}
-	return ""
+	return fmt.Sprintf(" (shared: began %.1fms before this request arrived)", r.BeganBeforeMS)
 }
 
 func newStatsCmd(g *globals) *cobra.Command {

@@ -66,6 +66,7 @@ func (h *handlers) jigStatus(ctx context.Context, _ jigapi.NoArgs) (jigapi.Statu
 		return jigapi.Status{}, jigapi.BoardError(err)
 	}
 	res := jigapi.StatusOf(st)
+	res.BeganBeforeMS = beganBefore(ctx, st)
 	res.Lease = h.leases.Holder()
 	return res, nil
 }
@@ -116,4 +117,16 @@ func truncate(b []byte, n int) string {
 		return string(b[:n]) + "..."
 	}
 	return string(b)
+}
+
+// beganBefore is how long before the request reached the manager its
+// status read began, in ms: more than 0 only for a read already in flight
+// that the request shared (jig.Device.Status), whose answers may predate
+// the request.
+func beganBefore(ctx context.Context, st jig.Status) float64 {
+	req := mqmanager.RequestOf(ctx)
+	if req == nil || !st.ReadAt.Before(req.Received) {
+		return 0
+	}
+	return float64(req.Received.Sub(st.ReadAt).Microseconds()) / 1000
 }
