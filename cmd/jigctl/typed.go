@@ -13,6 +13,7 @@ const (
 	exitLocked    = 6   // an error reply "locked": another owner holds the fixture's lease
 	exitNotLocked = 7   // an error reply "not_locked": the request needs a lease that is not held
 	exitNoLease   = 125 // with-lock never got the lease (the reason on stderr)
+	exitLeaseLost = 124 // with-lock's command exited 0, but the lease was lost while it ran
 )
 
 const leaseExitHelp = `  6  locked: another owner holds the fixture's lease (or the token is stale)

@@ -95,9 +95,9 @@ func TestWithLockRidesOutRestart(t *testing.T) {
 
 // TestWithLockLossTold: a lease lost while the command runs is on stderr
 // at once, naming the moment: when the manager says it no longer holds
-// it (a forced unlock), the command runs on and with-lock exits with its
-// status; when it expires unrenewed (the manager gone), --stop-on-loss
-// sends the command SIGTERM.
+// it (a forced unlock), the command runs on, and its exit 0 becomes 124
+// (not a success: the fixture was not held throughout); when it expires
+// unrenewed (the manager gone), --stop-on-loss sends the command SIGTERM.
 func TestWithLockLossTold(t *testing.T) {
 	t.Run("forced", func(t *testing.T) {
 		f := startFixtureWith(t, uniqueSerial(), nil)
@@ -108,8 +108,8 @@ func TestWithLockLossTold(t *testing.T) {
 			!strings.Contains(h.stderr.String(), "the command runs on without it") {
 			t.Fatalf("stderr:\n%s", h.stderr.String())
 		}
-		if code := h.release(t); code != 0 || strings.Contains(h.stderr.String(), "unlock") {
-			t.Fatalf("exit %d, want the command's 0; stderr:\n%s", code, h.stderr.String())
+		if code := h.release(t); code != exitLeaseLost || strings.Contains(h.stderr.String(), "unlock") {
+			t.Fatalf("exit %d, want %d (the command's 0 after the loss); stderr:\n%s", code, exitLeaseLost, h.stderr.String())
 		}
 	})
 	t.Run("expired", func(t *testing.T) {
