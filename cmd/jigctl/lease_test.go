@@ -206,3 +206,14 @@ func TestLockOwnerUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestLockTTLWholeSeconds: a lease's ttl_s is in seconds, so a --ttl
+// that is not whole seconds is a usage error, never rounded silently
+// (1900ms was a 2 s lease, 1500ms too).
+func TestLockTTLWholeSeconds(t *testing.T) {
+	for _, ttl := range []string{"1500ms", "1900ms", "500ms"} {
+		if _, errOut := wantCode(t, exitUsage, "lock", "JIG-0001", "--ttl", ttl); !strings.Contains(errOut, "whole seconds") {
+			t.Errorf("--ttl %s: stderr %q, want it to say whole seconds", ttl, errOut)
+		}
+	}
+}

@@ -30,14 +30,15 @@ func (l *lockFlags) register(fs *pflag.FlagSet, ttl time.Duration) {
 	// the nscd socket, /etc/passwd) cost each run, --help and status
 	// included, 0.1-0.3 ms.
 	fs.StringVar(&l.owner, "owner", "", "who takes the lease (`NAME`; default user@host of this login)")
-	fs.DurationVar(&l.ttl, "ttl", ttl, "the lease ends by itself this long after it is taken or renewed")
+	fs.DurationVar(&l.ttl, "ttl", ttl, "the lease ends by itself this long after it is taken or renewed (whole seconds)")
 	fs.DurationVar(&l.wait, "wait", 0, "if another owner holds it, wait this long for its release or expiry")
 }
 
 // args are Lock's arguments; the TTL rounded up to whole seconds.
 func (l *lockFlags) args() (jigapi.LockArgs, error) {
-	if l.ttl < time.Second {
-		return jigapi.LockArgs{}, cli.Exit(exitUsage, fmt.Errorf("--ttl %v: must be at least 1s", l.ttl))
+	if l.ttl < time.Second || l.ttl%time.Second != 0 {
+		return jigapi.LockArgs{}, cli.Exit(exitUsage,
+			fmt.Errorf("--ttl %v: must be whole seconds, at least 1s (a lease's ttl_s is in seconds)", l.ttl))
 	}
 	if l.wait < 0 {
 		return jigapi.LockArgs{}, cli.Exit(exitUsage, fmt.Errorf("--wait %v: must not be negative", l.wait))
@@ -48,7 +49,7 @@ func (l *lockFlags) args() (jigapi.LockArgs, error) {
 	} else if err := lease.CheckOwner(owner); err != nil {
 		return jigapi.LockArgs{}, cli.Exit(exitUsage, fmt.Errorf("--owner: %w", err))
 	}
-	return jigapi.LockArgs{Owner: owner, TTLS: int((l.ttl + time.Second - 1) / time.Second)}, nil
+	return jigapi.LockArgs{Owner: owner, TTLS: int(l.ttl / time.Second)}, nil
 }
 
 // defaultOwner is user@host.
