@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,26 +14,47 @@ import (
 
 // Status reads of one fixture share their calls. A read that arrives while
 // a JigStatus call to its fixture is out does not send one of its own
-// beside it: it waits for the next call, with every other read that arrives
+// beside it: it waits for the next call, with the other reads that arrive
 // meanwhile, and that call is sent when the one out comes back. So every
 // answer comes from a call sent after its read arrived (never from one
 // already out: that could carry a state from before the request), and
 // sixty-four dashboards or MES stations reading one fixture cost the
-// manager and the broker one call at a time instead of sixty-four.
+// manager and the broker a call or two at a time instead of sixty-four.
 //
-// A call that does not come back does not hold the next one for long: the
-// next is sent statusHold after the one before it at the latest. The
-// shared call's deadline is the latest of its readers'; each reader stops
-// waiting at its own (a timeout, as the Client's). A call out ends when its
-// last reader stops waiting, with that reader's outcome (a timeout is then
-// the call's, which the row does not record: statusCame), and a call
-// whose readers all left before its turn is never sent. The fleet row
-// takes each call's outcome once, and never a call sent before the one
-// it shows (Fleet.update).
+// A shared call has one deadline, and each of its readers must get the
+// outcome it would have had alone. A manager whose board is late replies
+// serial_timeout a little before the call's deadline: a reader whose own
+// deadline came sooner would not hear it, and say timeout (the manager or
+// the bus lost: untrue), and a reader allowing the board much longer would
+// be cut short. So a call's deadline is its first reader's, and a read
+// joins it only if its own deadline is no earlier and later by at most a
+// tenth of the read's time, and at most maxShareSlack (shares): the call's
+// answer comes before every reader's deadline, and gives no reader's board
+// less time than that. A read that fits no call waiting goes on a call of
+// its own, sent with them: reads with one timeout, arriving close
+// together, still share one call.
+//
+// A call that does not come back does not hold the next ones for long:
+// they are sent statusHold after it at the latest, and each no later than
+// halfway from its first reader's arrival to its deadline (sendAfter), so
+// that a short read behind a long call still reaches its manager in time
+// to be told serial_timeout. A reader that goes away stops waiting (as
+// does one whose deadline passes first: a timeout, as the Client's). A
+// call out ends when its last reader stops waiting, with that reader's
+// outcome (a timeout is then the call's, which the row does not record:
+// statusCame), and a call whose readers all left before its turn is never
+// sent. The fleet row takes each call's outcome once, and never a call
+// sent before the one it shows (Fleet.update).
 
-// statusHold is how long a status call out holds back the next call to
+// statusHold is how long a status call out holds back the next calls to
 // the same fixture.
 const statusHold = 200 * time.Millisecond
+
+// maxShareSlack bounds how much sooner than a read's own deadline the
+// deadline of a call it shares may be (shares): the board's time a read
+// gives up to share a call, no more than its manager keeps back for the
+// reply at most (internal/manager's maxReplyMargin).
+const maxShareSlack = 100 * time.Millisecond
 
 // statusReader shares JigStatus calls between concurrent reads of one
 // fixture.
@@ -55,13 +77,14 @@ type statusReader struct {
 
 // statusLane is one fixture's calls.
 type statusLane struct {
-	out     *statusCall // the call sent last, until it came back
-	pending *statusCall // the next call, gathering its readers
+	out     *statusCall   // the call sent last, until it came back
+	pending []*statusCall // the next calls, gathering their readers
 }
 
 // statusCall is one JigStatus call and the reads it answers.
 type statusCall struct {
-	deadline time.Time // the latest of its readers'; zero: one has none
+	deadline time.Time // its first reader's, the earliest (shares); zero: none
+	came     time.Time // when its first reader arrived
 	readers  int       // still waiting
 	sent     time.Time
 	ctx      context.Context         // set when sent
@@ -120,8 +143,9 @@ func (s *statusReader) waitedOut(ctx context.Context, serial string) error {
 	return &mqmanager.TimeoutError{Serial: serial, Method: jigapi.JigStatus.Name()}
 }
 
-// join adds a reader to the fixture's pending call, or, when no call is
-// out, returns a call sent now (bound by ctx) that the caller makes.
+// join adds a reader to a call of the fixture's waiting to be sent whose
+// deadline it shares, or to a new one; when no call is out, it returns a
+// call sent now (bound by ctx) that the caller makes.
 func (s *statusReader) join(ctx context.Context, serial string) (c *statusCall, now bool) {
 	deadline, _ := ctx.Deadline()
 	s.mu.Lock()
@@ -136,23 +160,34 @@ func (s *statusReader) join(ctx context.Context, serial string) (c *statusCall, 
 		l = &statusLane{}
 		s.lanes[serial] = l
 	}
-	if c := l.pending; c != nil {
-		c.readers++
-		if deadline.IsZero() || !c.deadline.IsZero() && deadline.After(c.deadline) {
-			c.deadline = deadline
+	for _, c := range l.pending {
+		if shares(c.deadline, deadline) {
+			c.readers++
+			return c, false
 		}
-		return c, false
 	}
-	c = &statusCall{deadline: deadline, readers: 1, done: make(chan struct{})}
+	c = &statusCall{deadline: deadline, came: time.Now(), readers: 1, done: make(chan struct{})}
 	after := l.out
 	if after == nil {
 		l.out = c
 		s.send(c, ctx)
 		return c, true
 	}
-	l.pending = c
+	l.pending = append(l.pending, c)
 	s.wg.Go(func() { s.fly(serial, c, after) })
 	return c, false
+}
+
+// shares reports whether a read with deadline d may join a call with
+// deadline call: the call's answer comes before d, and d is later by at
+// most a tenth of the read's time (at most maxShareSlack), so the board
+// has nearly as long as the read alone would give it. Zero is no
+// deadline, which shares only with none.
+func shares(call, d time.Time) bool {
+	if call.IsZero() || d.IsZero() {
+		return call.IsZero() && d.IsZero()
+	}
+	return !d.Before(call) && d.Sub(call) <= min(time.Until(d)/10, maxShareSlack)
 }
 
 // leave takes a reader that stopped waiting (with err, its outcome) off
@@ -180,10 +215,10 @@ func (s *statusReader) send(c *statusCall, parent context.Context) {
 	}
 }
 
-// fly waits until the call before c came back or has been out for
-// s.hold, then sends c.
+// fly waits until the call before c came back, or sendAfter, then sends
+// c, unless all its readers left.
 func (s *statusReader) fly(serial string, c, after *statusCall) {
-	t := time.NewTimer(s.hold - time.Since(after.sent))
+	t := time.NewTimer(s.sendAfter(c, after))
 	select {
 	case <-after.done:
 	case <-t.C:
@@ -192,9 +227,9 @@ func (s *statusReader) fly(serial string, c, after *statusCall) {
 	t.Stop()
 	s.mu.Lock()
 	l := s.lanes[serial]
-	l.pending = nil
+	l.pending = slices.DeleteFunc(l.pending, func(p *statusCall) bool { return p == c })
 	if c.readers == 0 { // all gave up before it was sent: never sent
-		if l.out == nil {
+		if l.out == nil && len(l.pending) == 0 {
 			delete(s.lanes, serial)
 		}
 		s.mu.Unlock()
@@ -205,6 +240,18 @@ func (s *statusReader) fly(serial string, c, after *statusCall) {
 	s.send(c, s.base)
 	s.mu.Unlock()
 	s.call(serial, c)
+}
+
+// sendAfter is how long c waits for the call before it at most: until
+// s.hold after that one was sent, and no later than halfway from c's first
+// reader's arrival to its deadline, so that a read with little time
+// behind a long call still leaves its manager the time to answer.
+func (s *statusReader) sendAfter(c, after *statusCall) time.Duration {
+	wait := s.hold - time.Since(after.sent)
+	if !c.deadline.IsZero() {
+		wait = min(wait, c.deadline.Sub(c.came)/2-time.Since(c.came))
+	}
+	return wait
 }
 
 // callNow makes a call join sent now, which close ends too.
@@ -225,7 +272,7 @@ func (s *statusReader) call(serial string, c *statusCall) {
 	s.mu.Lock()
 	if l := s.lanes[serial]; l != nil && l.out == c {
 		l.out = nil
-		if l.pending == nil {
+		if len(l.pending) == 0 {
 			delete(s.lanes, serial)
 		}
 	}

@@ -46,10 +46,13 @@ func (h *heldCalls) ask(ctx context.Context, serial string) (json.RawMessage, *j
 	case <-c.release:
 		return json.RawMessage(strconv.FormatInt(c.n, 10)), &jigapi.Status{}, nil
 	case <-ctx.Done(): // as the Client ends a call
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, nil, &mqmanager.TimeoutError{Serial: serial, Method: jigapi.JigStatus.Name()}
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, nil, ctx.Err()
 		}
-		return nil, nil, ctx.Err()
+		if err := h.unlinked(); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, &mqmanager.TimeoutError{Serial: serial, Method: jigapi.JigStatus.Name()}
 	}
 }
 
@@ -173,45 +176,6 @@ func oneCallOut(t *testing.T) (*statusReader, *heldCalls, heldCall) {
 	t.Cleanup(cancel)
 	start(t, s, long, "F")
 	return s, h, h.next(t)
-}
-
-// TestStatusSharedReadOwnDeadline: a read waiting for the next call stops
-// at its own deadline with a timeout; a call all of whose readers left
-// before it was sent is never sent.
-func TestStatusSharedReadOwnDeadline(t *testing.T) {
-	s, h, first := oneCallOut(t)
-	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancelShort()
-	next := start(t, s, short, "F")
-	if err := result(t, waitFor(s, short, next)); !errors.Is(err, mqmanager.ErrTimeout) {
-		t.Fatalf("shared read past its deadline: %v, want a timeout", err)
-	}
-	close(first.release)
-	awaitCall(t, next)
-	select {
-	case c := <-h.sent:
-		t.Fatalf("call %d sent for a read that had left", c.n)
-	default:
-	}
-	if next.err != nil || next.res != nil {
-		t.Errorf("a call never sent has an outcome: %s, %v", next.res, next.err)
-	}
-}
-
-// TestStatusSharedReadUnlinked: a read waiting for the next call, whose
-// deadline ends while the gateway's client has no link to the broker, is
-// broker unreachable, as the call out is (it was a timeout, while the
-// call that the first read made said broker unreachable).
-func TestStatusSharedReadUnlinked(t *testing.T) {
-	s, h, first := oneCallOut(t)
-	defer close(first.release)
-	h.linked.Store(false)
-	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancelShort()
-	next := start(t, s, short, "F")
-	if err := result(t, waitFor(s, short, next)); !errors.Is(err, mqmanager.ErrBrokerUnreachable) {
-		t.Fatalf("shared read past its deadline, no link: %v, want broker unreachable", err)
-	}
 }
 
 // TestStatusCallEndsWithItsReaders: a call out whose last reader went away
