@@ -9,6 +9,20 @@ import (
 	"github.com/jigmq/jigmq/jig/sim"
 )
 
+// gatewayViaProxy is a gateway whose links to the test broker go through a
+// fault proxy, once it has reached the broker.
+func gatewayViaProxy(t *testing.T, opts ...testutil.ProxyOption) (*testutil.Proxy, *gw) {
+	t.Helper()
+	p, url := testutil.NewProxy(t, testURL(), opts...)
+	g := startGateway(t, func(c *Config) { c.Broker.URLs = []string{url} })
+	select {
+	case <-g.dialed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the gateway did not reach the broker within 10s")
+	}
+	return p, g
+}
+
 // TestLateReadNotBlamedOnBoard: the gateway's link to the broker freezes
 // as a live status read (2 s) is sent, and carries again with 200 ms of
 // the read's time left, so the read reaches the manager with too little
@@ -19,13 +33,7 @@ import (
 func TestLateReadNotBlamedOnBoard(t *testing.T) {
 	f := startFixtureOn(t, sim.Config{Delay: 100 * time.Millisecond},
 		func(c *manager.Config) { c.Events.ReadEvery = 0 }) // the board is read only through the gateway
-	p, url := testutil.NewProxy(t, testURL(), testutil.AcceptQueueOfOne)
-	g := startGateway(t, func(c *Config) { c.Broker.URLs = []string{url} })
-	select {
-	case <-g.dialed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the gateway did not reach the broker within 10s")
-	}
+	p, g := gatewayViaProxy(t, testutil.AcceptQueueOfOne)
 	g.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Seen })
 	before := g.readStatus(t, f.serial)
 	g.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Current != nil })
@@ -44,4 +52,37 @@ func TestLateReadNotBlamedOnBoard(t *testing.T) {
 	if row.Current == nil || !row.Current.ReadAt.Equal(before.ReadAt) {
 		t.Errorf("the row's current %+v, want the read before the freeze (%v)", row.Current, before.ReadAt)
 	}
+}
+
+// TestFrozenLinkReadNotRecorded: the gateway's link to the broker freezes,
+// and a live status read (1 s, well within the 8.5 s the gateway takes to
+// see its link dead) times out on it (504): its request never reached the
+// manager. Once the link carries again, the fixture's row is as before
+// the read: no status_error, the state read before it still current, and
+// /metrics still exports it. (A timed-out read used to be kept in the
+// row's status_error, with no current state, until the next good read.)
+func TestFrozenLinkReadNotRecorded(t *testing.T) {
+	f := startFixture(t, func(c *manager.Config) { c.Events.ReadEvery = 0 }) // read only through the gateway
+	p, g := gatewayViaProxy(t)
+	g.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Seen })
+	before := g.readStatus(t, f.serial)
+	g.awaitFixture(t, f.serial, func(x Fixture) bool { return x.Current != nil })
+
+	p.Freeze()
+	var a answer
+	st := g.get(t, "GET", "/api/v1/fixtures/"+f.serial+"/status?timeout=1s", "", &a)
+	p.Thaw()
+	if st != 504 || a.Outcome != OutcomeTimeout {
+		t.Errorf("a read on a frozen link: %d %+v; want 504 %s", st, a, OutcomeTimeout)
+	}
+	var row fixtureAnswer
+	g.get(t, "GET", "/api/v1/fixtures/"+f.serial, "", &row)
+	if row.StatusError != nil {
+		t.Errorf("the row records the frozen link's timeout against the board: %+v", *row.StatusError)
+	}
+	if row.Current == nil || !row.Current.ReadAt.Equal(before.ReadAt) {
+		t.Errorf("the row's current %+v, want the read before the freeze (%v)", row.Current, before.ReadAt)
+	}
+	testutil.CheckMetrics(t, testutil.Scrape(t, g.base+"/metrics"), []testutil.Want{
+		{Name: "jig_fixture_state", Labels: map[string]string{"serial": f.serial, "state": before.State}, Value: 1}})
 }
