@@ -20,6 +20,9 @@ import (
 // already out: that could carry a state from before the request), and
 // sixty-four dashboards or MES stations reading one fixture cost the
 // manager and the broker a call or two at a time instead of sixty-four.
+// The manager may still answer a call with a board read in flight when the
+// call reached it (its own sharing): read_at says when that read began
+// (docs/http.md).
 //
 // A shared call has one deadline, and each of its readers must get the
 // outcome it would have had alone. A manager whose board is late replies
