@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -35,9 +36,6 @@ func changes(m jigapi.Info, args json.RawMessage) bool {
 // fixture whatever its arguments, so that a proxy or a prefetch never
 // changes one.
 func postOnly(m jigapi.Info) bool { return mutating[m.Name] }
-
-// maxArgs bounds a request body.
-const maxArgs = 64 << 10
 
 // routes registers the API under /api/v1.
 func (g *Gateway) routes(mux *http.ServeMux) {
@@ -254,7 +252,7 @@ func (g *Gateway) parseCall(r *http.Request) (string, jigapi.Info, json.RawMessa
 	if err != nil {
 		return fail(refuse(RefusedBadTimeout, err.Error()))
 	}
-	args, rf := argsOf(r, m)
+	args, rf := g.argsOf(r, m)
 	if rf == nil && changes(m, args) {
 		rf = g.authorize(r)
 	}
@@ -286,8 +284,9 @@ func (g *Gateway) timeoutOf(r *http.Request) (time.Duration, error) {
 }
 
 // argsOf is the request's arguments: none for GET (only methods without
-// arguments), a JSON object of at most maxArgs bytes for POST.
-func argsOf(r *http.Request, m jigapi.Info) (json.RawMessage, *refusal) {
+// arguments), a JSON object of at most maxArgs bytes for POST, arrived
+// within g.requestTimeout (httpServer).
+func (g *Gateway) argsOf(r *http.Request, m jigapi.Info) (json.RawMessage, *refusal) {
 	if r.Method == http.MethodGet {
 		if postOnly(m) {
 			return nil, refuse(RefusedMethodNotAllowed, m.Name+" changes the fixture: POST it")
@@ -302,6 +301,8 @@ func argsOf(r *http.Request, m jigapi.Info) (json.RawMessage, *refusal) {
 	switch {
 	case errors.As(err, &tooLarge):
 		return nil, refuse(RefusedTooLarge, fmt.Sprintf("the body is over %d bytes", tooLarge.Limit))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, refuse(RefusedBodyTimeout, fmt.Sprintf("the request did not arrive whole within %v", g.requestTimeout))
 	case err != nil:
 		return nil, refuse(RefusedBadArguments, "body: "+err.Error())
 	}

@@ -27,6 +27,8 @@ type Gateway struct {
 	metrics *metrics
 	status  *statusReader // JigStatus reads, sharing calls (statusbatch.go)
 	done    chan struct{} // closed when Run stops: ends the event streams
+	// requestTimeout is requestTimeout, which a test shortens.
+	requestTimeout time.Duration
 
 	// changeMu orders the fleet table's changes with their streaming
 	// (change): a stream never gets a row older than one it already had.
@@ -55,7 +57,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{cfg: cfg, log: log, mq: mq, done: make(chan struct{}), dialed: make(chan struct{}),
+	g := &Gateway{cfg: cfg, log: log, mq: mq, done: make(chan struct{}), dialed: make(chan struct{}), requestTimeout: requestTimeout,
 		fleet: NewFleet(inv, cfg.Fleet.MaxFixtures, cfg.Fleet.RecentEvents), broker: newBrokerLink(time.Now)}
 	g.fleet.broker, g.fleet.minSilence = g.broker, mqmanager.DeadWithin(mq.Heartbeat)
 	g.metrics = newMetrics(version, g.fleetNow)
@@ -85,7 +87,7 @@ func (g *Gateway) Handler() http.Handler {
 func (g *Gateway) Run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv := &http.Server{Handler: g.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := g.httpServer(g.Handler())
 	var wg sync.WaitGroup
 	wg.Go(func() { g.dialLoop(ctx) })
 	wg.Go(func() { g.follow(ctx) })

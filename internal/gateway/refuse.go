@@ -16,6 +16,7 @@ const (
 	RefusedBadTimeout       = "bad_timeout"
 	RefusedBadArguments     = "bad_arguments"
 	RefusedTooLarge         = jigapi.CodeTooLarge // the body is over the gateway's limit: the manager's code for its own
+	RefusedBodyTimeout      = "body_timeout"      // the body did not arrive in time
 	RefusedUnknownMethod    = "unknown_method"
 	RefusedUnknownFixture   = "unknown_fixture"
 	RefusedNoRoute          = "no_route"
@@ -31,7 +32,8 @@ const (
 // them.
 var refusedStatus = map[string]int{
 	RefusedBadSerial: http.StatusBadRequest, RefusedBadTimeout: http.StatusBadRequest,
-	RefusedBadArguments: http.StatusBadRequest, RefusedUnknownMethod: http.StatusNotFound,
+	RefusedBadArguments: http.StatusBadRequest, RefusedBodyTimeout: http.StatusRequestTimeout,
+	RefusedUnknownMethod:  http.StatusNotFound,
 	RefusedUnknownFixture: http.StatusNotFound, RefusedNoRoute: http.StatusNotFound,
 	RefusedMethodNotAllowed: http.StatusMethodNotAllowed, RefusedUnauthorized: http.StatusUnauthorized,
 	RefusedWritesDisabled: http.StatusForbidden, RefusedTooManyStreams: http.StatusServiceUnavailable,

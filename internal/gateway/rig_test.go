@@ -91,6 +91,13 @@ type gw struct {
 // startGateway runs a gateway on the test broker until the test ends.
 func startGateway(t *testing.T, mod func(*Config)) *gw {
 	t.Helper()
+	return startGatewayWith(t, mod, nil)
+}
+
+// startGatewayWith is startGateway, with prep (if not nil) run on the
+// gateway before it runs.
+func startGatewayWith(t *testing.T, mod func(*Config), prep func(*Gateway)) *gw {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Broker.URLs = []string{testURL()}
 	if mod != nil {
@@ -102,6 +109,9 @@ func startGateway(t *testing.T, mod func(*Config)) *gw {
 	g, err := New(cfg, "test", testutil.Logger(t))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prep != nil {
+		prep(g)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
