@@ -83,9 +83,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return cli.Exit(1, err)
 	}
-	log.Info("serving", "version", version, "url", "http://"+ln.Addr().String()+"/",
-		"broker", mqmanager.Redact(cfg.Broker.URLs[0]))
-	fmt.Fprintf(stdout, "jig-gateway: dashboard at http://%s/\n", ln.Addr())
+	url := cfg.URL(ln.Addr().String())
+	log.Info("serving", "version", version, "url", url, "broker", mqmanager.Redact(cfg.Broker.URLs[0]))
+	fmt.Fprintf(stdout, "jig-gateway: dashboard at %s\n", url)
 	if err := g.Run(ctx, ln); err != nil {
 		return cli.Exit(1, err)
 	}

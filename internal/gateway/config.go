@@ -120,6 +120,19 @@ func (c Config) Validate() error {
 	return keypath.Join(errs...)
 }
 
+// ServesTLS reports whether the gateway serves HTTPS (tls_cert and
+// tls_key set), not plain HTTP.
+func (c Config) ServesTLS() bool { return c.TLSCert != "" && c.TLSKey != "" }
+
+// URL is the gateway's base URL when it listens on addr (host:port): its
+// scheme is https when it serves TLS.
+func (c Config) URL(addr string) string {
+	if c.ServesTLS() {
+		return "https://" + addr + "/"
+	}
+	return "http://" + addr + "/"
+}
+
 func orDefault(s, def string) string {
 	if s == "" {
 		return def

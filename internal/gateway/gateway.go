@@ -112,7 +112,7 @@ func (g *Gateway) Run(ctx context.Context, ln net.Listener) error {
 
 func (g *Gateway) serve(srv *http.Server, ln net.Listener) error {
 	var err error
-	if g.cfg.TLSCert != "" {
+	if g.cfg.ServesTLS() {
 		err = srv.ServeTLS(ln, g.cfg.TLSCert, g.cfg.TLSKey)
 	} else {
 		err = srv.Serve(ln)
