@@ -4,7 +4,10 @@
 package gateway
 
 import (
+	"crypto/tls"
+	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/keypath"
@@ -89,7 +92,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(key, format string, args ...any) { errs = append(errs, keypath.Errorf(key, format, args...)) }
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+	if err := checkListen(c.Listen); err != nil {
 		add("listen", "%v", err)
 	}
 	errs = append(errs, keypath.Under("broker", c.Broker.Validate()))
@@ -111,13 +114,50 @@ func (c Config) Validate() error {
 	if c.Fleet.MaxStreams < 1 || c.Fleet.MaxStreams > 10000 {
 		add("fleet.max_streams", "%d is not between 1 and 10000", c.Fleet.MaxStreams)
 	}
-	if c.TLSCert == "" && c.TLSKey != "" {
-		add("tls_cert", "required with tls_key (HTTPS needs both)")
-	} else if c.TLSKey == "" && c.TLSCert != "" {
-		add("tls_key", "required with tls_cert (HTTPS needs both)")
-	}
+	c.validateTLS(add)
 	errs = append(errs, keypath.Under("log", c.Log.Validate()))
 	return keypath.Join(errs...)
+}
+
+// checkListen checks an address as net.Listen takes it: a host (empty:
+// every address) and a port, a number or a service name, so that a port
+// it would refuse is a configuration error, not a failure at start.
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("port %q is not a number from 0 to 65535 or a service name", port)
+	}
+	return nil
+}
+
+// validateTLS checks the HTTPS pair: both files or neither, and both
+// loading as a certificate and its key. The server loads them when it
+// starts; a pair it could not load would fail only then, after the
+// gateway said where it serves, without saying which key was wrong.
+func (c Config) validateTLS(add func(key, format string, args ...any)) {
+	switch {
+	case c.TLSCert == "" && c.TLSKey != "":
+		add("tls_cert", "required with tls_key (HTTPS needs both)")
+	case c.TLSKey == "" && c.TLSCert != "":
+		add("tls_key", "required with tls_cert (HTTPS needs both)")
+	case c.ServesTLS():
+		cert, certErr := os.ReadFile(c.TLSCert)
+		if certErr != nil {
+			add("tls_cert", "%v", certErr)
+		}
+		key, keyErr := os.ReadFile(c.TLSKey)
+		if keyErr != nil {
+			add("tls_key", "%v", keyErr)
+		}
+		if certErr == nil && keyErr == nil {
+			if _, err := tls.X509KeyPair(cert, key); err != nil {
+				add("tls_cert", "%s with tls_key %s: %v", c.TLSCert, c.TLSKey, err)
+			}
+		}
+	}
 }
 
 // ServesTLS reports whether the gateway serves HTTPS (tls_cert and

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jigmq/jigmq/internal/keypath"
+	"github.com/jigmq/jigmq/internal/testpki"
 )
 
 // TestConfigExample: the example decodes strictly and is valid; an
@@ -56,5 +57,42 @@ func TestConfigEveryProblemAtOnce(t *testing.T) {
 		`log.format: "xml" is not text or json`
 	if got := fmt.Sprint(keypath.Report(err, cfg.Validate())); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestConfigListenAndTLSFiles: a listen port net.Listen would refuse, and
+// HTTPS files that do not load as a pair, are configuration problems
+// under their key paths (they used to pass Validate and fail at start).
+func TestConfigListenAndTLSFiles(t *testing.T) {
+	pki, err := testpki.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		listen, cert, key string
+		want              []string // each error's start; none: valid
+	}{
+		{"127.0.0.1:0", pki.Server.Cert, pki.Server.Key, nil},
+		{":http", "", "", nil},
+		{"127.0.0.1:notaport", "", "", []string{`listen: port "notaport" is not`}},
+		{"127.0.0.1:99999", "", "", []string{`listen: port "99999" is not`}},
+		{"127.0.0.1:0", "/no/cert.pem", "/no/key.pem", []string{"tls_cert: open /no/cert.pem", "tls_key: open /no/key.pem"}},
+		{"127.0.0.1:0", pki.Server.Cert, pki.Client.Key, []string{"tls_cert: " + pki.Server.Cert + " with tls_key " + pki.Client.Key}},
+	} {
+		cfg := DefaultConfig()
+		cfg.Listen, cfg.TLSCert, cfg.TLSKey = c.listen, c.cert, c.key
+		var got []string
+		if err := cfg.Validate(); err != nil {
+			got = strings.Split(err.Error(), "\n")
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s %q %q: %q, want %q", c.listen, c.cert, c.key, got, c.want)
+			continue
+		}
+		for i, w := range c.want {
+			if !strings.HasPrefix(got[i], w) {
+				t.Errorf("%s %q %q: %q, want %q...", c.listen, c.cert, c.key, got[i], w)
+			}
+		}
 	}
 }
