@@ -3,11 +3,8 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -165,15 +162,6 @@ func (g *Gateway) callMethod(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, a)
 }
 
-// noArgs reports whether args (a JSON object) is empty.
-func noArgs(args json.RawMessage) bool {
-	if string(args) == "{}" {
-		return true
-	}
-	var obj map[string]json.RawMessage
-	return json.Unmarshal(args, &obj) == nil && len(obj) == 0
-}
-
 // askStatus sends one JigStatus call for the status reader.
 func (g *Gateway) askStatus(ctx context.Context, serial string) (json.RawMessage, *jigapi.Status, error) {
 	return g.ask(ctx, serial, jigapi.JigStatus.Info(), json.RawMessage("{}"))
@@ -281,37 +269,4 @@ func (g *Gateway) timeoutOf(r *http.Request) (time.Duration, error) {
 		return 0, fmt.Errorf("timeout %v: must be between 1ms and %v", d, g.cfg.API.MaxTimeout)
 	}
 	return d, nil
-}
-
-// argsOf is the request's arguments: none for GET (only methods without
-// arguments), a JSON object of at most maxArgs bytes for POST, arrived
-// within g.requestTimeout (httpServer).
-func (g *Gateway) argsOf(r *http.Request, m jigapi.Info) (json.RawMessage, *refusal) {
-	if r.Method == http.MethodGet {
-		if postOnly(m) {
-			return nil, refuse(RefusedMethodNotAllowed, m.Name+" changes the fixture: POST it")
-		}
-		if m.Args.NumField() > 0 {
-			return nil, refuse(RefusedBadArguments, m.Name+" takes arguments: POST them as a JSON object")
-		}
-		return json.RawMessage("{}"), nil
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxArgs))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return nil, refuse(RefusedTooLarge, fmt.Sprintf("the body is over %d bytes", tooLarge.Limit))
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return nil, refuse(RefusedBodyTimeout, fmt.Sprintf("the request did not arrive whole within %v", g.requestTimeout))
-	case err != nil:
-		return nil, refuse(RefusedBadArguments, "body: "+err.Error())
-	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return json.RawMessage("{}"), nil
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil {
-		return nil, refuse(RefusedBadArguments, "body must be a JSON object: "+err.Error())
-	}
-	return body, nil
 }
