@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,5 +25,18 @@ func TestRunUsage(t *testing.T) {
 		if !errors.As(err, &ee) || ee.Code != 2 {
 			t.Errorf("%v: want exit 2, got %v", args, err)
 		}
+	}
+}
+
+// TestRepeatedKeyHidesNothing: a repeated key is reported, and so are the
+// other problems of the file: yaml.v3 decoded nothing of a mapping with a
+// key given twice, so jig-gateway validated its defaults in their place.
+func TestRepeatedKeyHidesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gw.yaml")
+	os.WriteFile(path, []byte("listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\nfleet: {max_streams: 0}\n"), 0o600)
+	_, err := load(options{config: path}, func(string) string { return "" })
+	want := "listen: repeated key, first at line 1 (line 2)\nfleet.max_streams: 0 is not between 1 and 10000"
+	if err == nil || err.Error() != want {
+		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
 }
