@@ -40,3 +40,21 @@ func TestRepeatedKeyHidesNothing(t *testing.T) {
 		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
 }
+
+// TestTimeoutProblemsOnce: a max_timeout out of bounds is one problem, not
+// also one of the timeout left at its default; a timeout beyond
+// max_timeout says both values.
+func TestTimeoutProblemsOnce(t *testing.T) {
+	for api, want := range map[string]string{
+		"{max_timeout: 0s}":               "api.max_timeout: 0s is not between 1ms and 10m0s",
+		"{max_timeout: 1h, timeout: 2h}":  "api.max_timeout: 1h0m0s is not between 1ms and 10m0s\napi.timeout: 2h0m0s is not between 1ms and 10m0s",
+		"{timeout: 45s}":                  "api.timeout: 45s is not between 1ms and max_timeout (30s)",
+		"{timeout: 0s, max_timeout: 10s}": "api.timeout: 0s is not between 1ms and max_timeout (10s)",
+	} {
+		path := filepath.Join(t.TempDir(), "gw.yaml")
+		os.WriteFile(path, []byte("api: "+api+"\n"), 0o600)
+		if _, err := load(options{config: path}, func(string) string { return "" }); err == nil || err.Error() != want {
+			t.Errorf("api: %s: got\n%v\nwant\n%s", api, err, want)
+		}
+	}
+}
