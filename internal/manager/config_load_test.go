@@ -62,6 +62,8 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 			"events.poll: 3h0m0s is not between 10ms and 1h0m0s"}},
 		{"poll beyond heartbeat", ok + "events: {heartbeat: 100ms}\n",
 			[]string{"events.poll: 250ms is not between 10ms and heartbeat (100ms)"}},
+		{"tutorial queue too long", ok + "compat: {tutorial_queue: " + strings.Repeat("q", 256) + "}\n",
+			[]string{"compat.tutorial_queue: 256 bytes, longer than 255 (AMQP's limit for a queue name)"}},
 		{"nested sections", ok + "server: {max_body: 1}\nmetrics: {listen: '9464'}\nlog: {level: loud}\n", []string{
 			"server.max_body: 1 byte cannot hold a request ({} is 2)",
 			"log.level: slog: level string \"loud\": unknown name",

@@ -25,6 +25,9 @@ func (c Config) Validate() error {
 		keypath.Under("server", c.Server.Validate()), keypath.Under("fixture", c.Fixture.Validate()))
 	c.validateUsers(add)
 	c.validateLease(add)
+	if err := mqmanager.CheckQueueName(c.Compat.TutorialQueue); err != nil {
+		add("compat.tutorial_queue", "%v", err)
+	}
 	if c.Fib.MaxN < 0 || c.Fib.MaxN > 10_000_000 {
 		add("fib.max_n", "%d is not between 0 and 10000000", c.Fib.MaxN)
 	}
