@@ -58,3 +58,17 @@ func TestTimeoutProblemsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestURLProblemNamesItsSource: a bad AMQP_URL or --url is reported as
+// the variable's or the flag's, not under broker.urls, a key the user
+// never wrote.
+func TestURLProblemNamesItsSource(t *testing.T) {
+	env := func(k string) string { return map[string]string{"AMQP_URL": "notaurl"}[k] }
+	const reason = ": broker URL notaurl: AMQP scheme must be either 'amqp://' or 'amqps://'"
+	if _, err := load(options{}, env); err == nil || err.Error() != "AMQP_URL"+reason {
+		t.Errorf("AMQP_URL: %v", err)
+	}
+	if _, err := load(options{url: "notaurl"}, func(string) string { return "" }); err == nil || err.Error() != "--url"+reason {
+		t.Errorf("--url: %v", err)
+	}
+}

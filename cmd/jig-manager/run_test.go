@@ -58,6 +58,17 @@ func TestBadConfigExits2(t *testing.T) {
 	}
 }
 
+// TestURLFlagNamed: a bad --url is reported as the flag's, not under
+// broker.urls, a key the user never wrote.
+func TestURLFlagNamed(t *testing.T) {
+	err := run(context.Background(), []string{"--serial", "JIG-1", "--port", "/dev/x", "--url", "notaurl"},
+		&bytes.Buffer{}, &bytes.Buffer{})
+	want := "configuration:\n--url: broker URL notaurl: AMQP scheme must be either 'amqp://' or 'amqps://'"
+	if exitCode(err) != 2 || err.Error() != want {
+		t.Fatalf("exit %d (%v), want 2 saying\n%s", exitCode(err), err, want)
+	}
+}
+
 // TestServeSecondRefusedStop: a manager serves; a second one for the same
 // serial exits 1 saying so; the first stops cleanly on cancel.
 func TestServeSecondRefusedStop(t *testing.T) {

@@ -66,7 +66,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 			[]string{"compat.tutorial_queue: 256 bytes, longer than 255 (AMQP's limit for a queue name)"}},
 		{"nested sections", ok + "server: {max_body: 1}\nmetrics: {listen: '9464'}\nlog: {level: loud}\n", []string{
 			"server.max_body: 1 byte cannot hold a request ({} is 2)",
-			"log.level: slog: level string \"loud\": unknown name",
+			`log.level: "loud" is not debug, info, warn or error`,
 			`metrics.listen: "9464" is not host:port (address 9464: missing port in address)`}},
 	} {
 		err, partial := problems(tc.yaml)
