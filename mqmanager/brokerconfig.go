@@ -38,6 +38,16 @@ type BrokerConfig struct {
 	// TLS for amqps:// URLs. Default none: the system's CAs, no client
 	// certificate.
 	TLS TLSSettings `yaml:"tls"`
+	// urlsFrom names what set URLs when the file did not ("AMQP_URL",
+	// "--url"): their problems are reported under that name, not as
+	// urls, a key the user never wrote.
+	urlsFrom string
+}
+
+// SetURLs replaces URLs with urls, given by from (an environment variable
+// or a flag, e.g. "--url"), which Validate names in their problems.
+func (c *BrokerConfig) SetURLs(urls []string, from string) {
+	c.URLs, c.urlsFrom = urls, from
 }
 
 // MaxPrefetch and MaxHeartbeat bound BrokerConfig's Prefetch and
@@ -52,7 +62,7 @@ const (
 // JIG_AMQP_PASSWORD sets Password.
 func (c *BrokerConfig) ApplyEnv(getenv func(string) string) {
 	if u := getenv("AMQP_URL"); u != "" {
-		c.URLs = []string{u}
+		c.SetURLs([]string{u}, "AMQP_URL")
 	}
 	if pw := getenv("JIG_AMQP_PASSWORD"); pw != "" {
 		c.Password = pw
@@ -67,7 +77,8 @@ func DefaultBrokerConfig() BrokerConfig {
 
 // Validate reports every problem of c, joined, each an *keypath.Error
 // under its key path relative to BrokerConfig ("urls", "tls.external"),
-// which the section holding it prefixes. It loads the TLS files, so that
+// which the section holding it prefixes, or a *keypath.Setting for URLs
+// the environment or a flag set (SetURLs). It loads the TLS files, so that
 // one that does not load is a configuration error, not a failed
 // connection.
 func (c BrokerConfig) Validate() error {
@@ -76,12 +87,12 @@ func (c BrokerConfig) Validate() error {
 	if len(c.URLs) == 0 {
 		add("urls", "at least one URL")
 	}
-	for _, u := range c.URLs {
-		if err := ValidateURL(u); err != nil {
-			add("urls", "%v", err)
-		}
+	errs = append(errs, c.urlProblems()...)
+	names := KeyPaths("")
+	if c.urlsFrom != "" {
+		names.URLs = c.urlsFrom
 	}
-	_, err := c.TLS.Check(c.URLs, KeyPaths(""))
+	_, err := c.TLS.Check(c.URLs, names)
 	errs = append(errs, err)
 	if c.TLS.External && c.User == "" {
 		add("user", "required with tls.external: the user name the broker takes from the "+
@@ -98,6 +109,23 @@ func (c BrokerConfig) Validate() error {
 	}
 	errs = append(errs, notNegative(setting{"reconnect_max", c.ReconnectMax < 0}))
 	return keypath.Join(errs...)
+}
+
+// urlProblems reports each URL that is not valid, under urls, or named
+// by what set the URLs (urlsFrom).
+func (c BrokerConfig) urlProblems() []error {
+	var errs []error
+	for _, u := range c.URLs {
+		err := ValidateURL(u)
+		switch {
+		case err == nil:
+		case c.urlsFrom != "":
+			errs = append(errs, &keypath.Setting{Name: c.urlsFrom, Err: err})
+		default:
+			errs = append(errs, &keypath.Error{Path: "urls", Err: err})
+		}
+	}
+	return errs
 }
 
 // setting is a key and whether its value is negative.

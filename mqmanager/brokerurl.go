@@ -31,22 +31,15 @@ func Redact(rawURL string) string {
 // its user and password included, which Redacted leaves whole.
 func mistyped(u *url.URL) bool { return u.Scheme == "" || u.Host == "" }
 
-// urlPassword is the password raw (parsed as u) holds, whatever its shape;
-// "" if none.
-func urlPassword(u *url.URL, raw string) string {
-	if mistyped(u) {
-		_, pw := looseUserinfo(raw)
-		return pw
-	}
-	pw, _ := u.User.Password()
-	return pw
-}
-
 // opaqueURL refuses a URL with a scheme but no "//" ("amqp:broker-1"),
 // which amqp091-go takes as one to localhost: a mistyped URL would reach
-// another broker than the one meant.
+// another broker than the one meant. So with a user before an "@" and one
+// slash ("amqp:/user:pw@host/"), which amqp091-go also takes as one to
+// localhost, its vhost the rest: the broker's refusal would quote that
+// vhost, password and all, in a form no URL redaction matches.
 func opaqueURL(rawURL string) error {
-	if u, err := url.Parse(rawURL); err == nil && u.Opaque != "" {
+	u, err := url.Parse(rawURL)
+	if err == nil && (u.Opaque != "" || (u.Scheme != "" && u.Host == "" && strings.Contains(u.Path, "@"))) {
 		return fmt.Errorf("broker URL %s: no host: write amqp://HOST[:PORT]/ (or amqps://)", Redact(rawURL))
 	}
 	return nil

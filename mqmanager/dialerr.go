@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -15,9 +16,10 @@ import (
 )
 
 // dialError is a failed connection attempt. Its message names the URL with
-// the password hidden; it wraps ErrBrokerUnreachable, errVhostRefused for
-// a user refused the vhost, and, when that holds no password, the cause (so
-// errors.As finds e.g. an x509 error).
+// the password hidden (redactErr); it wraps ErrBrokerUnreachable,
+// errVhostRefused for a user refused the vhost, and the cause, but for a
+// URL that does not parse (so errors.As finds e.g. an x509 error, and Run
+// the broker's refusal of our login, whatever the message says).
 type dialError struct {
 	msg          string
 	cause        error
@@ -192,18 +194,31 @@ func alertHint(alert string, withCert bool) string {
 	return ""
 }
 
-// redactErr is err's message with rawURL's password hidden, and whether
-// that was possible: an unparsable URL's error would quote it whole, so it
-// is replaced by a fixed message.
+// redactErr is err's message with rawURL, wherever the message quotes it,
+// shown as Redact shows it, and whether err may be kept as the cause (for
+// errors.Is/As: classification is made on the error values, never on this
+// text). The password is never searched for in free text: a short one
+// ("a", "e") is in every sentence, and masking it there garbles the
+// message, lets the pattern of the masks spell the password out, and
+// hides the broker's words from anything that reads them. A URL that does
+// not parse is quoted by the parser's error in a form of its own, so that
+// message is replaced by a fixed one, and that cause dropped.
 func redactErr(err error, rawURL string) (string, bool) {
-	u, perr := url.Parse(rawURL)
-	if perr != nil {
+	if _, perr := url.Parse(rawURL); perr != nil {
 		return "the URL does not parse (not shown, as it may hold a password; reserved characters " +
 			"and % in a user name or password must be percent-encoded)", false
 	}
-	msg := err.Error()
-	if pw := urlPassword(u, rawURL); pw != "" && strings.Contains(msg, pw) {
-		return strings.ReplaceAll(msg, pw, "xxxxx"), false
+	return redactQuotedURL(err.Error(), rawURL), true
+}
+
+// redactQuotedURL is msg with rawURL, as written or Go-quoted (as net/url's
+// errors quote it), replaced by its redacted form.
+func redactQuotedURL(msg, rawURL string) string {
+	shown := Redact(rawURL)
+	if shown == rawURL {
+		return msg
 	}
-	return msg, true
+	quoted := strconv.Quote(rawURL)
+	msg = strings.ReplaceAll(msg, quoted[1:len(quoted)-1], shown)
+	return strings.ReplaceAll(msg, rawURL, shown)
 }

@@ -38,6 +38,9 @@ var (
 	ErrClosed = errors.New("mqmanager: client closed")
 	// ErrAlreadyServed: another manager holds this serial's queue.
 	ErrAlreadyServed = errors.New("serial already served by another manager")
+	// ErrTutorialLocked: the tutorial queue (ServerConfig.TutorialQueue)
+	// is another connection's exclusive queue, e.g. another manager's.
+	ErrTutorialLocked = errors.New("tutorial queue locked")
 )
 
 type timeoutError struct{}

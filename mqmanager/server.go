@@ -50,6 +50,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.TutorialQueue != "" && cfg.Tutorial == nil {
 		return nil, errors.New("tutorial queue configured without a tutorial handler")
 	}
+	if err := CheckQueueName(cfg.TutorialQueue); err != nil {
+		return nil, fmt.Errorf("tutorial queue: %w", err)
+	}
 	users, err := cfg.Broker.publishUsers()
 	if err != nil {
 		return nil, err
@@ -69,10 +72,11 @@ func (s *Server) Node() string { return s.node.get() }
 // reconnected forever, over the URLs in turn from a random first one (see
 // nodes.go), with capped jittered backoff.
 // Run returns an error only when the serial is already served by another
-// manager, or the broker refuses our credentials, our permissions, or the
-// URL's vhost (530 NOT_ALLOWED on connection.open: no permissions there, or
-// no such vhost), before the first successful start: all need a person,
-// not a retry. After it, all are retried like a lost link: a queue still
+// manager, the tutorial queue is another connection's exclusive queue
+// (ErrTutorialLocked: another manager's, most often), or the broker
+// refuses our credentials, our permissions, or the URL's vhost (530
+// NOT_ALLOWED on connection.open: no permissions there, or no such vhost),
+// before the first successful start: all need a person, not a retry. After it, all are retried like a lost link: a queue still
 // held when reconnecting is most often our own previous connection, not yet
 // dropped by the broker, and a refusal then is an operator changing the
 // user's rights or the broker's definitions, which the backoff rides out
@@ -92,7 +96,7 @@ func (s *Server) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if !served && (errors.Is(err, ErrAlreadyServed) || isAccessRefused(err) || errors.Is(err, errVhostRefused)) {
+		if !served && needsPerson(err) {
 			return err
 		}
 		if errors.Is(err, ErrAlreadyServed) {
@@ -128,6 +132,13 @@ func (s *Server) logRetry(log *slog.Logger, url string, err error, wait time.Dur
 		return
 	}
 	log.Warn("broker link down, reconnecting", "url", Redact(url), "node", NodeOf(url), "err", err, "in", wait)
+}
+
+// needsPerson reports the errors Run returns before its first start (see
+// Run): no retry fixes them.
+func needsPerson(err error) bool {
+	return errors.Is(err, ErrAlreadyServed) || errors.Is(err, ErrTutorialLocked) ||
+		isAccessRefused(err) || errors.Is(err, errVhostRefused)
 }
 
 func isAccessRefused(err error) bool {

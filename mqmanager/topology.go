@@ -1,6 +1,7 @@
 package mqmanager
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -98,10 +99,29 @@ func declareServer(ch *amqp.Channel, serial string) (string, error) {
 // declareTutorial declares the classic RPC tutorial's shared queue with the
 // tutorial's own arguments (non-durable, not exclusive, not auto-delete), so
 // that Python clients declaring it too agree with us.
+// Another connection's exclusive queue of that name (another manager's
+// jig.<serial>) refuses us with RESOURCE_LOCKED: ErrTutorialLocked.
 func declareTutorial(ch *amqp.Channel, name string) error {
 	_, err := ch.QueueDeclare(name, false, false, false, false, nil)
+	var ae *amqp.Error
+	if errors.As(err, &ae) && ae.Code == amqp.ResourceLocked {
+		return fmt.Errorf("%w: %s is another connection's exclusive queue (another manager's jig.<serial>, "+
+			"or a client's); name a shared one, e.g. rpc_queue: %w", ErrTutorialLocked, name, err)
+	}
 	if err != nil {
 		return fmt.Errorf("declare tutorial queue %s: %w", name, err)
+	}
+	return nil
+}
+
+// MaxQueueName is the longest queue name AMQP carries (a short string).
+const MaxQueueName = 255
+
+// CheckQueueName refuses a queue name AMQP cannot carry: amqp091-go would
+// fail the declare on every connection, a retry never fixing it.
+func CheckQueueName(name string) error {
+	if len(name) > MaxQueueName {
+		return fmt.Errorf("%d bytes, longer than %d (AMQP's limit for a queue name)", len(name), MaxQueueName)
 	}
 	return nil
 }

@@ -102,7 +102,7 @@ func load(o options, getenv func(string) string) (gateway.Config, error) {
 		cfg.Listen = o.listen
 	}
 	if o.url != "" {
-		cfg.Broker.URLs = []string{o.url}
+		cfg.Broker.SetURLs([]string{o.url}, "--url")
 	}
 	if o.inventory != "" {
 		cfg.Fleet.Inventory = o.inventory

@@ -150,7 +150,7 @@ func load(o options, getenv func(string) string) (manager.Config, error) {
 		cfg.Fixture.Port = o.port
 	}
 	if o.url != "" {
-		cfg.Broker.URLs = []string{o.url}
+		cfg.Broker.SetURLs([]string{o.url}, "--url")
 	}
 	if o.tutorialQueue != "" {
 		cfg.Compat.TutorialQueue = o.tutorialQueue

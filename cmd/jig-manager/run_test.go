@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,6 +58,17 @@ func TestBadConfigExits2(t *testing.T) {
 	}
 }
 
+// TestURLFlagNamed: a bad --url is reported as the flag's, not under
+// broker.urls, a key the user never wrote.
+func TestURLFlagNamed(t *testing.T) {
+	err := run(context.Background(), []string{"--serial", "JIG-1", "--port", "/dev/x", "--url", "notaurl"},
+		&bytes.Buffer{}, &bytes.Buffer{})
+	want := "configuration:\n--url: broker URL notaurl: AMQP scheme must be either 'amqp://' or 'amqps://'"
+	if exitCode(err) != 2 || err.Error() != want {
+		t.Fatalf("exit %d (%v), want 2 saying\n%s", exitCode(err), err, want)
+	}
+}
+
 // TestServeSecondRefusedStop: a manager serves; a second one for the same
 // serial exits 1 saying so; the first stops cleanly on cancel.
 func TestServeSecondRefusedStop(t *testing.T) {
@@ -95,5 +107,30 @@ func TestServeSecondRefusedStop(t *testing.T) {
 	done <- nil
 	if !strings.Contains(stderr.String(), "msg=stopped") {
 		t.Fatalf("no clean stop in logs:\n%s", stderr)
+	}
+}
+
+// TestWrongPasswordExits1: a broker refusing the login is a manager that
+// cannot serve (exit 1), whatever the password's text: one whose text is
+// in the broker's reason ("a" in "Reason") once hid the refusal from the
+// classification, and the manager retried forever. The log says the
+// reason whole.
+func TestWrongPasswordExits1(t *testing.T) {
+	u, err := url.Parse(testutil.AMQPURL(mqmanager.DefaultURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(u.User.Username()) // the password comes from JIG_AMQP_PASSWORD
+	for _, pw := range []string{"a", "e", "wrong", "broker"} {
+		t.Setenv("JIG_AMQP_PASSWORD", pw)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		var errb bytes.Buffer
+		err := run(ctx, []string{"--serial", "PW-" + uuid.NewString()[:12], "--port", "/nonexistent/tty",
+			"--url", u.String()}, &bytes.Buffer{}, &errb)
+		cancel()
+		if exitCode(err) != 1 || !strings.Contains(errb.String(), `msg="cannot serve"`) ||
+			!strings.Contains(errb.String(), `login refused: Exception (403) Reason: \"username or password not allowed\"`) {
+			t.Errorf("JIG_AMQP_PASSWORD=%s: exit %d (%v)\n%s", pw, exitCode(err), err, errb.String())
+		}
 	}
 }

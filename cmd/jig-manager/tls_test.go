@@ -11,8 +11,8 @@ import (
 
 // TestTLSConfigErrorExits2: TLS settings that cannot work are configuration
 // errors (exit 2, not restarted by systemd) that say what is wrong, without
-// the password: a plain URL (here from --url) that would ignore broker.tls,
-// and a CA file that is not there.
+// the password: a plain URL (here from --url, which names it) that would
+// ignore broker.tls, and a CA file that is not there.
 func TestTLSConfigErrorExits2(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "JIG-1.yaml")
@@ -27,7 +27,7 @@ func TestTLSConfigErrorExits2(t *testing.T) {
 		t.Fatalf("exit %d (%v), want 2", exitCode(err), err)
 	}
 	for _, want := range []string{"broker.tls: CA file: open " + dir + "/ca.pem",
-		"broker.tls: need an amqps:// urls; amqp://jig-JIG-1:xxxxx@rabbit-1/ would not use TLS"} {
+		"broker.tls: need an amqps:// --url; amqp://jig-JIG-1:xxxxx@rabbit-1/ would not use TLS"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

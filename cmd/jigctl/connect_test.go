@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,6 +147,25 @@ func TestUnreachableJSON(t *testing.T) {
 		}
 		if errOut != "" {
 			t.Fatalf("%v: stderr %q", tc.args, errOut)
+		}
+	}
+}
+
+// TestWrongPasswordSaidWhole: a wrong password, even one whose text is in
+// the message ("e", "a"), leaves jigctl's message whole: only the URL's
+// password is masked, not every "e" in the sentence.
+func TestWrongPasswordSaidWhole(t *testing.T) {
+	for _, pw := range []string{"a", "e", "wrong", "broker"} {
+		u, err := url.Parse(testURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.UserPassword(u.User.Username(), pw)
+		_, errOut := wantCode(t, exitUnreachable, "ping", "--url", u.String(), "--timeout", "500ms", "JIG-1")
+		want := "jigctl: broker unreachable: " + mqmanager.Redact(u.String()) + ": the login was not accepted within the time left ("
+		if !strings.HasPrefix(errOut, want) || strings.Count(errOut, "xxxxx") != 1 ||
+			!strings.Contains(errOut, "a wrong user or password (RabbitMQ refuses those only after 3 s), or a broker too busy to answer") {
+			t.Errorf("password %q: stderr %q", pw, errOut)
 		}
 	}
 }

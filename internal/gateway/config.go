@@ -5,6 +5,7 @@ package gateway
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -99,12 +100,7 @@ func (c Config) Validate() error {
 	if _, err := mqmanager.ReplyUserFormat(orDefault(c.UserFormat, mqmanager.DefaultReplyUserFormat)); err != nil {
 		add("user_format", "%v", err)
 	}
-	if c.API.MaxTimeout < time.Millisecond || c.API.MaxTimeout > 10*time.Minute {
-		add("api.max_timeout", "%v is not between 1ms and 10m", c.API.MaxTimeout)
-	}
-	if c.API.Timeout < time.Millisecond || c.API.Timeout > c.API.MaxTimeout {
-		add("api.timeout", "%v is not between 1ms and api.max_timeout", c.API.Timeout)
-	}
+	errs = append(errs, keypath.Under("api", c.API.validateTimeouts()))
 	if c.Fleet.MaxFixtures < 1 || c.Fleet.MaxFixtures > 1_000_000 {
 		add("fleet.max_fixtures", "%d is not between 1 and 1000000", c.Fleet.MaxFixtures)
 	}
@@ -171,6 +167,24 @@ func (c Config) URL(addr string) string {
 		return "https://" + addr + "/"
 	}
 	return "http://" + addr + "/"
+}
+
+// validateTimeouts checks timeout and max_timeout, under their keys in
+// API. Timeout's bound is max_timeout only while max_timeout is itself in
+// bounds: one out of them is its own problem, and a timeout left at its
+// default is not one more.
+func (a API) validateTimeouts() error {
+	const least, most = time.Millisecond, 10 * time.Minute
+	var errs []error
+	maxTimeout, upTo := a.MaxTimeout, fmt.Sprintf("max_timeout (%v)", a.MaxTimeout)
+	if a.MaxTimeout < least || a.MaxTimeout > most {
+		errs = append(errs, keypath.Errorf("max_timeout", "%v is not between %v and %v", a.MaxTimeout, least, most))
+		maxTimeout, upTo = most, most.String()
+	}
+	if a.Timeout < least || a.Timeout > maxTimeout {
+		errs = append(errs, keypath.Errorf("timeout", "%v is not between %v and %s", a.Timeout, least, upTo))
+	}
+	return errors.Join(errs...)
 }
 
 func orDefault(s, def string) string {

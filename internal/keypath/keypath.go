@@ -26,6 +26,19 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Setting is a problem of a value the file did not give: one an
+// environment variable or a flag set (Name "AMQP_URL", "--url"). It is
+// named as the user gave it, never put under a section's path: the user
+// never wrote that key.
+type Setting struct {
+	Name string
+	Err  error
+}
+
+func (e *Setting) Error() string { return e.Name + ": " + e.Err.Error() }
+
+func (e *Setting) Unwrap() error { return e.Err }
+
 // Errorf is a problem of the key at path.
 func Errorf(path, format string, args ...any) error {
 	return &Error{Path: path, Err: fmt.Errorf(format, args...)}
@@ -43,13 +56,16 @@ func Join(errs ...error) error {
 
 // Under returns err's problems (errors.Join, nested or not) each under
 // prefix: "baud" under "fixture" is "fixture.baud"; a problem without a
-// path is prefix's own.
+// path is prefix's own; a *Setting stays as it is.
 func Under(prefix string, err error) error {
 	var out []error
 	for _, e := range list(err) {
-		if ke, ok := e.(*Error); ok {
+		switch ke := e.(type) {
+		case *Error:
 			out = append(out, &Error{Path: Child(prefix, ke.Path), Err: ke.Err})
-		} else {
+		case *Setting:
+			out = append(out, ke)
+		default:
 			out = append(out, &Error{Path: prefix, Err: e})
 		}
 	}

@@ -10,14 +10,16 @@ import (
 
 func TestUnder(t *testing.T) {
 	inner := errors.Join(keypath.Errorf("baud", "bad"), keypath.Errorf("queries[1].name", "required"),
-		errors.Join(keypath.Errorf("[2]", "indexed")), errors.New("no path"))
+		errors.Join(keypath.Errorf("[2]", "indexed")), errors.New("no path"),
+		&keypath.Setting{Name: "AMQP_URL", Err: errors.New("not from the file")})
 	err := keypath.Join(keypath.Under("fixture", inner), nil, keypath.Under("broker", nil))
-	want := "fixture.baud: bad\nfixture.queries[1].name: required\nfixture[2]: indexed\nfixture: no path"
+	want := "fixture.baud: bad\nfixture.queries[1].name: required\nfixture[2]: indexed\nfixture: no path\n" +
+		"AMQP_URL: not from the file"
 	if fmt.Sprint(err) != want {
 		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
-	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 4 {
-		t.Errorf("%d problems, want 4, flat", n)
+	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 5 {
+		t.Errorf("%d problems, want 5, flat", n)
 	}
 	if keypath.Join(nil, keypath.Under("x", nil)) != nil {
 		t.Error("no problems: want nil")

@@ -49,9 +49,24 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		{"query not decoded", "serial: JIG-0001\nfixture:\n  port: /dev/x\n  queries:\n" +
 			"    - {name: identity, command: '*IDN?'}\n    - {name: temp, command: [MEAS]}\n",
 			[]string{"fixture.queries[1].command: a list is not a string (line 6)"}},
+		{"repeated serial", "serial: OUT-C002\nserial: OUT-C003\nfixture: {port: /tmp/x}\n",
+			[]string{"serial: repeated key, first at line 1 (line 2)"}},
+		{"repeated section", ok + "log: {level: info}\nlog: {level: debug}\nfixture: {baud: 0}\n", []string{
+			"log: repeated key, first at line 3 (line 4)", "fixture: repeated key, first at line 2 (line 5)"}},
+		{"repeated key in a section", "serial: JIG-0001\nfixture: {port: /dev/x, baud: 1, baud: 2}\nfib: {max_n: -1}\n",
+			[]string{"fixture.baud: repeated key, first at line 2 (line 2)", "fib.max_n: -1 is not between 0 and 10000000"}},
+		{"heartbeat out of bounds, poll at its default", ok + "events: {heartbeat: 0s}\n",
+			[]string{"events.heartbeat: 0s is not between 100ms and 1h0m0s"}},
+		{"heartbeat out of bounds, poll too", ok + "events: {heartbeat: 2h, poll: 3h}\n", []string{
+			"events.heartbeat: 2h0m0s is not between 100ms and 1h0m0s",
+			"events.poll: 3h0m0s is not between 10ms and 1h0m0s"}},
+		{"poll beyond heartbeat", ok + "events: {heartbeat: 100ms}\n",
+			[]string{"events.poll: 250ms is not between 10ms and heartbeat (100ms)"}},
+		{"tutorial queue too long", ok + "compat: {tutorial_queue: " + strings.Repeat("q", 256) + "}\n",
+			[]string{"compat.tutorial_queue: 256 bytes, longer than 255 (AMQP's limit for a queue name)"}},
 		{"nested sections", ok + "server: {max_body: 1}\nmetrics: {listen: '9464'}\nlog: {level: loud}\n", []string{
 			"server.max_body: 1 byte cannot hold a request ({} is 2)",
-			"log.level: slog: level string \"loud\": unknown name",
+			`log.level: "loud" is not debug, info, warn or error`,
 			`metrics.listen: "9464" is not host:port (address 9464: missing port in address)`}},
 	} {
 		err, partial := problems(tc.yaml)

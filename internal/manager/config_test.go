@@ -2,6 +2,7 @@ package manager
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -163,6 +164,31 @@ func TestEnvironmentOverrides(t *testing.T) {
 	cfg, _ = Load(path, func(k string) string { return env[k] })
 	if len(cfg.Broker.URLs) != 1 || cfg.Broker.URLs[0] != "amqp://other/" {
 		t.Fatalf("AMQP_URL not applied: %v", cfg.Broker.URLs)
+	}
+}
+
+// TestURLProblemNamesItsSource: a bad URL that AMQP_URL set is reported
+// as AMQP_URL's, not under broker.urls, a key the user never wrote; so is
+// a plain one beside TLS settings. One the file gave is broker.urls'.
+func TestURLProblemNamesItsSource(t *testing.T) {
+	pki, err := testpki.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.yaml")
+	for _, tc := range []struct{ file, env, want string }{
+		{"", "notaurl", "AMQP_URL: broker URL notaurl: AMQP scheme must be either 'amqp://' or 'amqps://'"},
+		{"broker: {urls: [notaurl]}\n", "", "broker.urls: broker URL notaurl: AMQP scheme must be either 'amqp://' or 'amqps://'"},
+		{"broker: {tls: {ca: " + pki.CA + "}}\n", "amqp://h/", "broker.tls: need an amqps:// AMQP_URL; amqp://h/ would not use TLS"},
+	} {
+		os.WriteFile(path, []byte("serial: JIG-1\nfixture: {port: /dev/x}\n"+tc.file), 0o600)
+		cfg, err := Load(path, func(k string) string { return map[string]string{"AMQP_URL": tc.env}[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); fmt.Sprint(err) != tc.want {
+			t.Errorf("file %q, AMQP_URL %q:\n got %v\nwant %s", tc.file, tc.env, err, tc.want)
+		}
 	}
 }
 

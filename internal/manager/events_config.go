@@ -2,6 +2,7 @@ package manager
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jigmq/jigmq/internal/keypath"
@@ -39,17 +40,25 @@ func DefaultEvents() Events {
 func (e Events) TTL() time.Duration { return 3 * e.Heartbeat }
 
 // Validate reports every problem, each under its key relative to Events.
+// Poll's bound is heartbeat only while heartbeat is itself in bounds: a
+// heartbeat out of them is its own problem, and a poll left at its default
+// is not one more.
 func (e Events) Validate() error {
 	var errs []error
+	maxPoll, upTo := e.Heartbeat, fmt.Sprintf("heartbeat (%v)", e.Heartbeat)
 	if e.Heartbeat < jigapi.MinHeartbeat || e.Heartbeat > jigapi.MaxHeartbeat {
 		errs = append(errs, keypath.Errorf("heartbeat", "%v is not between %v and %v", e.Heartbeat,
 			jigapi.MinHeartbeat, jigapi.MaxHeartbeat))
+		maxPoll, upTo = jigapi.MaxHeartbeat, jigapi.MaxHeartbeat.String()
 	}
-	if e.Poll < 10*time.Millisecond || e.Poll > e.Heartbeat {
-		errs = append(errs, keypath.Errorf("poll", "%v is not between 10ms and heartbeat", e.Poll))
+	if e.Poll < minPoll || e.Poll > maxPoll {
+		errs = append(errs, keypath.Errorf("poll", "%v is not between %v and %s", e.Poll, minPoll, upTo))
 	}
 	if e.ReadEvery != 0 && (e.ReadEvery < 100*time.Millisecond || e.ReadEvery > 24*time.Hour) {
 		errs = append(errs, keypath.Errorf("read_every", "%v is not 0 (off) or between 100ms and 24h", e.ReadEvery))
 	}
 	return errors.Join(errs...)
 }
+
+// minPoll bounds Events.Poll from below.
+const minPoll = 10 * time.Millisecond

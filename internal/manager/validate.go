@@ -10,9 +10,10 @@ import (
 )
 
 // Validate reports every problem of the configuration at once, each an
-// *keypath.Error under its key path (e.g. "fixture.baud"), joined. Each
-// section's own Validate names its keys relative to it; they are
-// prefixed here, once.
+// *keypath.Error under its key path (e.g. "fixture.baud"), or a
+// *keypath.Setting for a value the environment or a flag gave (AMQP_URL,
+// --url), joined. Each section's own Validate names its keys relative to
+// it; they are prefixed here, once.
 func (c Config) Validate() error {
 	var errs []error
 	add := func(key, format string, args ...any) { errs = append(errs, keypath.Errorf(key, format, args...)) }
@@ -25,6 +26,9 @@ func (c Config) Validate() error {
 		keypath.Under("server", c.Server.Validate()), keypath.Under("fixture", c.Fixture.Validate()))
 	c.validateUsers(add)
 	c.validateLease(add)
+	if err := mqmanager.CheckQueueName(c.Compat.TutorialQueue); err != nil {
+		add("compat.tutorial_queue", "%v", err)
+	}
 	if c.Fib.MaxN < 0 || c.Fib.MaxN > 10_000_000 {
 		add("fib.max_n", "%d is not between 0 and 10000000", c.Fib.MaxN)
 	}
@@ -38,7 +42,9 @@ func (c Config) Validate() error {
 func (l Log) Validate() error {
 	var errs []error
 	if _, err := l.level(); err != nil {
-		errs = append(errs, &keypath.Error{Path: "level", Err: err})
+		// slog's own message ("slog: level string ...: unknown name")
+		// names neither the key's values nor what is allowed.
+		errs = append(errs, keypath.Errorf("level", "%q is not debug, info, warn or error", l.Level))
 	}
 	if l.Format != "text" && l.Format != "json" {
 		errs = append(errs, keypath.Errorf("format", "%q is not text or json", l.Format))

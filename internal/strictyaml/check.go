@@ -18,7 +18,8 @@ var (
 
 // check lists the problems of decoding n into a value of type t, each
 // under its key path below path: the keys t has no field for, the keys
-// given twice, the values that do not decode.
+// given twice, the values that do not decode. It drops the keys given
+// twice from n (see eachKey), so that n then decodes whole.
 func check(n *yaml.Node, t reflect.Type, path string) []error {
 	n = resolve(n)
 	if n == nil {
@@ -46,11 +47,9 @@ func check(n *yaml.Node, t reflect.Type, path string) []error {
 		if n.Kind != yaml.MappingNode {
 			return []error{problem(path, n, "%s is not a mapping", shown(n))}
 		}
-		var errs []error
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			errs = append(errs, check(n.Content[i+1], t.Elem(), keypath.Child(path, n.Content[i].Value))...)
-		}
-		return errs
+		return eachKey(n, path, func(_, v *yaml.Node, key string) []error {
+			return check(v, t.Elem(), key)
+		})
 	}
 	return checkLeaf(n, t, path)
 }
@@ -76,22 +75,38 @@ func checkStruct(n *yaml.Node, t reflect.Type, path string) []error {
 		return []error{problem(path, n, "%s is not a mapping", shown(n))}
 	}
 	fields := fieldsOf(t)
-	seen := map[string]*yaml.Node{}
+	return eachKey(n, path, func(k, v *yaml.Node, key string) []error {
+		ft, known := fields[k.Value]
+		if !known {
+			return []error{problem(key, k, "unknown key")}
+		}
+		return check(v, ft, key)
+	})
+}
+
+// eachKey calls fn for each key of mapping n, in order, with its value and
+// its path, and reports each key given again instead, dropping it, and its
+// value, from n. yaml.v3 decodes no part of a mapping that has a key
+// twice: every key in it, and under it, would keep its default, and the
+// required ones be reported missing though the file sets them. This is
+// the one place a repeated key is handled, for a struct's keys and a
+// map's alike; the first stays, as the problem names it.
+func eachKey(n *yaml.Node, path string, fn func(k, v *yaml.Node, key string) []error) []error {
 	var errs []error
+	seen := map[string]*yaml.Node{}
+	kept := n.Content[:0]
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		key := keypath.Child(path, k.Value)
-		ft, known := fields[k.Value]
-		switch {
-		case seen[k.Value] != nil:
-			errs = append(errs, problem(key, k, "repeated key, first at line %d", seen[k.Value].Line))
-		case !known:
-			errs = append(errs, problem(key, k, "unknown key"))
-		default:
-			errs = append(errs, check(v, ft, key)...)
+		if first := seen[k.Value]; first != nil {
+			errs = append(errs, problem(key, k, "repeated key, first at line %d", first.Line))
+			continue
 		}
 		seen[k.Value] = k
+		kept = append(kept, k, v)
+		errs = append(errs, fn(k, v, key)...)
 	}
+	n.Content = kept
 	return errs
 }
 

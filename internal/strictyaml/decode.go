@@ -6,7 +6,6 @@
 package strictyaml
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -29,14 +28,15 @@ func Decode(data []byte, v any) error {
 	if doc.Kind == 0 {
 		return nil // empty
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	err := dec.Decode(v)
+	// check first: it drops the repeated keys from doc, around which
+	// yaml.v3 would decode nothing of their mapping. check reports the
+	// unknown keys, which decoding doc skips.
+	problems := check(&doc, reflect.TypeOf(v).Elem(), "")
+	err := doc.Decode(v)
 	var te *yaml.TypeError
 	if err != nil && !errors.As(err, &te) {
 		return err
 	}
-	problems := check(&doc, reflect.TypeOf(v).Elem(), "")
 	if len(problems) == 0 && te != nil {
 		// What yaml.v3 found and check did not: reported as it says.
 		for _, msg := range te.Errors {

@@ -87,6 +87,29 @@ func TestDecodeKeepsTheRest(t *testing.T) {
 	}
 }
 
+// TestDecodeRepeatedKeysKeepTheRest: a key given twice, in a struct's
+// mapping or a map's, is one problem, the first value kept; the rest of
+// its mapping, and of the file, decodes and is checked as usual. yaml.v3
+// alone decodes nothing of a mapping with a repeated key, so a file whose
+// serial was given twice reported its fixture.port missing too.
+func TestDecodeRepeatedKeysKeepTheRest(t *testing.T) {
+	v := root{Fix: inner{Baud: 1}}
+	err := Decode([]byte("serial: A\nserial: B\nfixture: {port: /dev/x, port: /dev/y, every: 2s}\n"+
+		"labels: {x: 1, x: 2, y: 3}\nitems: [{name: a, name: b, on: true}]\nfixture: {baud: fast}\nbogus: 1\n"), &v)
+	want := []string{"serial: repeated key, first at line 1 (line 2)",
+		"fixture.port: repeated key, first at line 3 (line 3)",
+		"labels.x: repeated key, first at line 4 (line 4)",
+		"items[0].name: repeated key, first at line 5 (line 5)",
+		"fixture: repeated key, first at line 3 (line 6)", "bogus: unknown key (line 7)"}
+	if got := lines(err); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("\n got %q\nwant %q", got, want)
+	}
+	if v.Serial != "A" || v.Fix != (inner{Port: "/dev/x", Baud: 1, Every: 2 * time.Second}) ||
+		fmt.Sprint(v.Labels) != "map[x:1 y:3]" || fmt.Sprint(v.Items) != "[{a true}]" {
+		t.Errorf("decoded %+v: want the rest decoded, each first value kept", v)
+	}
+}
+
 func TestDecodeSyntaxError(t *testing.T) {
 	var v root
 	err := Decode([]byte("serial: [A\n"), &v)
