@@ -19,7 +19,7 @@ type ServerStats struct {
 	Since      time.Time              `json:"since"`      // when the server started
 	Methods    map[string]MethodStats `json:"methods"`    // by method name
 	Dropped    uint64                 `json:"dropped"`    // no reply_to, no correlation_id, bad key
-	Expired    uint64                 `json:"expired"`    // not answered: its deadline passed before it ran or finished, or it came too late for the board
+	Expired    uint64                 `json:"expired"`    // not answered: its deadline passed before it ran or finished
 	Rejected   uint64                 `json:"rejected"`   // not from a controller user
 	Reconnects uint64                 `json:"reconnects"` // broker links lost and rebuilt
 	InFlight   int64                  `json:"in_flight"`  // requests being handled now

@@ -2,7 +2,6 @@ package mqmanager
 
 import (
 	"context"
-	"errors"
 	"runtime/debug"
 	"time"
 
@@ -98,10 +97,6 @@ func (ss *session) handle(ctx context.Context, req *Request, call callFunc) {
 	hctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	result, err := ss.invoke(hctx, req, call)
-	if errors.Is(err, ErrNoReply) {
-		ss.unanswered(req, err)
-		return
-	}
 	elapsed := time.Since(req.Received)
 	ss.s.observe(req.Method, err, elapsed)
 	if ss.expired(req, "while it waited or ran") {
@@ -124,15 +119,6 @@ func (ss *session) expired(req *Request, when string) bool {
 	ss.log.Info("dropping expired request: no reply", "method", req.Method, "correlation_id", req.CorrelationID,
 		"expired", when, "late_by", time.Since(req.Deadline))
 	return true
-}
-
-// unanswered logs and counts, as expired, a request its handler left
-// without a reply (ErrNoReply). It is not booked as a method's outcome: it
-// had none.
-func (ss *session) unanswered(req *Request, err error) {
-	ss.s.stats.expired.Add(1)
-	ss.log.Info("no reply to a request that came too late", "method", req.Method,
-		"correlation_id", req.CorrelationID, "lost", req.Lost().Round(time.Millisecond), "err", err)
 }
 
 type callFunc func(ctx context.Context, req *Request) (any, error)

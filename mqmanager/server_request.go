@@ -26,13 +26,6 @@ type Request struct {
 	size     int // of the body as received
 }
 
-// ErrNoReply, wrapped in a handler's error, has the server send no reply:
-// for a request that reached the manager too late to be answered honestly
-// (internal/manager: a board's answer it had no time left to wait for).
-// Its caller's outcome is then its timeout: routed, no reply by its
-// deadline. The server logs the error and counts the request as expired.
-var ErrNoReply = errors.New("not answered")
-
 // Lost is how much of its time the request had spent when the manager
 // received it: its Budget less what it had left then (Deadline less
 // Received); zero if it carried neither, or arrived with more left than

@@ -201,9 +201,8 @@ func newStatsCmd(g *globals) *cobra.Command {
 requests, errors, average and maximum handling time and the last error;
 the fixture's status reads (and those answered by a read already in flight),
 serial port reconnects and read errors; the broker reconnects, requests
-dropped (malformed), expired (their caller had given up, or they came too
-late for the board: no reply) or rejected (not from one of its
-security.controller_users), and the requests being handled
+dropped (malformed), expired (their caller had given up) or rejected (not
+from one of its security.controller_users), and the requests being handled
 now (this Stats request included).
 
 With -o json, the outcome array of status and ping, with the manager's

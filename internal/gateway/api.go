@@ -172,8 +172,7 @@ func (g *Gateway) askStatus(ctx context.Context, serial string) (json.RawMessage
 // all went away tells nothing of the board, and neither does one that
 // found the gateway's own broker unreachable (the broker state says
 // that), nor one that timed out: a manager whose board is late says so
-// itself (serial_timeout) before the deadline, and does not answer a
-// request that reached it too late for its board, so no reply by the
+// itself (serial_timeout) before the deadline, so no reply by the
 // deadline is the bus's or the manager's, never the board's. None of
 // them is recorded.
 func (g *Gateway) statusCame(serial string, c *statusCall) {

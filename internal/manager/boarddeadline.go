@@ -41,7 +41,7 @@ func boardDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 // under the context boardDeadline made of ctx, if it is that deadline
 // passing, or about to pass before the board's answer (jig's pace.go),
 // while the request's own has not; nil otherwise. For a request that came
-// late (cameLate) it is no reply at all (mqmanager.ErrNoReply).
+// late (cameLate) the message says so first: where the time went.
 func boardLate(ctx context.Context, err error) error {
 	if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
 		return nil
@@ -54,36 +54,36 @@ func boardLate(ctx context.Context, err error) error {
 		msg += ": " + strings.TrimPrefix(why, "jig: ") // what it was doing
 	}
 	if req := mqmanager.RequestOf(ctx); cameLate(req) {
-		return fmt.Errorf("%w: it spent %v of its %v before it reached the manager, and %s",
-			mqmanager.ErrNoReply, req.Lost().Round(time.Millisecond), req.Budget, msg)
+		lost := req.Lost().Round(time.Millisecond)
+		msg = fmt.Sprintf("the request reached the manager with %v of its %v left (%v spent on the way, "+
+			"or queued, before the manager took it up); then %s", req.Budget-lost, req.Budget, lost, msg)
 	}
 	return jigapi.Errorf(jigapi.CodeSerialTimeout, "%s", msg)
 }
 
 // A request that spent more than a tenth of the time it was published
-// with, and more than lateSlack, before the manager received it came late:
-// a frozen link or a backed-up queue took that time, not the board. If the
-// board's answer does not come in what is left, serial_timeout ("the board
-// did not answer in time") would blame the board for the bus, and no code
-// says where the time went; so the manager gives no reply, and its
-// caller's outcome is a timeout, which is true: routed, no reply by the
-// deadline. A request that had its time still gets serial_timeout.
+// with, and more than lateSlack, before the manager took it up came late:
+// a frozen link, a backed-up queue, or the manager's own handlers all busy
+// took that time. Its serial_timeout ("the board did not answer in time":
+// in the time that was left) then says first where the rest went, so that
+// nobody reads it as the board's slowness alone. It is still the board's
+// outcome: the board was asked, or would have been, and did not answer in
+// what was left; a silence instead would say the manager or the bus was
+// lost, which a manager that is there and busy is not.
 //
-// A tenth, as the reply margin keeps back: a board that needs nearly all
-// of a request's time may still be blamed for up to that much lost on the
-// way. lateSlack keeps a short request from coming late by an ordinary
-// trip and clocks that disagree by a few milliseconds.
+// A tenth, as the reply margin keeps back; lateSlack keeps a short
+// request from coming late by an ordinary trip and clocks that disagree by
+// a few milliseconds.
 //
 // What it relies on: the loss (Request.Lost) is the budget at publish (the
 // expiration, a duration on the caller's clock alone) less the time left
 // as the manager's own deadline for the request has it (x-deadline-ms
 // against the manager's clock). So it needs the clocks no closer than that
-// deadline already does: a caller's clock behind the manager's shows as
-// loss (its board timeouts may go unanswered: a timeout, true if less
-// precise), one ahead hides as much loss, as it makes that deadline late.
-// A request that spent its time before it was published (its caller
-// waiting for a connection) carries only what was left, and is judged by
-// that: the manager cannot tell.
+// deadline already does, and it only words the message: a caller's clock
+// behind the manager's shows as loss in the text, never in the code. A
+// request that spent its time before it was published (its caller
+// waiting for a connection) carries only what was left: the manager
+// cannot tell.
 const lateSlack = 100 * time.Millisecond
 
 // cameLate reports whether req came late (see lateSlack); false for a
