@@ -39,9 +39,12 @@ if it never got the lease (130 if an interrupt ended the wait for it), 126
 or 127 if CMD could not be run. If the lease is lost while CMD runs (no
 renew succeeded before its expiry, or the manager no longer holds it),
 stderr says so at once ("lease lost at TIME: why"); CMD runs on (its board
-writes are refused), or with --stop-on-loss is sent SIGTERM; and if CMD
-then exits 0, with-lock exits 124: the fixture was not held throughout,
-so its success is not one. If jigctl
+writes are refused), or with --stop-on-loss is sent SIGTERM. If CMD exits
+0 but the lease was lost while it ran (told so, or found gone by the
+release: the manager answers locked or not_locked), with-lock exits 124:
+the fixture was not held throughout, so its success is not one. (A CMD
+that exits 124 itself is passed as is: stderr's "lease lost" tells them
+apart.) If jigctl
 itself is killed, the lease expires by itself. With -o json, a lease never
 got is the lock's outcome on stdout, as lock prints it.`,
 		Example:           "  jigctl with-lock JIG-0001 --ttl 1m -- ./run-test.sh\n  jigctl with-lock JIG-0001 --wait 5m -- sh -c 'jigctl query \"$JIG_SERIAL\" \"OUTP ON\"'",
@@ -89,16 +92,30 @@ func (g *globals) withLock(ctx context.Context, c *mqmanager.Client, serial stri
 	r := g.keepLease(keep, c, serial, l.Token, time.Duration(la.TTLS)*time.Second, time.Now(), stopOnLoss)
 	code := g.runChild(serial, l.Token, argv, r)
 	r.stop()
-	if r.isLost() { // nothing to release
-		if code == 0 { // not a success: the fixture was not held throughout
-			return cli.Silent(exitLeaseLost)
-		}
+	if !r.isLost() && g.release(keep, c, serial, l.Token) { // held to the end
 		return childStatus(code)
 	}
-	if _, o := callOne(keep, g, c, serial, jigapi.Unlock, jigapi.TokenArgs{Token: l.Token}); o.err != nil {
-		fmt.Fprintf(g.stderr, "%s\tunlock %s: %s (the lease ends by itself)\n", serial, o.label(), o.detail())
+	if code == 0 { // not a success: the fixture was not held throughout
+		return cli.Silent(exitLeaseLost)
 	}
 	return childStatus(code)
+}
+
+// release unlocks the lease after the command, and reports whether it was
+// still held: a locked or not_locked answer proves it was lost (a forced
+// unlock the next renew had not yet told); any other failure proves
+// nothing, and the lease ends by itself.
+func (g *globals) release(ctx context.Context, c *mqmanager.Client, serial, token string) bool {
+	_, o := callOne(ctx, g, c, serial, jigapi.Unlock, jigapi.TokenArgs{Token: token})
+	var re *mqmanager.RemoteError
+	if errors.As(o.err, &re) && (re.Code == jigapi.CodeLocked || re.Code == jigapi.CodeNotLocked) {
+		fmt.Fprintf(g.stderr, "%s\tlease lost before the command ended: unlock %s: %s\n", serial, o.label(), o.detail())
+		return false
+	}
+	if o.err != nil {
+		fmt.Fprintf(g.stderr, "%s\tunlock %s: %s (the lease ends by itself)\n", serial, o.label(), o.detail())
+	}
+	return true
 }
 
 func childStatus(code int) error {

@@ -112,6 +112,15 @@ func TestWithLockLossTold(t *testing.T) {
 			t.Fatalf("exit %d, want %d (the command's 0 after the loss); stderr:\n%s", code, exitLeaseLost, h.stderr.String())
 		}
 	})
+	t.Run("forced, told by the release", func(t *testing.T) { // no renew before the command ends
+		f := startFixtureWith(t, uniqueSerial(), nil)
+		h := startHeld(t, f.serial, "--ttl", "60s")
+		wantCode(t, 0, "unlock", f.serial, "--force")
+		if code := h.release(t); code != exitLeaseLost ||
+			!strings.Contains(h.stderr.String(), "lease lost before the command ended: unlock error_reply: not_locked") {
+			t.Fatalf("exit %d, want %d (the command's 0 after the loss); stderr:\n%s", code, exitLeaseLost, h.stderr.String())
+		}
+	})
 	t.Run("expired", func(t *testing.T) {
 		f := startFixtureWith(t, uniqueSerial(), nil)
 		h := startHeld(t, f.serial, "--ttl", "3s", "--stop-on-loss")
