@@ -16,7 +16,9 @@ const (
 	// the connection is closed after it.
 	headerTimeout = 10 * time.Second
 	// requestTimeout bounds the time a whole request, its body included,
-	// takes to arrive from its first byte: 408 body_timeout after it.
+	// takes to arrive from its first byte (net/http: from the
+	// connection's opening, TLS handshake included, for its first
+	// request): 408 body_timeout after it.
 	requestTimeout = 20 * time.Second
 )
 

@@ -19,7 +19,8 @@ import (
 // answer comes from a call sent after its read arrived (never from one
 // already out: that could carry a state from before the request), and
 // sixty-four dashboards or MES stations reading one fixture cost the
-// manager and the broker a call or two at a time instead of sixty-four.
+// manager and the broker one call per group of reads due close together
+// (shares) instead of sixty-four.
 // The manager may still answer a call with a board read in flight when the
 // call reached it (its own sharing): read_at says when that read began
 // (docs/http.md).
