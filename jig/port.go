@@ -56,7 +56,7 @@ func (d *Device) connect() error {
 		return unavailable(path, err)
 	}
 	d.port, d.lock, d.id = p, lock, lock.id
-	d.rest, d.outOfStep = nil, true // whatever the board was doing, we do not know
+	d.rest, d.outOfStep, d.inStepYet = nil, true, false // whatever the board was doing, we do not know
 	// Debts are kept: the same board behind a re-enumerated adapter may
 	// still answer; another board pays nothing and they are written off.
 	d.owes.unsure = true
@@ -184,23 +184,27 @@ func (d *Device) supervise() {
 	}
 }
 
-// tick connects a closed port or probes an open one, if no read holds it.
-// It reports false with the reason if the port could not be opened.
+// tick connects a closed port or probes an open one, if no conversation
+// holds it. It reports false with the reason if the port could not be
+// opened. A port it opens it hands on, to have its line readied at once
+// (handoff.go).
 func (d *Device) tick() (bool, error) {
 	select {
 	case <-d.conv:
 	default:
 		return true, nil // a read is running; it reconnects or fails itself
 	}
-	defer func() { d.conv <- struct{}{} }()
 	if d.port != nil {
 		d.probe()
 		if d.port != nil {
+			d.conv <- struct{}{}
 			return true, nil
 		}
 	}
 	if err := d.connect(); err != nil {
+		d.conv <- struct{}{}
 		return false, err
 	}
+	d.readyAfterOpen() // gives the port back when the line is ready
 	return true, nil
 }
