@@ -104,10 +104,16 @@ func (d *Device) closePort() error {
 }
 
 // lost closes the port after err showed it gone, and asks the supervisor
-// to start reopening it at once. The caller holds conv.
+// to start reopening it at once. The caller holds conv. A Device that is
+// closing has not lost its port: a conversation cut by Close fails as
+// unavailable (errClosed), and Close closes the port itself, so that is
+// no loss to warn of, nor to reopen.
 func (d *Device) lost(err error) {
 	if d.port == nil {
 		return // it was not open: the supervisor is already retrying
+	}
+	if d.ctx.Err() != nil {
+		return
 	}
 	d.log.Warn("serial port lost", "err", err)
 	d.closePort()
