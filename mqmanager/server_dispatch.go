@@ -98,6 +98,7 @@ func (ss *session) handle(ctx context.Context, req *Request, call callFunc) {
 	hctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	result, err := ss.invoke(hctx, req, call)
+	err = cutByStop(hctx, err, ss.s.cfg.ShutdownGrace)
 	if errors.Is(err, ErrNoReply) {
 		ss.unanswered(req, err)
 		return

@@ -80,10 +80,14 @@ func runManager(t *testing.T, cfg Config) (stop func()) {
 // runDaemon is runManager with the daemon, and a channel told of each of
 // its later (re)connects.
 func runDaemon(t *testing.T, cfg Config) (d *Daemon, reconnected <-chan struct{}, stop func()) {
+	return runLogged(t, cfg, slog.New(slog.DiscardHandler))
+}
+
+// runLogged is runDaemon logging to log.
+func runLogged(t *testing.T, cfg Config, log *slog.Logger) (d *Daemon, reconnected <-chan struct{}, stop func()) {
 	ready := make(chan struct{}, 16)
 	done := make(chan error, 1)
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.DiscardHandler)
 	d, err := New(cfg, "test", log, Hooks{OnReady: func() {
 		select {
 		case ready <- struct{}{}:
