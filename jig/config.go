@@ -70,6 +70,9 @@ type Config struct {
 	// Default "\n". Answers may end in "\n" or "\r\n" either way.
 	LineEnding string `yaml:"line_ending" json:"line_ending"`
 	// QueryTimeout bounds each query, from write to answer line. Default 1s.
+	// Every resync ends in this much silence, the one after each open of
+	// the port too: keep it well below the deadlines of the Device's
+	// callers (docs/protocol.md).
 	QueryTimeout time.Duration `yaml:"query_timeout" json:"query_timeout"`
 	// MaxLine bounds an answer line, in bytes without its terminator; a
 	// longer answer is an error, never unbounded memory. Default 4096.

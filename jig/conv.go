@@ -79,6 +79,9 @@ func (d *Device) acquire(ctx context.Context, cmds int) error {
 	case <-d.ctx.Done():
 		return unavailable(d.cfg.Port, errClosed)
 	case <-ctx.Done():
+		if d.resyncing.Load() != resyncNone { // e.g. the line readied after an open (handoff.go)
+			return d.cutWhileReadying(ctx.Err())
+		}
 		return d.waiting(fmt.Errorf("jig: waiting for the port, held by another conversation: %w", ctx.Err()))
 	}
 	if err := d.alive(ctx); err != nil {

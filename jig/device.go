@@ -59,7 +59,8 @@ type Device struct {
 	owes      owed                   // answers the board still owes (owed.go)
 	owing     atomic.Int64           // len(owes.debts), for callers that do not hold the port
 	owingWhat atomic.Pointer[string] // the latest debt, as waiting tells it
-	resyncing atomic.Bool            // a resync is under way (handoff.go)
+	resyncing atomic.Int32           // why a resync is under way, if one is (handoff.go)
+	inStepYet bool                   // the line has been in step since the port opened
 	pace      pace                   // the board's latest answer times (pace.go)
 	// opened counts successful opens (the first is not a reconnect).
 	opened uint64
@@ -171,7 +172,7 @@ func (d *Device) Status(ctx context.Context) (Status, error) {
 		st.Fields = maps.Clone(st.Fields)
 		return st, f.err
 	case <-ctx.Done():
-		return d.failed(), d.waiting(ctx.Err())
+		return d.failed(), d.cutWhileReadying(ctx.Err())
 	}
 }
 

@@ -88,7 +88,9 @@
 //     query, Reason says what was wrong and Answer holds an escaped,
 //     bounded excerpt.
 //
-// A caller's context ending is reported as the context's error.
+// A caller's context ending is reported as the context's error, wrapped
+// with ErrResyncing if the line was being re-synchronised then (the time
+// went to that, not to the caller's commands).
 //
 // # One conversation at a time, shared reads
 //
@@ -117,6 +119,11 @@
 // the stale descriptor and opens the new node, without being recreated. A
 // Status call that finds the port closed also tries to open it at once, so
 // a replug is picked up by the first request rather than the next retry.
+// A port the background goroutine opens has its line readied (the resync)
+// at once, under the Device's lifetime, so that the first request after a
+// replug finds it in step instead of paying for the resync's silence itself
+// (handoff.go); a request that comes during it waits, and if it gives up
+// first, its error wraps ErrResyncing.
 //
 // A Device uses the port only while it holds the port's advisory lock
 // (flock, which binds root too, unlike TIOCEXCL), taken before the port is

@@ -144,6 +144,26 @@ func TestLogging(t *testing.T) {
 	}
 }
 
+// TestCloseMidReadNotLost: a Device closed while a conversation waits
+// for a silent board ends it at once, and does not warn of a port "lost":
+// it closed the port itself.
+func TestCloseMidReadNotLost(t *testing.T) {
+	link := newLink(t)
+	b := startBoard(t, link, sim.Config{Fault: sim.FaultSilent})
+	cfg := testConfig(link)
+	cfg.QueryTimeout = 30 * time.Second
+	d, out := openLogged(t, cfg)
+	waitFor(t, "the board to get a command", 5*time.Second, func() bool { return b.Queries() > 0 })
+	start := time.Now()
+	d.Close()
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Close took %v mid-conversation", took)
+	}
+	if strings.Contains(out.String(), "serial port lost") {
+		t.Errorf("the Device's own close logged as a lost port:\n%s", out)
+	}
+}
+
 // TestUnsolicitedLogSpaced: a board that floods the line is logged about
 // once a second, not once per read of its flood (each read of 100 KiB
 // without a newline used to be a warning of its own).

@@ -56,7 +56,7 @@ func (d *Device) connect() error {
 		return unavailable(path, err)
 	}
 	d.port, d.lock, d.id = p, lock, lock.id
-	d.rest, d.outOfStep = nil, true // whatever the board was doing, we do not know
+	d.rest, d.outOfStep, d.inStepYet = nil, true, false // whatever the board was doing, we do not know
 	// Debts are kept: the same board behind a re-enumerated adapter may
 	// still answer; another board pays nothing and they are written off.
 	d.owes.unsure = true
@@ -104,10 +104,16 @@ func (d *Device) closePort() error {
 }
 
 // lost closes the port after err showed it gone, and asks the supervisor
-// to start reopening it at once. The caller holds conv.
+// to start reopening it at once. The caller holds conv. A Device that is
+// closing has not lost its port: a conversation cut by Close fails as
+// unavailable (errClosed), and Close closes the port itself, so that is
+// no loss to warn of, nor to reopen.
 func (d *Device) lost(err error) {
 	if d.port == nil {
 		return // it was not open: the supervisor is already retrying
+	}
+	if d.ctx.Err() != nil {
+		return
 	}
 	d.log.Warn("serial port lost", "err", err)
 	d.closePort()
@@ -184,23 +190,27 @@ func (d *Device) supervise() {
 	}
 }
 
-// tick connects a closed port or probes an open one, if no read holds it.
-// It reports false with the reason if the port could not be opened.
+// tick connects a closed port or probes an open one, if no conversation
+// holds it. It reports false with the reason if the port could not be
+// opened. A port it opens it hands on, to have its line readied at once
+// (handoff.go).
 func (d *Device) tick() (bool, error) {
 	select {
 	case <-d.conv:
 	default:
 		return true, nil // a read is running; it reconnects or fails itself
 	}
-	defer func() { d.conv <- struct{}{} }()
 	if d.port != nil {
 		d.probe()
 		if d.port != nil {
+			d.conv <- struct{}{}
 			return true, nil
 		}
 	}
 	if err := d.connect(); err != nil {
+		d.conv <- struct{}{}
 		return false, err
 	}
+	d.readyAfterOpen() // gives the port back when the line is ready
 	return true, nil
 }

@@ -26,9 +26,13 @@ const maxDrainReads = 64
 // lifetime, never a caller's (handoff.go). The caller holds the port, and
 // has awaited any answer owed (owed.go).
 func (d *Device) resync(ctx context.Context) error {
-	d.resyncing.Store(true)
+	why := resyncAgain
+	if !d.inStepYet {
+		why = resyncOpened
+	}
+	d.resyncing.Store(why)
 	err := d.resyncOnce(ctx)
-	d.resyncing.Store(false)
+	d.resyncing.Store(resyncNone)
 	if err != nil && ctx.Err() != nil { // the Device is closing
 		d.outOfStep = true
 		return err
@@ -43,7 +47,7 @@ func (d *Device) resync(ctx context.Context) error {
 		}
 		return err
 	}
-	d.outOfStep = false
+	d.outOfStep, d.inStepYet = false, true
 	d.count.resyncs.Add(1)
 	d.log.Info("serial line back in step")
 	return nil

@@ -74,8 +74,11 @@ type ServerLimits struct {
 	// HandlerTimeout bounds a request that carries no deadline. Default
 	// DefaultHandlerTimeout (30 s).
 	HandlerTimeout time.Duration `yaml:"handler_timeout"`
-	// ShutdownGrace is how long a stop waits for handlers in flight.
-	// Default DefaultShutdownGrace (5 s).
+	// ShutdownGrace is how long a stop waits for handlers in flight,
+	// from its start (OnStop's time in it); those still running are then
+	// cancelled (context.Cause: ErrStopped) and answered internal, "the
+	// manager stopped before the request was finished". Default
+	// DefaultShutdownGrace (5 s).
 	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
 }
 

@@ -97,6 +97,7 @@ func (ss *session) handle(ctx context.Context, req *Request, call callFunc) {
 	hctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	result, err := ss.invoke(hctx, req, call)
+	err = cutByStop(hctx, err, ss.s.cfg.ShutdownGrace)
 	elapsed := time.Since(req.Received)
 	ss.s.observe(req.Method, err, elapsed)
 	if ss.expired(req, "while it waited or ran") {

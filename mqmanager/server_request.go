@@ -1,6 +1,7 @@
 package mqmanager
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"time"
@@ -24,6 +25,24 @@ type Request struct {
 	Budget   time.Duration
 	Received time.Time
 	size     int // of the body as received
+}
+
+// ErrStopped is the cause (context.Cause) of a handler's context that the
+// server cancelled because it was stopping and ShutdownGrace passed before
+// the handler returned.
+var ErrStopped = errors.New("the manager stopped")
+
+// cutByStop is the reply error of a handler cut short by the stop: the
+// handler's own, a context error ("internal: context canceled"), tells
+// its caller nothing of why, and other codes would blame what was not at
+// fault (serial_timeout a board that was not given its time). An error
+// the handler made otherwise, or of another cancellation, stays.
+func cutByStop(ctx context.Context, err error, grace time.Duration) error {
+	if err == nil || !errors.Is(err, context.Canceled) || !errors.Is(context.Cause(ctx), ErrStopped) {
+		return err
+	}
+	return jigapi.Errorf(jigapi.CodeInternal, "the manager stopped before the request was finished "+
+		"(it waited shutdown_grace, %v, for it)", grace)
 }
 
 // Lost is how much of its time the request had spent when the manager

@@ -120,8 +120,8 @@ func (ss *session) setup(conn *amqp.Connection) (l links, err error) {
 // serve is the session's one reader: it hands each delivery to a handler
 // goroutine (see lanes) and watches the link.
 func (ss *session) serve(ctx context.Context, l links) error {
-	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer hcancel()
+	hctx, hcancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer hcancel(nil)
 	limit := ss.s.heartbeat()
 	watchdog := time.NewTimer(limit)
 	defer watchdog.Stop()
@@ -181,10 +181,14 @@ func (ss *session) acceptReady(ctx, hctx context.Context, req <-chan amqp.Delive
 	}
 }
 
-// stop stops consuming and finishes the requests in flight (cancelled
-// after the shutdown grace).
-func (ss *session) stop(cancel context.CancelFunc) {
-	ss.log.Info("stopping: finishing requests in flight")
+// stop stops consuming and finishes the requests in flight, cancelled
+// (with ErrStopped, see cutByStop) once ShutdownGrace has passed since the
+// stop began: OnStop's wait for its last event counts in it, so that a
+// stop takes no longer than the grace and the link's close.
+func (ss *session) stop(cancel context.CancelCauseFunc) {
+	grace := ss.s.cfg.ShutdownGrace
+	end := time.Now().Add(grace)
+	ss.log.Info("stopping: finishing requests in flight", "grace", grace)
 	// noWait: a cancel must not block on a link that may be dead.
 	ss.ch.Cancel(ss.tag, true)
 	for _, p := range ss.plugins {
@@ -193,13 +197,17 @@ func (ss *session) stop(cancel context.CancelFunc) {
 	if ss.s.cfg.OnStop != nil {
 		ss.s.cfg.OnStop()
 	}
-	ss.lanes.wait(ss.s.cfg.ShutdownGrace, cancel)
+	ss.lanes.wait(time.Until(end), func() {
+		ss.log.Warn("shutdown grace passed: cancelling the requests in flight", "grace", grace,
+			"in_flight", ss.s.stats.inflight.Load())
+		cancel(ErrStopped)
+	})
 }
 
 // lost ends a session whose link is gone: the handlers cannot reply any
 // more, so they are cancelled; the session waits for them once the
 // connection is closed.
-func (ss *session) lost(err error, cancel context.CancelFunc) error {
-	cancel()
+func (ss *session) lost(err error, cancel context.CancelCauseFunc) error {
+	cancel(err)
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -243,6 +244,36 @@ func TestGracefulStop(t *testing.T) {
 	srv.cancel()
 	if err := <-res; err != nil {
 		t.Fatalf("in-flight request during stop: %v", err)
+	}
+}
+
+// TestStopCutsAfterGrace: a request still running when the stop's
+// shutdown grace has passed is cancelled and answered internal, saying
+// the manager stopped, not "context canceled". The grace counts from the
+// stop's start, OnStop's time (its Stopped event) in it: the stop takes
+// the grace and the link's close, not OnStop's time on top.
+func TestStopCutsAfterGrace(t *testing.T) {
+	const grace, onStop = time.Second, 800 * time.Millisecond
+	srv := startServer(t, func(c *ServerConfig) {
+		c.ShutdownGrace, c.OnStop = grace, func() { time.Sleep(onStop) }
+	})
+	c := dialClient(t, ReplyDirect)
+	res := make(chan error, 1)
+	go func() {
+		_, err := c.Request(ctxTimeout(t, 20*time.Second), srv.serial, "Echo", echoArgs{Sleep: "15s"})
+		res <- err
+	}()
+	waitFor(t, func() bool { return srv.Stats().InFlight == 1 })
+	start := time.Now()
+	srv.stop(t)
+	took := time.Since(start)
+	var re *RemoteError
+	if err := <-res; !errors.As(err, &re) || re.Code != jigapi.CodeInternal ||
+		!strings.Contains(re.Message, "the manager stopped before the request was finished") {
+		t.Fatalf("request cut by the stop: %v", err)
+	}
+	if took < grace || took > grace+onStop/2 {
+		t.Errorf("stop took %v, want the grace %v (OnStop's %v in it) and the link's close", took, grace, onStop)
 	}
 }
 

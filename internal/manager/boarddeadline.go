@@ -39,7 +39,8 @@ func boardDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // boardLate is the serial_timeout reply for err, a board method's error
 // under the context boardDeadline made of ctx, if it is that deadline
-// passing, or about to pass before the board's answer (jig's pace.go),
+// passing, or about to pass before the board's answer (jig's pace.go), or
+// passing while the line was being re-synchronised (jig.ErrResyncing),
 // while the request's own has not; nil otherwise. For a request that came
 // late (cameLate) the message says so first: where the time went.
 func boardLate(ctx context.Context, err error) error {
@@ -47,8 +48,11 @@ func boardLate(ctx context.Context, err error) error {
 		return nil
 	}
 	msg := "the request's deadline came before the board's answer"
-	if errors.Is(err, jig.ErrNotSent) {
+	switch {
+	case errors.Is(err, jig.ErrNotSent):
 		msg = "the request's deadline would come before the board's answer"
+	case errors.Is(err, jig.ErrResyncing): // the protocol's guard periods took the time, not the board
+		msg = "the request's deadline came before the line to the board was ready, none of its commands sent"
 	}
 	if why := strings.TrimSuffix(err.Error(), ": "+context.DeadlineExceeded.Error()); why != err.Error() {
 		msg += ": " + strings.TrimPrefix(why, "jig: ") // what it was doing

@@ -33,8 +33,20 @@ type fixture struct {
 func testURL() string { return testutil.AMQPURL(mqmanager.DefaultURL) }
 
 // startFixture runs a jigsim board and a manager for a fresh serial, and
-// returns once the manager consumes. Both are stopped at the end.
+// returns once the manager consumes and has readied its line to the board,
+// as it does after every open of the port, with probes: a test counting
+// the board's commands starts from a board at rest. Both are stopped at
+// the end.
 func startFixture(t *testing.T, mod func(*Config)) *fixture {
+	t.Helper()
+	f := startFixtureEarly(t, mod)
+	f.readied(t, 1)
+	return f
+}
+
+// startFixtureEarly is startFixture returning once the manager consumes,
+// its line to the board maybe still being readied.
+func startFixtureEarly(t *testing.T, mod func(*Config)) *fixture {
 	t.Helper()
 	f := &fixture{serial: "M-" + uuid.NewString()[:12], link: filepath.Join(t.TempDir(), "tty")}
 	var err error
@@ -68,10 +80,14 @@ func runManager(t *testing.T, cfg Config) (stop func()) {
 // runDaemon is runManager with the daemon, and a channel told of each of
 // its later (re)connects.
 func runDaemon(t *testing.T, cfg Config) (d *Daemon, reconnected <-chan struct{}, stop func()) {
+	return runLogged(t, cfg, slog.New(slog.DiscardHandler))
+}
+
+// runLogged is runDaemon logging to log.
+func runLogged(t *testing.T, cfg Config, log *slog.Logger) (d *Daemon, reconnected <-chan struct{}, stop func()) {
 	ready := make(chan struct{}, 16)
 	done := make(chan error, 1)
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.DiscardHandler)
 	d, err := New(cfg, "test", log, Hooks{OnReady: func() {
 		select {
 		case ready <- struct{}{}:
