@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,24 +22,6 @@ import (
 type lines chan string
 
 func (l lines) Write(p []byte) (int, error) { l <- string(p); return len(p), nil }
-
-// lockedBuffer is a log's stderr, written from the gateway's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // TestRunSaysHTTPS: with tls_cert and tls_key, jig-gateway prints and logs
 // an https:// URL (it said http://), and serves HTTPS there.
@@ -57,7 +37,7 @@ func TestRunSaysHTTPS(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out, stderr, done := make(lines, 4), &lockedBuffer{}, make(chan error, 1)
+	out, stderr, done := make(lines, 4), &testutil.SyncBuffer{}, make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"--config", path, "--url", testutil.AMQPURL(mqmanager.DefaultURL)}, out, stderr)
 	}()
