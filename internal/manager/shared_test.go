@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jigmq/jigmq/internal/testutil"
 	"github.com/jigmq/jigmq/jig/sim"
 	"github.com/jigmq/jigmq/jigapi"
 )
@@ -40,7 +41,7 @@ func TestSharedReadSaysWhenItBegan(t *testing.T) {
 		}
 		first <- st
 	}()
-	awaitQueries(t, b, before) // the first read is at the board
+	testutil.WaitFor(t, "the first read at the board", 5*time.Second, func() bool { return b.Queries() > before })
 	second, err := status()
 	if err != nil {
 		t.Fatal(err)
@@ -52,22 +53,5 @@ func TestSharedReadSaysWhenItBegan(t *testing.T) {
 	if own.BeganBeforeMS != 0 || second.BeganBeforeMS <= 0 || second.BeganBeforeMS > second.ReadMS {
 		t.Errorf("began_before_ms: the read's own request %v (want 0), the one that shared it %v (want in (0, %v])",
 			own.BeganBeforeMS, second.BeganBeforeMS, second.ReadMS)
-	}
-}
-
-// awaitQueries waits until the board has had more than n commands; at
-// most 5 s. The board tells no event of a command, so its count is looked
-// at every millisecond.
-func awaitQueries(t *testing.T, b *sim.Board, n uint64) {
-	t.Helper()
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(5 * time.Second)
-	for b.Queries() <= n {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("the board had no command beyond its %d within 5s", n)
-		}
 	}
 }
