@@ -207,20 +207,24 @@ func (d *Device) track() bool {
 	return true
 }
 
-// fly runs one read for everyone sharing f. The read ends the flight
-// before it gives the port back (landed), so that a Status called after a
-// later conversation (a Do that changed the board) never shares it.
+// fly runs one read for everyone sharing f. The read ends the flight once
+// its last answer is in (before the fence), and at the latest before it
+// gives the port back, so that a Status called after every answer came
+// (whose answers would all be older than it), or after a later
+// conversation (a Do that changed the board), never shares it.
 func (d *Device) fly(f *flight) {
 	defer d.wg.Done()
-	f.st, f.err = d.read(d.ctx, d.landed)
+	f.st, f.err = d.read(d.ctx, func() { d.landed(f) })
 	close(f.done)
 }
 
-// landed ends the flight in the air: Status calls from now on start
-// another read.
-func (d *Device) landed() {
+// landed ends the flight f, if it is still the one in the air: Status
+// calls from now on start another read. It may be called more than once.
+func (d *Device) landed(f *flight) {
 	d.flightMu.Lock()
-	d.flight = nil
+	if d.flight == f {
+		d.flight = nil
+	}
 	d.flightMu.Unlock()
 }
 

@@ -18,7 +18,7 @@ func (d *Device) read(ctx context.Context, landed func()) (Status, error) {
 	defer d.release()
 	defer landed() // before release: deferred calls run last first
 	d.count.reads.Add(1)
-	st, err := d.readLocked(ctx)
+	st, err := d.readLocked(ctx, landed)
 	if err != nil {
 		d.count.errs.Add(1)
 		d.failedWith(err)
@@ -30,11 +30,12 @@ func (d *Device) read(ctx context.Context, landed func()) (Status, error) {
 
 // readLocked readies the line (see begin) and runs every query in order,
 // each answer checked to be followed by nothing (see settled), then the
-// fence (fence.go); it stops at the first error. read_at is when the first
-// query was written, after any re-synchronisation, and read_ms runs from
-// then to the last answer (not the fence's): they describe the
-// conversation that produced the fields.
-func (d *Device) readLocked(ctx context.Context) (Status, error) {
+// fence (fence.go), before which landed is called: the answers are all
+// in, and a later caller must not share them. It stops at the first
+// error. read_at is when the first query was written, after any
+// re-synchronisation, and read_ms runs from then to the last answer (not
+// the fence's): they describe the conversation that produced the fields.
+func (d *Device) readLocked(ctx context.Context, landed func()) (Status, error) {
 	if err := d.begin(ctx); err != nil {
 		return Status{}, err
 	}
@@ -55,6 +56,7 @@ func (d *Device) readLocked(ctx context.Context) (Status, error) {
 		st.Fields[q.name] = a.Line
 	}
 	st.ReadMS = msSince(first)
+	landed()
 	if err := d.fence(ctx); err != nil {
 		return Status{}, err
 	}
