@@ -20,7 +20,10 @@ const keepChanges = 8
 const stampFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // update records a poll's outcomes, but not those of fixtures with an
-// event newer than the poll.
+// event newer than the poll. Each is stamped when it came (answered), not
+// when the poll's slowest request ended: a fixture's READY answered in
+// 10 ms, printed with a silent one's serial_timeout 5 s later, is the
+// board as of then.
 func (w *watcher) update(p pollResult, now time.Time) {
 	for _, o := range p.outs {
 		r := w.rows[o.Serial]
@@ -34,8 +37,18 @@ func (w *watcher) update(p pollResult, now time.Time) {
 				holder = st.Lease.Owner
 			}
 		}
-		w.set(o.Serial, o, stateOf(o), holder, "poll", now)
+		w.set(o.Serial, o, stateOf(o), holder, "poll", answered(p.start, o, now))
 	}
+}
+
+// answered is when o came: its poll's start and its round trip, at most
+// now.
+func answered(start time.Time, o outcome, now time.Time) time.Time {
+	at := start.Add(time.Duration(o.ElapsedMS * float64(time.Millisecond)))
+	if at.After(now) {
+		return now
+	}
+	return at
 }
 
 // set records a fixture's latest outcome, and notes a change of its state
