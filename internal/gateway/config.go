@@ -134,24 +134,25 @@ func checkListen(addr string) error {
 // starts; a pair it could not load would fail only then, after the
 // gateway said where it serves, without saying which key was wrong.
 func (c Config) validateTLS(add func(key, format string, args ...any)) {
+	read := func(key, path string) []byte {
+		if path == "" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			add(key, "%v", err)
+		}
+		return b
+	}
+	cert, key := read("tls_cert", c.TLSCert), read("tls_key", c.TLSKey)
 	switch {
 	case c.TLSCert == "" && c.TLSKey != "":
 		add("tls_cert", "required with tls_key (HTTPS needs both)")
 	case c.TLSKey == "" && c.TLSCert != "":
 		add("tls_key", "required with tls_cert (HTTPS needs both)")
-	case c.ServesTLS():
-		cert, certErr := os.ReadFile(c.TLSCert)
-		if certErr != nil {
-			add("tls_cert", "%v", certErr)
-		}
-		key, keyErr := os.ReadFile(c.TLSKey)
-		if keyErr != nil {
-			add("tls_key", "%v", keyErr)
-		}
-		if certErr == nil && keyErr == nil {
-			if _, err := tls.X509KeyPair(cert, key); err != nil {
-				add("tls_cert", "%s with tls_key %s: %v", c.TLSCert, c.TLSKey, err)
-			}
+	case cert != nil && key != nil:
+		if _, err := tls.X509KeyPair(cert, key); err != nil {
+			add("tls_cert", "%s with tls_key %s: %v", c.TLSCert, c.TLSKey, err)
 		}
 	}
 }

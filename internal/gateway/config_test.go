@@ -78,6 +78,9 @@ func TestConfigListenAndTLSFiles(t *testing.T) {
 		{"127.0.0.1:99999", "", "", []string{`listen: port "99999" is not`}},
 		{"127.0.0.1:0", "/no/cert.pem", "/no/key.pem", []string{"tls_cert: open /no/cert.pem", "tls_key: open /no/key.pem"}},
 		{"127.0.0.1:0", pki.Server.Cert, pki.Client.Key, []string{"tls_cert: " + pki.Server.Cert + " with tls_key " + pki.Client.Key}},
+		// one file set, and missing: both problems, not only the pairing's
+		{"127.0.0.1:0", "/no/cert.pem", "", []string{"tls_cert: open /no/cert.pem", "tls_key: required with tls_cert"}},
+		{"127.0.0.1:0", "", "/no/key.pem", []string{"tls_key: open /no/key.pem", "tls_cert: required with tls_key"}},
 	} {
 		cfg := DefaultConfig()
 		cfg.Listen, cfg.TLSCert, cfg.TLSKey = c.listen, c.cert, c.key
