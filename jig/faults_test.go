@@ -163,3 +163,22 @@ func TestPatternMismatch(t *testing.T) {
 		t.Errorf("status %+v, stats %+v", st, d.Stats())
 	}
 }
+
+// TestResyncProbeTimeoutSaysSo: a read that fails because the resync's
+// probe got no answer says it was the probe, not a query of the read: the
+// command in the message is the probe's (by default *IDN?, the identity
+// query's too).
+func TestResyncProbeTimeoutSaysSo(t *testing.T) {
+	link := newLink(t)
+	b := startBoard(t, link, sim.Config{})
+	d := openDevice(t, testConfig(link))
+	mustStatus(t, d)
+	b.SetFault(sim.FaultSilent)
+	if _, err := status(t, d); !errors.Is(err, jig.ErrTimeout) { // a query unanswered: out of step
+		t.Fatalf("a silent board's read: %v, want a serial timeout", err)
+	}
+	_, err := status(t, d) // resyncs first; its probe gets no answer
+	if !errors.Is(err, jig.ErrTimeout) || !strings.Contains(err.Error(), "the resync's probe") {
+		t.Errorf("a read whose resync probe was not answered: %v, want a serial timeout saying it was the probe", err)
+	}
+}

@@ -45,6 +45,9 @@ func (d *Device) resync(ctx context.Context) error {
 		if errors.As(err, &fe) && fe.Reason != "" && !strings.HasPrefix(fe.Reason, "resync") {
 			fe.Reason = "resync: " + fe.Reason
 		}
+		if errors.Is(err, ErrTimeout) { // its command is the probe's, not a query's
+			err = fmt.Errorf("%w (the resync's probe: the line was out of step)", err)
+		}
 		return err
 	}
 	d.outOfStep, d.inStepYet = false, true
