@@ -88,13 +88,7 @@ func TestServeSecondRefusedStop(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, &bytes.Buffer{}, stderr) }()
 	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "msg=serving") {
-		if time.Now().After(deadline) {
-			t.Fatalf("not serving within 10s:\n%s", stderr)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitServing(t, stderr)
 	var errb bytes.Buffer
 	err = run(context.Background(), args, &bytes.Buffer{}, &errb)
 	if exitCode(err) != 1 || !errors.Is(err, mqmanager.ErrAlreadyServed) {

@@ -49,6 +49,19 @@ func startRun(t *testing.T, args ...string) (stop func() error, stderr *syncBuff
 	return stop, stderr
 }
 
+// waitServing waits until a manager run by the test logs that it serves;
+// at most 10 s. The run tells no event but its log.
+func waitServing(t *testing.T, stderr *syncBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "msg=serving") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving within 10s:\n%s", stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestStartExtendedWhileBrokerUnreachable: a manager whose broker is
 // unreachable is not READY, but extends its start timeout again and again
 // while it retries, saying why it waits; it stops extending when it stops.

@@ -21,13 +21,7 @@ func TestTutorialQueueProblems(t *testing.T) {
 	url := testutil.AMQPURL(mqmanager.DefaultURL)
 	other := "TQ-" + uuid.NewString()[:12]
 	_, stderr := startRun(t, "--serial", other, "--port", "/nonexistent/tty", "--url", url)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "msg=serving") {
-		if time.Now().After(deadline) {
-			t.Fatalf("not serving within 10s:\n%s", stderr)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitServing(t, stderr)
 	for queue, code := range map[string]int{mqmanager.QueueName(other): 1, strings.Repeat("q", 300): 2} {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		var errb bytes.Buffer
